@@ -1,0 +1,108 @@
+"""Personas shared by every app's tests: an admin, a member and a viewer of one Pro org, an
+outsider who is admin of another org, and the admin of a free-tier org."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from rest_framework.test import APIClient
+
+from margint.celery import app as celery_app
+from margint.models import Organization, Role, Tier
+from margint.tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+IN_CI = bool(os.environ.get("CI"))
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery_and_clean_cache():
+    """Tasks run in-process in tests (a dedicated test starts a real worker); the cache starts empty."""
+    from django.core.cache import cache
+
+    celery_app.conf.task_always_eager = True
+    cache.clear()
+    yield
+    celery_app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+
+
+@pytest.fixture
+def requires_postgres(db):
+    if connection.vendor != "postgresql":
+        if IN_CI:
+            pytest.fail("CI must run this test on PostgreSQL (set DATABASE_URL).")
+        pytest.skip("needs PostgreSQL")
+
+
+@pytest.fixture
+def requires_redis():
+    if not settings.REDIS_URL:
+        if IN_CI:
+            pytest.fail("CI must run this test against Redis (set REDIS_URL).")
+        pytest.skip("needs Redis")
+
+
+@dataclass
+class Persona:
+    user: object
+    org: Organization
+    role: str
+
+    def client(self) -> APIClient:
+        client = APIClient()
+        client.force_login(self.user)
+        return client
+
+
+def _persona(org: Organization, role: str, email: str) -> Persona:
+    membership = MembershipFactory(organization=org, role=role, user=UserFactory(email=email))
+    return Persona(user=membership.user, org=org, role=role)
+
+
+@pytest.fixture
+def org(db) -> Organization:
+    return OrganizationFactory(name="Acme AI", tier=Tier.PRO)
+
+
+@pytest.fixture
+def admin(org) -> Persona:
+    return _persona(org, Role.ADMIN, "admin@acme.test")
+
+
+@pytest.fixture
+def member(org) -> Persona:
+    return _persona(org, Role.MEMBER, "member@acme.test")
+
+
+@pytest.fixture
+def viewer(org) -> Persona:
+    return _persona(org, Role.VIEWER, "viewer@acme.test")
+
+
+@pytest.fixture
+def other_org(db) -> Organization:
+    return OrganizationFactory(name="Rival Inc", tier=Tier.PRO)
+
+
+@pytest.fixture
+def outsider(other_org) -> Persona:
+    """Admin of another org: must never see or change anything of `org`."""
+    return _persona(other_org, Role.ADMIN, "admin@rival.test")
+
+
+@pytest.fixture
+def free_org(db) -> Organization:
+    return OrganizationFactory(name="Tiny Free Co", tier=Tier.FREE)
+
+
+@pytest.fixture
+def free_admin(free_org) -> Persona:
+    return _persona(free_org, Role.ADMIN, "admin@free.test")
+
+
+@pytest.fixture
+def anon() -> APIClient:
+    return APIClient()

@@ -1,0 +1,106 @@
+"""Cost-side facts (events) and what is derived from them (daily rollups)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from margint.models import Organization
+
+
+class Customer(models.Model):
+    """A cost-side customer: the integrator's own customer id, the value of the cost tag."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="cost_customers")
+    external_id = models.CharField(max_length=255)
+    name = models.CharField(max_length=255, blank=True, default="")
+    email = models.CharField(max_length=320, blank=True, default="")
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org", "external_id"], name="cost_customer_unique"),
+        ]
+        indexes = [models.Index(fields=["org", "last_seen_at"])]
+
+    def __str__(self) -> str:
+        return self.name or self.external_id
+
+
+class CostEvent(models.Model):
+    """One AI call's cost, as the integrator sent it. Facts are never rewritten."""
+
+    id = models.BigAutoField(primary_key=True)
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="cost_events")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="events")
+    feature = models.CharField(max_length=128, blank=True, default="")
+    provider = models.CharField(max_length=64, blank=True, default="")
+    model = models.CharField(max_length=128, blank=True, default="")
+    input_tokens = models.BigIntegerField(default=0)
+    output_tokens = models.BigIntegerField(default=0)
+    cached_input_tokens = models.BigIntegerField(default=0)
+    cost_micro = models.BigIntegerField(default=0)
+    priced = models.BooleanField(default=True)
+    occurred_at = models.DateTimeField()
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    tags = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="cost_event_idempotency_unique",
+            ),
+            models.CheckConstraint(condition=models.Q(cost_micro__gte=0), name="cost_event_cost_gte_0"),
+        ]
+        indexes = [models.Index(fields=["org", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.model} {self.cost_micro}µ"
+
+
+class DailyRollup(models.Model):
+    """Cost per (org, customer, UTC day, feature, model, provider); blank strings, never NULL."""
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    feature = models.CharField(max_length=128, blank=True, default="")
+    model = models.CharField(max_length=128, blank=True, default="")
+    provider = models.CharField(max_length=64, blank=True, default="")
+    cost_micro = models.BigIntegerField(default=0)
+    request_count = models.BigIntegerField(default=0)
+    unpriced_count = models.BigIntegerField(default=0)
+    input_tokens = models.BigIntegerField(default=0)
+    output_tokens = models.BigIntegerField(default=0)
+    cached_input_tokens = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "customer", "day", "feature", "model", "provider"],
+                name="daily_rollup_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["org", "day"])]
+
+
+class CustomerDailyCost(models.Model):
+    """The compact per (org, customer, UTC day) total that wide tables read."""
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    cost_micro = models.BigIntegerField(default=0)
+    request_count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org", "customer", "day"], name="customer_daily_cost_unique"),
+        ]
+        indexes = [models.Index(fields=["org", "day"])]

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from margint.models import Organization
+
+
+def org_json(org: Organization) -> dict:
+    return {
+        "id": org.public_id,
+        "name": org.name,
+        "tier": org.tier,
+        "reportingCurrency": org.reporting_currency,
+        "thresholds": {
+            "healthy": float(org.healthy_threshold),
+            "moderate": float(org.moderate_threshold),
+            "atRisk": float(org.at_risk_threshold),
+        },
+        "createdAt": org.created_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
+class SwitchOrgSerializer(serializers.Serializer):
+    orgId = serializers.RegexField(r"^org_[a-zA-Z0-9]+$", max_length=40)
+
+
+class OrgSettingsSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=False)
+    reportingCurrency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False)
+    healthyThreshold = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=-100, max_value=100, required=False
+    )
+    moderateThreshold = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=-100, max_value=100, required=False
+    )
+    atRiskThreshold = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=-100, max_value=100, required=False
+    )

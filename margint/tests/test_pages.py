@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from django.test import Client
+
+
+def test_login_page_renders_with_local_htmx(db):
+    response = Client().get("/accounts/login/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="username"' in html and 'name="password"' in html
+    assert "/static/django_htmx/htmx" in html
+    assert "cdn" not in html.lower()
+
+
+def test_home_redirects_anonymous_users_to_login(db):
+    response = Client().get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_signing_in_lands_on_the_active_organization(admin):
+    client = Client()
+    response = client.post(
+        "/accounts/login/", {"username": "admin@acme.test", "password": "correct-horse-battery"}, follow=True
+    )
+    html = response.content.decode()
+    assert "Acme AI" in html and admin.org.public_id in html
+
+
+def test_logout_ends_the_session(admin):
+    client = Client()
+    client.force_login(admin.user)
+    client.post("/accounts/logout/")
+    assert client.get("/").status_code == 302
+
+
+def test_switcher_form_switches_and_refuses_foreign_orgs(member, other_org, org):
+    from margint.tests.factories import MembershipFactory
+
+    MembershipFactory(user=member.user, organization=other_org, role="viewer")
+    client = Client()
+    client.force_login(member.user)
+    client.post("/orgs/switch/", {"org": other_org.public_id, "next": "/"})
+    assert "Rival Inc" in client.get("/").content.decode().split("<h1>")[1]
+    client.post("/orgs/switch/", {"org": "org_notmine", "next": "https://evil.example/"})
+    assert "Rival Inc" in client.get("/").content.decode().split("<h1>")[1]
+
+
+def test_free_org_home_points_to_the_upgrade_page(free_admin):
+    client = Client()
+    client.force_login(free_admin.user)
+    assert "/upgrade/" in client.get("/").content.decode()

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from margint import api, views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("orgs/switch/", views.switch_org, name="switch-org"),
+    path("upgrade/", views.upgrade, name="upgrade"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/me", api.me, name="api-me"),
+    path("api/orgs/active", api.switch_org, name="api-switch-org"),
+    path("api/org", api.org_settings, name="api-org-settings"),
+    path("", include("margins.urls")),
+    path("", include("billing.urls")),
+    path("", include("mappings.urls")),
+    path("", include("publicapi.urls")),
+]

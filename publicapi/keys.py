@@ -1,0 +1,89 @@
+"""API key minting and verification. The secret is returned once and never stored."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from margint.ids import base62
+from margint.models import Organization
+from publicapi.models import ApiKey
+
+KEY_PREFIX = "mk_live_"
+SECRET_LENGTH = 40
+LOOKUP_PREFIX_LENGTH = len(KEY_PREFIX) + 8
+KEY_PATTERN = re.compile(r"^mk_live_[A-Za-z0-9]{32,64}$")
+VALID_SCOPES = ("read", "write")
+LAST_USED_EVERY_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class MintedKey:
+    api_key: ApiKey
+    secret: str
+
+
+def _digest(secret: str) -> str:
+    pepper = settings.SECRET_KEY.encode()
+    return hmac.new(pepper, secret.encode(), hashlib.sha256).hexdigest()
+
+
+@transaction.atomic
+def api_key_create(
+    *, org: Organization, name: str, scopes: tuple[str, ...] = VALID_SCOPES, created_by=None
+) -> MintedKey:
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ValueError("The key name must be 1 to 100 characters.")
+    unknown = set(scopes) - set(VALID_SCOPES)
+    if not scopes or unknown:
+        raise ValueError(f"Scopes must be among {', '.join(VALID_SCOPES)}.")
+    secret = KEY_PREFIX + base62(SECRET_LENGTH)
+    key = ApiKey.objects.create(
+        org=org,
+        name=name,
+        prefix=secret[:LOOKUP_PREFIX_LENGTH],
+        digest=_digest(secret),
+        scopes=sorted(set(scopes)),
+        created_by=created_by,
+    )
+    return MintedKey(api_key=key, secret=secret)
+
+
+def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+        cache.delete(_cache_key(api_key.prefix))
+    return api_key
+
+
+def _cache_key(prefix: str) -> str:
+    return f"apikey:{prefix}"
+
+
+def api_key_verify(secret: str) -> ApiKey | None:
+    """The active key for this secret, or None. Constant-time digest comparison."""
+    if not KEY_PATTERN.match(secret):
+        return None
+    prefix = secret[:LOOKUP_PREFIX_LENGTH]
+    key = ApiKey.objects.select_related("org").filter(prefix=prefix).first()
+    if key is None or key.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(key.digest, _digest(secret)):
+        return None
+    _touch(key)
+    return key
+
+
+def _touch(key: ApiKey) -> None:
+    # last_used_at is kept to the minute: one write a minute per key, not one per request.
+    if cache.add(f"apikey-touch:{key.pk}", 1, LAST_USED_EVERY_SECONDS):
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
