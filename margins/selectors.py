@@ -1,0 +1,116 @@
+"""Reads of the cost side. They read the daily rollups, never raw events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Sum
+from django.db.models.functions import TruncMonth
+
+from margins.models import Customer, CustomerDailyCost, DailyRollup
+from margint.models import Organization
+
+
+@dataclass(frozen=True)
+class CostCustomerInfo:
+    id: str
+    external_id: str
+    name: str
+    email: str
+    first_seen_at: datetime
+    last_seen_at: datetime
+
+
+@dataclass(frozen=True)
+class CostTotals:
+    cost_micro: int
+    request_count: int
+
+
+def cost_customers(
+    *, org: Organization, seen_since: datetime | None = None, external_ids: Iterable[str] | None = None
+) -> dict[str, CostCustomerInfo]:
+    rows = Customer.objects.filter(org=org)
+    if seen_since is not None:
+        rows = rows.filter(last_seen_at__gte=seen_since)
+    if external_ids is not None:
+        rows = rows.filter(external_id__in=list(external_ids))
+    return {
+        c.external_id: CostCustomerInfo(
+            str(c.id), c.external_id, c.name, c.email, c.first_seen_at, c.last_seen_at
+        )
+        for c in rows
+    }
+
+
+def cost_by_customer(
+    *, org: Organization, start: date, end: date, features: Iterable[str] | None = None
+) -> dict[str, CostTotals]:
+    """Cost and request count per cost-side customer (external id) over the days [start, end)."""
+    if features:
+        base = DailyRollup.objects.filter(org=org, day__gte=start, day__lt=end, feature__in=list(features))
+    else:
+        base = CustomerDailyCost.objects.filter(org=org, day__gte=start, day__lt=end)
+    rows = base.values_list("customer__external_id").annotate(
+        cost=Sum("cost_micro"), requests=Sum("request_count")
+    )
+    return {ext: CostTotals(int(cost), int(requests)) for ext, cost, requests in rows}
+
+
+def cost_by_customer_month(*, org: Organization, start: date, end: date) -> dict[tuple[str, date], int]:
+    """Cost per (external id, first day of month) over the days [start, end)."""
+    rows = (
+        CustomerDailyCost.objects.filter(org=org, day__gte=start, day__lt=end)
+        .annotate(month=TruncMonth("day"))
+        .values_list("customer__external_id", "month")
+        .annotate(total=Sum("cost_micro"))
+    )
+    return {(ext, _as_date(month)): int(total) for ext, month, total in rows}
+
+
+def cost_by_customer_day(
+    *, org: Organization, start: date, end: date, features: Iterable[str] | None = None
+) -> dict[tuple[str, date], int]:
+    if features:
+        base = DailyRollup.objects.filter(org=org, day__gte=start, day__lt=end, feature__in=list(features))
+        rows = base.values_list("customer__external_id", "day").annotate(total=Sum("cost_micro"))
+    else:
+        rows = CustomerDailyCost.objects.filter(org=org, day__gte=start, day__lt=end).values_list(
+            "customer__external_id", "day", "cost_micro"
+        )
+    return {(ext, day): int(total) for ext, day, total in rows}
+
+
+def cost_total(*, org: Organization, start: date, end: date) -> int:
+    total = CustomerDailyCost.objects.filter(org=org, day__gte=start, day__lt=end).aggregate(
+        t=Sum("cost_micro")
+    )
+    return int(total["t"] or 0)
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    key: str
+    cost_micro: int
+    request_count: int
+
+
+def cost_breakdown(
+    *, org: Organization, external_id: str, start: date, end: date, by: str
+) -> list[BreakdownRow]:
+    """One customer's cost by "model", "feature" or "provider", largest first."""
+    if by not in ("model", "feature", "provider"):
+        raise ValueError(f"cannot break cost down by {by!r}")
+    rows = (
+        DailyRollup.objects.filter(org=org, customer__external_id=external_id, day__gte=start, day__lt=end)
+        .values_list(by)
+        .annotate(cost=Sum("cost_micro"), requests=Sum("request_count"))
+        .order_by("-cost", by)
+    )
+    return [BreakdownRow(key, int(cost), int(requests)) for key, cost, requests in rows]
+
+
+def _as_date(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
