@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -85,13 +86,18 @@ def healthz(request: HttpRequest) -> HttpResponse:
 # Organization settings ---------------------------------------------------------------------------
 
 
+def _plain_number(value: Decimal) -> str:
+    """50.00 -> "50", 12.50 -> "12.5": what a person would type."""
+    return format(Decimal(value).quantize(Decimal("0.01")).normalize(), "f")
+
+
 def _settings_initial(org: Organization) -> dict:
     return {
         "name": org.name,
         "reporting_currency": org.reporting_currency.upper(),
-        "healthy_threshold": org.healthy_threshold,
-        "moderate_threshold": org.moderate_threshold,
-        "at_risk_threshold": org.at_risk_threshold,
+        "healthy_threshold": _plain_number(org.healthy_threshold),
+        "moderate_threshold": _plain_number(org.moderate_threshold),
+        "at_risk_threshold": _plain_number(org.at_risk_threshold),
     }
 
 

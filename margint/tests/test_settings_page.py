@@ -26,7 +26,7 @@ def test_admin_sees_the_form_filled_with_current_settings(admin):
     html = _client(admin).get("/settings/").content.decode()
     assert 'name="name" value="Acme AI"' in html
     assert 'name="reporting_currency" value="USD"' in html
-    assert 'name="healthy_threshold" value="50.00"' in html
+    assert 'name="healthy_threshold" value="50"' in html
     assert 'hx-post="/settings/"' in html and 'action="/settings/"' in html
 
 
