@@ -57,7 +57,9 @@ def test_sign_in_lands_on_the_overview_with_the_admin_navigation(open_page, admi
     shoot(page, "overview-admin")
 
 
-def test_viewer_sees_no_admin_links_and_a_direct_post_is_refused(open_page, viewer, org):
+def test_viewer_and_free_org_see_only_what_they_may_open_and_a_direct_post_is_refused(
+    open_page, viewer, org, free_admin
+):
     page = open_page(viewer)
     labels = _nav_labels(page)
     assert labels == ["Overview", "Margins", "Customers", "Mappings", "Budgets"]
@@ -80,8 +82,7 @@ def test_viewer_sees_no_admin_links_and_a_direct_post_is_refused(open_page, view
     assert page.get_by_role("heading", level=1).inner_text() == "Not allowed"
     shoot(page, "forbidden-viewer")
 
-
-def test_free_org_sees_upgrade_in_place_of_pro_pages(open_page, free_admin):
+    # A free organization's admin: one Upgrade link where the Pro pages would be.
     page = open_page(free_admin)
     assert _nav_labels(page) == ["Overview", "Upgrade", "API keys", "Members"]
     page.get_by_role("link", name="Upgrade").click()
