@@ -87,3 +87,12 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+def focus_first_error(form: forms.Form) -> None:
+    """Mark the first field with an error `autofocus`: browsers honour it on a full page, and htmx
+    moves focus to it after swapping the fragment in, so the keyboard lands where the fix is."""
+    for name, field in form.fields.items():
+        if name in form.errors:
+            field.widget.attrs["autofocus"] = True
+            return

@@ -27,6 +27,7 @@ from margint.forms import (
     MemberRoleForm,
     OrgSettingsForm,
     add_service_errors,
+    focus_first_error,
 )
 from margint.htmx import invalid_form_status, mutation_fragment, page_or_partial
 from margint.models import Membership, Organization, Role
@@ -130,7 +131,10 @@ def org_settings(request: HttpRequest) -> HttpResponse:
         return mutation_fragment(
             request, "margint/partials/_settings_form.html", context, event="orgSettingsChanged"
         )
-    status = invalid_form_status(request) if form.errors else 200
+    status = 200
+    if form.errors:
+        focus_first_error(form)
+        status = invalid_form_status(request)
     return page_or_partial(
         request, "margint/settings.html", "margint/partials/_settings_form.html", context, status=status
     )
@@ -185,6 +189,7 @@ def member_invite(request: HttpRequest) -> HttpResponse:
         return mutation_fragment(
             request, "margint/partials/_member_invite_form.html", context, event="memberAdded"
         )
+    focus_first_error(form)
     context = {**_members_context(request), "form": form}
     return page_or_partial(
         request,

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from margint.decorators import member_required
+from margint.forms import focus_first_error
 from margint.htmx import invalid_form_status, mutation_fragment, page_or_partial
 from margint.models import Organization, Role
 from publicapi.keys import VALID_SCOPES, api_key_create, api_key_revoke
@@ -54,6 +55,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
         return page_or_partial(request, PAGE, TABLE, _context(request, form=ApiKeyForm()))
     form = ApiKeyForm(request.POST)
     if not form.is_valid():
+        focus_first_error(form)
         return page_or_partial(
             request, PAGE, CREATE_FORM, _context(request, form=form), status=invalid_form_status(request)
         )

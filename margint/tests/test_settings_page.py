@@ -60,7 +60,9 @@ def test_thresholds_out_of_order_show_the_error_next_to_the_field_and_change_not
     assert response.status_code == 200  # htmx swaps only 2xx answers
     field = html.split('id="id_moderate_threshold_error"')[1].split("</p>")[0]
     assert "Must not be above the healthy threshold (60.0%)." in field
-    assert 'aria-invalid="true"' in html.split('name="moderate_threshold"')[1].split(">")[0]
+    moderate_input = html.split('name="moderate_threshold"')[1].split(">")[0]
+    assert 'aria-invalid="true"' in moderate_input and "autofocus" in moderate_input
+    assert html.count("autofocus") == 1
     org.refresh_from_db()
     assert (org.name, org.moderate_threshold) == ("Acme AI", Decimal("20"))
 

@@ -99,6 +99,7 @@ def test_settings_show_a_threshold_error_next_to_the_field_then_save(open_page, 
     assert error.inner_text() == "Must not be above the healthy threshold (50.0%)."
     assert page.get_by_label("Moderate from (%)").get_attribute("aria-invalid") == "true"
     assert _same_document(page), "the form should swap in place, not reload the page"
+    expect(page.get_by_label("Moderate from (%)")).to_be_focused()  # the keyboard lands on the fix
     org.refresh_from_db()
     assert org.moderate_threshold == Decimal("20")
     shoot(page, "settings-error")
@@ -112,6 +113,22 @@ def test_settings_show_a_threshold_error_next_to_the_field_then_save(open_page, 
     assert (org.moderate_threshold, org.reporting_currency) == (Decimal("30"), "eur")
     assert page.get_by_label("Reporting currency").input_value() == "EUR"
     shoot(page, "settings-saved")
+
+
+def test_settings_work_without_javascript(open_page, admin, org):
+    page = open_page(admin, "/settings/", java_script_enabled=False)
+    page.get_by_label("At risk from (%)").fill("150")
+    page.get_by_role("button", name="Save settings").click()
+    assert (
+        page.locator("#id_at_risk_threshold_error").inner_text()
+        == "Ensure this value is less than or equal to 100."
+    )
+    page.get_by_label("At risk from (%)").fill("-5")
+    page.get_by_role("button", name="Save settings").click()
+    page.wait_for_url("**/settings/")
+    expect(page.get_by_role("status")).to_have_text("Settings saved.")
+    org.refresh_from_db()
+    assert org.at_risk_threshold == Decimal("-5")
 
 
 def test_api_key_secret_is_shown_once_then_the_key_is_revoked(open_page, admin, org):
