@@ -167,6 +167,9 @@ class NameIndex:
                     pairs.add((len(normalized), normalized, c.tag_value))
         self._rows = sorted(pairs)
         self._lengths = [row[0] for row in self._rows]
+        self._exact: dict[str, set[str]] = defaultdict(set)
+        for _, normalized, tag in self._rows:
+            self._exact[normalized].add(tag)
         # gram → rows holding it once or more (each row listed once), and how often where more.
         self._postings: dict[str, list[int]] = defaultdict(list)
         self._repeats: dict[str, dict[int, int]] = defaultdict(dict)
@@ -196,6 +199,10 @@ class NameIndex:
             if need == 0:
                 chosen.update(range(bisect_left(lengths, length), bisect_right(lengths, length)))
         return chosen
+
+    def exact(self, name: str) -> set[str]:
+        """Tag values whose normalized name or slug is exactly this one."""
+        return set(self._exact.get(name, ())) if name else set()
 
     def alike(self, name: str) -> dict[str, Decimal]:
         """Every tag value whose name or slug reaches the threshold, with its best ratio."""
@@ -257,8 +264,14 @@ def _best_for(customer: StripeSide, ctx: _Context) -> Proposal | None:
         if found:
             ctx.counts["ambiguous"] += 1
             return None
-    alike = ctx.names.alike(normalize_name(customer.name))
-    allowed = ctx.allowed(customer.stripe_id, alike)
+    name = normalize_name(customer.name)
+    # Identical names are the best any comparison can give: when one is allowed, skip the rest.
+    exact = ctx.names.exact(name)
+    allowed = ctx.allowed(customer.stripe_id, exact)
+    alike = dict.fromkeys(allowed, Decimal(1))
+    if not allowed:
+        alike = {tag: ratio for tag, ratio in ctx.names.alike(name).items() if tag not in exact}
+        allowed = ctx.allowed(customer.stripe_id, alike)
     if not allowed:
         return None
     best = max(alike[tag] for tag in allowed)

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from billing import selectors as billing_selectors
-from mappings.matching import PENDING_THRESHOLD, CostSide, StripeSide, propose_matches
+from mappings.matching import PENDING_THRESHOLD, CostSide, Proposal, StripeSide, propose_matches
 from mappings.models import (
     ChangeAction,
     ChangeSource,
@@ -219,65 +219,102 @@ class AutomatchResult:
     taken: int
 
 
-def _automatch_inputs(org: Organization, as_of: datetime) -> dict[str, Any]:
-    start, _ = lookback_window(as_of=as_of)
-    seen = cost_selectors.cost_customers(org=org, seen_since=datetime.combine(start, time.min, tzinfo=UTC))
-    stripe = billing_selectors.stripe_customers(org=org)
+def _mapping_state(org: Organization) -> dict[str, frozenset]:
     existing = list(
         CustomerMapping.objects.filter(org=org).values_list("stripe_customer_id", "tag_key", "tag_value")
     )
     rejected = MappingRejection.objects.filter(org=org).values_list("stripe_customer_id", "tag_value")
     return {
-        "stripe_customers": [
-            StripeSide(s.stripe_id, s.name, s.email, s.metadata or {}, s.deleted) for s in stripe.values()
-        ],
-        "candidates": [CostSide(c.external_id, c.name, c.email) for c in seen.values()],
         "mapped_stripe_ids": frozenset(sid for sid, _, _ in existing),
         "taken_tag_values": frozenset(value for _, key, value in existing if key == MARGIN_TAG_KEY),
         "rejected": frozenset(rejected),
-        "tag_key": MARGIN_TAG_KEY,
     }
+
+
+def _still_open(proposal: Proposal, state: dict[str, frozenset]) -> bool:
+    return not (
+        proposal.stripe_customer_id in state["mapped_stripe_ids"]
+        or proposal.tag_value in state["taken_tag_values"]
+        or (proposal.stripe_customer_id, proposal.tag_value) in state["rejected"]
+    )
+
+
+def _automatch_mapping(org: Organization, proposal: Proposal) -> CustomerMapping:
+    pending = proposal.confidence >= PENDING_THRESHOLD
+    return CustomerMapping(
+        org=org,
+        stripe_customer_id=proposal.stripe_customer_id,
+        tag_key=MARGIN_TAG_KEY,
+        tag_value=proposal.tag_value,
+        match_type=MatchType.AUTO,
+        confidence=proposal.confidence,
+        status=MappingStatus.PENDING if pending else MappingStatus.SUGGESTED,
+    )
+
+
+def _automatch_change(mapping: CustomerMapping, proposal: Proposal) -> MappingChange:
+    return MappingChange(
+        org_id=mapping.org_id,
+        mapping_id=mapping.pk,
+        source=ChangeSource.AUTOMATCH,
+        action=ChangeAction.CREATED,
+        before=None,
+        after={**mapping_snapshot(mapping), "signal": proposal.signal},
+    )
+
+
+def _automatch_write(org: Organization, proposals: list[Proposal]) -> list[CustomerMapping]:
+    """Insert all at once; if a person mapped one of these Stripe customers this very moment, go
+    one by one and leave theirs alone."""
+    mappings = [_automatch_mapping(org, p) for p in proposals]
+    try:
+        with transaction.atomic():
+            CustomerMapping.objects.bulk_create(mappings)
+    except IntegrityError:
+        mappings = []
+        for proposal in proposals:
+            mapping = _automatch_mapping(org, proposal)
+            try:
+                with transaction.atomic():
+                    mapping.save(force_insert=True)
+            except IntegrityError:
+                continue
+            mappings.append(mapping)
+    by_stripe_id = {p.stripe_customer_id: p for p in proposals}
+    MappingChange.objects.bulk_create(
+        [_automatch_change(m, by_stripe_id[m.stripe_customer_id]) for m in mappings]
+    )
+    return mappings
 
 
 def automatch_run(*, org: Organization, as_of: datetime) -> AutomatchResult:
     """Propose mappings for Stripe customers that have none (see mappings.matching for the rules).
 
-    Never overwrites a mapping: a mapping created meanwhile for the same Stripe customer wins.
+    The matching runs without locks; the writes then take the org row's lock, so two runs of one
+    org write one after the other, and re-check every proposal against the mappings and rejections
+    as they are now: a mapping or rejection made meanwhile always wins, nothing is overwritten.
     """
-    inputs = _automatch_inputs(org, as_of)
-    outcome = propose_matches(**inputs)
-    created = []
+    start, _ = lookback_window(as_of=as_of)
+    seen = cost_selectors.cost_customers(org=org, seen_since=datetime.combine(start, time.min, tzinfo=UTC))
+    stripe = billing_selectors.stripe_customers(org=org)
+    outcome = propose_matches(
+        stripe_customers=[
+            StripeSide(s.stripe_id, s.name, s.email, s.metadata or {}, s.deleted) for s in stripe.values()
+        ],
+        candidates=[CostSide(c.external_id, c.name, c.email) for c in seen.values()],
+        tag_key=MARGIN_TAG_KEY,
+        **_mapping_state(org),
+    )
     with transaction.atomic():
-        for p in outcome.proposals:
-            status = MappingStatus.PENDING if p.confidence >= PENDING_THRESHOLD else MappingStatus.SUGGESTED
-            mapping, made = CustomerMapping.objects.get_or_create(
-                org=org,
-                stripe_customer_id=p.stripe_customer_id,
-                tag_key=MARGIN_TAG_KEY,
-                defaults={
-                    "tag_value": p.tag_value,
-                    "match_type": MatchType.AUTO,
-                    "confidence": p.confidence,
-                    "status": status,
-                },
-            )
-            if made:
-                after = {**mapping_snapshot(mapping), "signal": p.signal}
-                _record(
-                    mapping=mapping,
-                    action=ChangeAction.CREATED,
-                    before=None,
-                    after=after,
-                    actor=None,
-                    source=ChangeSource.AUTOMATCH,
-                )
-                created.append(mapping)
+        list(Organization.objects.select_for_update().filter(pk=org.pk).values_list("pk", flat=True))
+        state = _mapping_state(org)
+        created = _automatch_write(org, [p for p in outcome.proposals if _still_open(p, state)])
     pending = sum(1 for m in created if m.status == MappingStatus.PENDING)
     return AutomatchResult(
         created=len(created),
         pending=pending,
         suggested=len(created) - pending,
-        candidates=len(inputs["candidates"]),
+        candidates=len(seen),
         ambiguous=outcome.ambiguous,
         contested=outcome.contested,
         rejected=outcome.rejected,

@@ -155,3 +155,58 @@ def test_the_automatch_task_runs_the_service_for_one_org(org):
 
     assert (counts["created"], counts["pending"], counts["suggested"]) == (1, 1, 0)
     assert _rows(org) == [("cus_1", "acme", "auto", Decimal("1.000"), "pending")]
+
+
+def test_a_mapping_or_rejection_made_while_matching_runs_wins(org, monkeypatch):
+    StripeCustomerFactory(org=org, stripe_id="cus_1", metadata={"margint_customer": "acme"})
+    StripeCustomerFactory(org=org, stripe_id="cus_2", metadata={"margint_customer": "beta"})
+    StripeCustomerFactory(org=org, stripe_id="cus_3", metadata={"margint_customer": "gamma"})
+    for tag in ("acme", "beta", "gamma"):
+        _seen(org, tag)
+    real = services.propose_matches
+
+    def meanwhile(**inputs):
+        outcome = real(**inputs)
+        services.mapping_upsert(org=org, stripe_customer_id="cus_1", tag_value="acme-by-hand")
+        services.mapping_upsert(org=org, stripe_customer_id="cus_9", tag_value="beta")
+        MappingRejection.objects.create(org=org, stripe_customer_id="cus_3", tag_value="gamma")
+        return outcome
+
+    monkeypatch.setattr(services, "propose_matches", meanwhile)
+    result = services.automatch_run(org=org, as_of=AS_OF)
+
+    assert result.created == 0
+    assert _rows(org) == [
+        ("cus_1", "acme-by-hand", "manual", Decimal("1.000"), "confirmed"),
+        ("cus_9", "beta", "manual", Decimal("1.000"), "confirmed"),
+    ]
+
+
+def test_a_mapping_landing_between_the_check_and_the_insert_is_kept_and_the_rest_still_written(
+    org, monkeypatch
+):
+    StripeCustomerFactory(org=org, stripe_id="cus_1", metadata={"margint_customer": "acme"})
+    StripeCustomerFactory(org=org, stripe_id="cus_2", metadata={"margint_customer": "beta"})
+    _seen(org, "acme")
+    _seen(org, "beta")
+    real_state, calls = services._mapping_state, []
+
+    def state_then_a_person_maps(org_):
+        state = real_state(org_)
+        calls.append(1)
+        if len(calls) == 2:  # the re-check under the lock has read; now a person's request commits
+            services.mapping_upsert(org=org, stripe_customer_id="cus_1", tag_value="acme-by-hand")
+        return state
+
+    monkeypatch.setattr(services, "_mapping_state", state_then_a_person_maps)
+    result = services.automatch_run(org=org, as_of=AS_OF)
+
+    assert result.created == 1
+    assert _rows(org) == [
+        ("cus_1", "acme-by-hand", "manual", Decimal("1.000"), "confirmed"),
+        ("cus_2", "beta", "auto", Decimal("1.000"), "pending"),
+    ]
+    assert sorted(MappingChange.objects.values_list("source", "after__tagValue")) == [
+        ("api", "acme-by-hand"),
+        ("auto-match", "beta"),
+    ]

@@ -6,6 +6,8 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from mappings.models import CustomerMapping, MappingChange, MappingRejection
 from mappings.selectors import counting_mappings
@@ -264,3 +266,21 @@ def test_anonymous_callers_get_401_on_every_endpoint(anon, db, method, url):
     response = getattr(anon, method)(url, format="json")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "authentication_required"
+
+
+def test_the_list_reads_a_fixed_number_of_queries_whatever_the_size(viewer):
+    client = viewer.client()
+    client.get(URL)  # the session's first read
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(URL).status_code == 200
+        return len(captured)
+
+    CustomerMappingFactory(org=viewer.org)
+    one = queries()
+    for n in range(25):
+        StripeCustomerFactory(org=viewer.org, stripe_id=f"cus_n{n}", name=f"Customer {n}")
+        CustomerMappingFactory(org=viewer.org, stripe_customer_id=f"cus_n{n}")
+    assert queries() == one
+    assert len(client.get(URL).json()["data"]) == 26

@@ -218,3 +218,14 @@ def test_the_indexed_name_lookup_finds_exactly_what_comparing_every_pair_finds()
         assert index.alike(name) == expected
         matched += len(expected)
     assert matched == 314  # a fixed seed: enough pairs above the threshold for the check to bite
+
+
+def test_when_the_identical_name_is_taken_the_next_most_alike_one_is_proposed():
+    # "acme" vs "acmes": 2·4 / 9 = 0.889 → 0.7 × 0.889 = 0.622
+    outcome = propose_matches(
+        stripe_customers=[StripeSide("cus_1", name="ACME Inc")],
+        candidates=[CostSide("acme"), CostSide("acmes")],
+        taken_tag_values=frozenset({"acme"}),
+    )
+    assert outcome.proposals == (Proposal("cus_1", "acmes", Decimal("0.622"), "name"),)
+    assert outcome.taken == 1
