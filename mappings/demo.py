@@ -45,7 +45,8 @@ def _map_by_hand(ctx: DemoContext, queue: selectors.UnmatchedQueue) -> int:
     for customer in queue.unmatched_stripe_customers:
         if made == MANUAL_MAPPINGS:
             break
-        tags = tags_by_word.get(_first_word(customer.customer_name or ""), [])
+        word = _first_word(customer.customer_name or "")
+        tags = tags_by_word.get(word, []) if word else []
         if customer.stripe_customer_id in suggested or len(tags) != 1:
             continue
         services.mapping_upsert(
