@@ -20,8 +20,9 @@ urlpatterns = [
     path("api/me", api.me, name="api-me"),
     path("api/orgs/active", api.switch_org, name="api-switch-org"),
     path("api/org", api.org_settings, name="api-org-settings"),
+    # mappings before margins: its literal /api/margins/unmatched must win over /api/margins/<customer>.
+    path("", include("mappings.urls")),
     path("", include("margins.urls")),
     path("", include("billing.urls")),
-    path("", include("mappings.urls")),
     path("", include("publicapi.urls")),
 ]
