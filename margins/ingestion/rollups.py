@@ -18,7 +18,14 @@ from margins.models import CostEvent, Customer, CustomerDailyCost, DailyRollup
 from margint.models import Organization
 
 ROLLUP_KEY = ("customer_id", "day", "feature", "model", "provider")
-ROLLUP_SUMS = ("cost_micro", "request_count", "unpriced_count", "input_tokens", "output_tokens", "cached_input_tokens")
+ROLLUP_SUMS = (
+    "cost_micro",
+    "request_count",
+    "unpriced_count",
+    "input_tokens",
+    "output_tokens",
+    "cached_input_tokens",
+)
 DAILY_KEY = ("customer_id", "day")
 DAILY_SUMS = ("cost_micro", "request_count")
 # pg_advisory_xact_lock(namespace, org): ingestion holds it shared, a rebuild exclusively.
@@ -44,7 +51,9 @@ def _raw_rollups(org: Organization, since: date | None):
         .annotate(
             cost_sum=Sum("cost_micro"),
             count=Count("id"),
-            unpriced=Sum(Case(When(priced=False, then=Value(1)), default=Value(0), output_field=IntegerField())),
+            unpriced=Sum(
+                Case(When(priced=False, then=Value(1)), default=Value(0), output_field=IntegerField())
+            ),
             input_sum=Sum("input_tokens"),
             output_sum=Sum("output_tokens"),
             cached_sum=Sum("cached_input_tokens"),
@@ -54,7 +63,14 @@ def _raw_rollups(org: Organization, since: date | None):
 
 
 def _raw_sums(row: dict) -> tuple[int, ...]:
-    return (row["cost_sum"], row["count"], row["unpriced"], row["input_sum"], row["output_sum"], row["cached_sum"])
+    return (
+        row["cost_sum"],
+        row["count"],
+        row["unpriced"],
+        row["input_sum"],
+        row["output_sum"],
+        row["cached_sum"],
+    )
 
 
 @dataclass(frozen=True)
@@ -74,7 +90,8 @@ def rollups_rebuild(*, org: Organization, since: date | None = None) -> RebuildR
     rollups, daily = [], {}
     for row in _raw_rollups(org, since).iterator(chunk_size=5000):
         sums = _raw_sums(row)
-        rollups.append(DailyRollup(org=org, **{k: row[k] for k in ROLLUP_KEY}, **dict(zip(ROLLUP_SUMS, sums))))
+        fields = {**{k: row[k] for k in ROLLUP_KEY}, **dict(zip(ROLLUP_SUMS, sums, strict=True))}
+        rollups.append(DailyRollup(org=org, **fields))
         total = daily.setdefault((row["customer_id"], row["day"]), [0, 0])
         total[0] += sums[0]
         total[1] += sums[1]
@@ -136,10 +153,12 @@ def _org_mismatches(org: Organization) -> tuple[list[Mismatch], int, int]:
         total = expected_daily.setdefault((row["customer_id"], row["day"]), (0, 0))
         expected_daily[(row["customer_id"], row["day"])] = (total[0] + sums[0], total[1] + sums[1])
     found_rollups = {
-        r[:5]: r[5:] for r in DailyRollup.objects.filter(org=org).values_list(*ROLLUP_KEY, *ROLLUP_SUMS).iterator()
+        r[:5]: r[5:]
+        for r in DailyRollup.objects.filter(org=org).values_list(*ROLLUP_KEY, *ROLLUP_SUMS).iterator()
     }
     found_daily = {
-        r[:2]: r[2:] for r in CustomerDailyCost.objects.filter(org=org).values_list(*DAILY_KEY, *DAILY_SUMS).iterator()
+        r[:2]: r[2:]
+        for r in CustomerDailyCost.objects.filter(org=org).values_list(*DAILY_KEY, *DAILY_SUMS).iterator()
     }
     mismatches = list(_differences(org, "daily_rollup", expected_rollups, found_rollups))
     mismatches += _differences(org, "customer_daily_cost", expected_daily, found_daily)

@@ -126,6 +126,7 @@ class Writer:
     """The portable writer: standard SQL that SQLite (3.35+) runs, a row at a time."""
 
     greatest, least = "MAX", "MIN"
+    ROWS_PER_INSERT = 500  # 14 parameters a row, well under SQLite's 32,766
 
     def __init__(self, org_id: uuid.UUID) -> None:
         self.org_id = self.db_uuid(org_id)
@@ -154,11 +155,9 @@ class Writer:
             return {}
         marks = ", ".join(["%s"] * len(external_ids))
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT external_id, id, name, email, first_seen_at, last_seen_at FROM margins_customer"
-                f" WHERE org_id = %s AND external_id IN ({marks})",  # noqa: S608 (placeholders only)
-                [self.org_id, *external_ids],
-            )
+            sql = "SELECT external_id, id, name, email, first_seen_at, last_seen_at FROM margins_customer"
+            sql += f" WHERE org_id = %s AND external_id IN ({marks})"  # only placeholders are formatted in
+            cursor.execute(sql, [self.org_id, *external_ids])
             return {
                 e: (cid, name, email, epoch_micros(_aware(first)), epoch_micros(_aware(last)))
                 for e, cid, name, email, first, last in cursor.fetchall()
@@ -185,21 +184,25 @@ class Writer:
 
     def events_store(self, rows: Sequence[EventRow], *, now: datetime) -> Stored:
         """Insert the events that are new and add exactly those to the rollups."""
-        inserted = []
         created = self.db_datetime(now)
-        sql = f"INSERT INTO margins_costevent ({_EVENT_COLUMNS}) VALUES ({', '.join(['%s'] * 14)}) ON CONFLICT DO NOTHING"  # noqa: S608, E501
+        new_keys: set[str] = set()
         with connection.cursor() as cursor:
-            for r in rows:
-                cursor.execute(
-                    sql,
-                    [
+            # Multi-row inserts; RETURNING names the rows the unique constraint let in.
+            for start in range(0, len(rows), self.ROWS_PER_INSERT):
+                chunk = rows[start : start + self.ROWS_PER_INSERT]
+                values = ", ".join(["(" + ", ".join(["%s"] * 14) + ")"] * len(chunk))
+                params = []
+                for r in chunk:
+                    params += [
                         self.org_id, r.customer_id, r.feature, r.provider, r.model, r.input_tokens,
                         r.output_tokens, r.cached_input_tokens, r.cost_micro, r.priced,
                         self.db_datetime(r.occurred_at), r.idempotency_key, r.tags_json, created,
-                    ],
-                )  # fmt: skip
-                if cursor.rowcount == 1:
-                    inserted.append(r)
+                    ]  # fmt: skip
+                sql = f"INSERT INTO margins_costevent ({_EVENT_COLUMNS}) VALUES {values}"  # noqa: S608 (placeholders only)
+                sql += " ON CONFLICT DO NOTHING RETURNING idempotency_key"  # only placeholders formatted in
+                cursor.execute(sql, params)
+                new_keys.update(key for (key,) in cursor.fetchall() if key is not None)
+        inserted = [r for r in rows if r.idempotency_key is None or r.idempotency_key in new_keys]
         self._rollups_add(inserted)
         return Stored(
             accepted=len(inserted),
@@ -312,7 +315,7 @@ FROM margins_customer WHERE org_id = %(org)s AND external_id = ANY({_text_col("e
 _CUSTOMERS_UPSERT_PG = _CUSTOMER_UPSERT.format(
     rows=f"""SELECT u.id, %(org)s::uuid, u.e, u.n, u.m, {_at("u.f")}, {_at("u.l")}
     FROM unnest({_text_col("id")}::uuid[], {_text_col("e")}, {_text_col("n")}, {_text_col("m")},
-        {_int_col("f")}, {_int_col("l")}) AS u(id, e, n, m, f, l)""",
+        {_int_col("f")}, {_int_col("l")}) AS u(id, e, n, m, f, l)""",  # noqa: S608
     least="LEAST",
     greatest="GREATEST",
 )

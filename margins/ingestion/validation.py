@@ -142,7 +142,9 @@ def _event(index: int, raw: Any, now: datetime, oldest: datetime, newest: dateti
     input_tokens = _tokens(raw, "inputTokens")
     cached = _tokens(raw, "cachedInputTokens")
     if cached > input_tokens:
-        raise _Invalid("out_of_range", "cachedInputTokens", "cachedInputTokens are part of inputTokens: not more.")
+        raise _Invalid(
+            "out_of_range", "cachedInputTokens", "cachedInputTokens are part of inputTokens: not more."
+        )
     occurred_at = _occurred_at(raw.get("occurredAt"), now, oldest, newest)
     return ValidEvent(
         index,
