@@ -33,14 +33,21 @@ FEATURES = ["chat", "search", "summarize", "agent", "embeddings"]
 UNPRICED_MODEL = ("acme", "acme-finetune-v1")  # unknown to genai-prices: shows up as unpriced spend
 
 
-def load(ctx: DemoContext) -> None:
+def demo_events(today: date, now: datetime) -> list[dict]:
+    """Every demo event, in the API's shape; the same list for the same `today` and `now`."""
     rnd = random.Random(SEED)
-    now = _demo_now(ctx.today)
-    first_day = _month_start(ctx.today, MONTHS - 1)
+    first_day = _month_start(today, MONTHS - 1)
     book = PriceBook()
     events = []
     for customer in DEMO_CUSTOMERS:
         events += _customer_events(rnd, book, customer, first_day, now)
+    return events
+
+
+def load(ctx: DemoContext) -> None:
+    now = _demo_now(ctx.today)
+    first_day = _month_start(ctx.today, MONTHS - 1)
+    events = demo_events(ctx.today, now)
     accepted = unpriced = 0
     for start in range(0, len(events), MAX_EVENTS):
         result = events_ingest(org=ctx.org, events=events[start : start + MAX_EVENTS], now=now)

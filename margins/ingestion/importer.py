@@ -116,6 +116,7 @@ def import_events(
             batch = []
     if batch:
         _flush(org, batch, summary, progress)
+    summary.rejected.sort(key=lambda r: r["line"])  # unreadable lines are known before their batch is sent
     return summary
 
 
