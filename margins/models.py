@@ -9,6 +9,16 @@ from django.db import models
 from margint.models import Organization
 
 
+class BrinOnPostgresIndex(models.Index):
+    """A BRIN index on PostgreSQL (tiny, nearly free to maintain on append-mostly data); a plain
+    index on databases without BRIN, so SQLite keeps working."""
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor == "postgresql":
+            using = " USING brin"
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
+
+
 class Customer(models.Model):
     """A cost-side customer: the integrator's own customer id, the value of the cost tag."""
 
@@ -74,9 +84,10 @@ class CostEvent(models.Model):
             models.CheckConstraint(condition=models.Q(cost_micro__gte=0), name="cost_event_cost_gte_0"),
         ]
         indexes = [
-            # Serves a customer's events over time, cascades, and (through the org's customers)
-            # rebuilding an org's rollups; one index fewer to maintain than separate org and customer ones.
-            models.Index(fields=["customer", "occurred_at"], name="cost_event_customer_time"),
+            # Pages read rollups, never raw events; raw events are read by time only by operators
+            # (rebuild and check of rollups). A BRIN index serves that at almost no cost per insert,
+            # where a B-tree on (org or customer, time) took a fifth of the database time of a batch.
+            BrinOnPostgresIndex(fields=["occurred_at"], name="cost_event_time_brin"),
             # Unpriced events are rare; this small partial index serves GET /api/v1/events/unpriced.
             models.Index(
                 fields=["org", "provider", "model"],

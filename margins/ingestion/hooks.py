@@ -51,12 +51,18 @@ def customers_ingested(org_id: str, external_ids: Iterable[str]) -> None:
                 cache.set(key, 1, VERSION_TTL_SECONDS)
 
 
+# One command for a whole batch of customers (a pipeline of INCR + EXPIRE per key costs redis-py
+# about ten microseconds a command to pack and parse). INCR creates a missing counter at 1.
+_INCR_ALL = """
+for _, key in ipairs(KEYS) do
+    redis.call('INCR', key)
+    redis.call('EXPIRE', key, ARGV[1])
+end
+return #KEYS
+"""
+
+
 def _redis_incr_many(backend: RedisCache, keys: list[str]) -> None:
-    # One round trip for a whole batch of customers: INCR creates a missing counter at 1.
     client = backend._cache.get_client(write=True)
-    with client.pipeline(transaction=False) as pipe:
-        for key in keys:
-            full_key = backend.make_and_validate_key(key)
-            pipe.incr(full_key)
-            pipe.expire(full_key, VERSION_TTL_SECONDS)
-        pipe.execute()
+    full_keys = [backend.make_and_validate_key(key) for key in keys]
+    client.eval(_INCR_ALL, len(full_keys), *full_keys, VERSION_TTL_SECONDS)

@@ -108,6 +108,7 @@ def row_of(event: ValidEvent, customer_id: object, cost: int | None) -> EventRow
         cost or 0,
         cost is not None,
         event.occurred_at,
+        event.at_micros,
         event.day,
         event.idempotency_key,
         event.tags_json,
@@ -119,11 +120,11 @@ def _customers_seen(events: list[ValidEvent]) -> dict[str, CustomerSeen]:
     for e in events:
         s = seen.get(e.customer)
         if s is None:
-            s = seen[e.customer] = CustomerSeen(first=e.occurred_at, last=e.occurred_at)
-        elif e.occurred_at < s.first:
-            s.first = e.occurred_at
-        elif e.occurred_at > s.last:
-            s.last = e.occurred_at
+            s = seen[e.customer] = CustomerSeen(first=e.at_micros, last=e.at_micros)
+        elif e.at_micros < s.first:
+            s.first = e.at_micros
+        elif e.at_micros > s.last:
+            s.last = e.at_micros
         if e.customer_name is not None:
             s.name = e.customer_name
         if e.customer_email is not None:

@@ -26,10 +26,11 @@ from django.db import connection
 
 @dataclass
 class CustomerSeen:
-    """What one batch says about a customer: the span of its events, and a name or email if given."""
+    """What one batch says about a customer: the span of its events (epoch microseconds), and a
+    name or email if given."""
 
-    first: datetime
-    last: datetime
+    first: int
+    last: int
     name: str | None = None
     email: str | None = None
 
@@ -45,6 +46,7 @@ class EventRow(NamedTuple):  # a NamedTuple: a thousand of them a batch, built i
     cost_micro: int
     priced: bool
     occurred_at: datetime
+    at_micros: int
     day: date
     idempotency_key: str | None
     tags_json: str
@@ -77,6 +79,10 @@ def epoch_micros(value: datetime) -> int:
     return (value - _EPOCH) // _MICROSECOND
 
 
+def from_epoch_micros(value: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=value)
+
+
 def _aware(value: datetime | str) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
@@ -91,8 +97,8 @@ def _needs_write(seen: CustomerSeen, stored: tuple | None) -> bool:
     return (
         (seen.name is not None and seen.name != name)
         or (seen.email is not None and seen.email != email)
-        or epoch_micros(seen.first) < first
-        or epoch_micros(seen.last) >= last + LAST_SEEN_PRECISION_MICROS
+        or seen.first < first
+        or seen.last >= last + LAST_SEEN_PRECISION_MICROS
     )
 
 
@@ -174,8 +180,8 @@ class Writer:
                 e,
                 s.name or "",
                 s.email or "",
-                self.db_datetime(s.first),
-                self.db_datetime(s.last),
+                self.db_datetime(from_epoch_micros(s.first)),
+                self.db_datetime(from_epoch_micros(s.last)),
             )
             for e, s, cid in rows
         ]
@@ -345,8 +351,8 @@ class PostgresWriter(Writer):
             "e": _joined(e for e, _, _ in rows),
             "n": _joined(s.name or "" for _, s, _ in rows),
             "m": _joined(s.email or "" for _, s, _ in rows),
-            "f": _ints(epoch_micros(s.first) for _, s, _ in rows),
-            "l": _ints(epoch_micros(s.last) for _, s, _ in rows),
+            "f": _ints(s.first for _, s, _ in rows),
+            "l": _ints(s.last for _, s, _ in rows),
         }
         with connection.cursor() as cursor:
             cursor.execute(_CUSTOMERS_UPSERT_PG, params)
@@ -366,7 +372,7 @@ class PostgresWriter(Writer):
             "ci": _ints(r.cached_input_tokens for r in rows),
             "cost": _ints(r.cost_micro for r in rows),
             "priced": ",".join(["t" if r.priced else "f" for r in rows]),
-            "at": _ints(epoch_micros(r.occurred_at) for r in rows),
+            "at": _ints(r.at_micros for r in rows),
             "k": _joined(r.idempotency_key or "" for r in rows),
             "t": _joined(r.tags_json for r in rows),
         }

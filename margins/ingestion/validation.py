@@ -44,6 +44,8 @@ _TAG_KEY = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 # C0 and C1 control characters and DEL: never part of an id, a name or a tag.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 # One encoder for every event: json.dumps with options builds a new encoder per call.
 _TAGS_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
@@ -78,6 +80,7 @@ class ValidEvent(NamedTuple):
     cached_input_tokens: int
     cost_micro: int | None  # None: to be priced from the tokens
     occurred_at: datetime  # aware, UTC
+    at_micros: int  # occurred_at in microseconds since the epoch: cheap to compare and to send
     day: date  # the UTC day of occurred_at, the rollup bucket
     idempotency_key: str | None
     tags_json: str
@@ -122,15 +125,18 @@ def validate_events(events: list[Any], *, now: datetime) -> tuple[list[ValidEven
     valid: list[ValidEvent] = []
     rejected: list[Rejection] = []
     oldest, newest = now - MAX_AGE, now + MAX_FUTURE
+    tags_seen: dict[tuple, str] = {}  # a batch repeats a few tag sets: each is checked and encoded once
     for index, raw in enumerate(events):
         try:
-            valid.append(_event(index, raw, now, oldest, newest))
+            valid.append(_event(index, raw, now, oldest, newest, tags_seen))
         except _Invalid as exc:
             rejected.append(Rejection(index, exc.code, exc.field, exc.message))
     return valid, rejected
 
 
-def _event(index: int, raw: Any, now: datetime, oldest: datetime, newest: datetime) -> ValidEvent:
+def _event(
+    index: int, raw: Any, now: datetime, oldest: datetime, newest: datetime, tags_seen: dict
+) -> ValidEvent:
     if type(raw) is not dict:
         raise _Invalid("invalid_type", None, "Each event must be a JSON object.")
     if not raw.keys() <= ALLOWED_FIELDS:
@@ -157,9 +163,10 @@ def _event(index: int, raw: Any, now: datetime, oldest: datetime, newest: dateti
         cached,
         _cost(raw.get("costMicrodollars")),
         occurred_at,
+        (occurred_at - _EPOCH) // _MICROSECOND,
         occurred_at.date(),
         _idempotency_key(raw.get("idempotencyKey")),
-        _tags(raw.get("tags")),
+        _tags(raw.get("tags"), tags_seen),
         _string(raw, "customerName") or None,
         _email(raw.get("customerEmail")),
     )
@@ -234,11 +241,15 @@ def _idempotency_key(value: Any) -> str | None:
     return value
 
 
-def _tags(value: Any) -> str:
+def _tags(value: Any, seen: dict[tuple, str]) -> str:
     if value is None or value == {}:
         return "{}"
     if type(value) is not dict:
         raise _Invalid("invalid_type", "tags", "tags must be an object of string values.")
+    try:
+        return seen[tuple(value.items())]
+    except (KeyError, TypeError):  # not seen yet, or a value that is not even hashable
+        pass
     if len(value) > MAX_TAGS:
         raise _Invalid("too_many_tags", "tags", f"At most {MAX_TAGS} tags are accepted.")
     for key, tag in value.items():
@@ -252,7 +263,8 @@ def _tags(value: Any) -> str:
                 "tags",
                 f"Tag {key!r}: {MAX_TAG_VALUE} characters at most, no control characters.",
             )
-    return _TAGS_JSON.encode(value)
+    encoded = seen[tuple(value.items())] = _TAGS_JSON.encode(value)
+    return encoded
 
 
 def _email(value: Any) -> str | None:
