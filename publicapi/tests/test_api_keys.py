@@ -126,3 +126,22 @@ def test_last_used_at_is_kept(org):
     keyed_client(minted.secret).get(UNPRICED)
     minted.api_key.refresh_from_db()
     assert minted.api_key.last_used_at >= before
+
+
+def test_django_admin_lists_keys_without_secrets_and_revokes_them(org, django_user_model):
+    staff = django_user_model.objects.create_superuser(
+        "root@margint.test", "root@margint.test", "pw-long-enough-9"
+    )
+    minted = api_key_create(org=org, name="ci runner")
+    client = APIClient()
+    client.force_login(staff)
+    listing = client.get("/admin/publicapi/apikey/")
+    assert listing.status_code == 200
+    assert "ci runner" in listing.content.decode() and minted.secret not in listing.content.decode()
+    response = client.post(
+        "/admin/publicapi/apikey/", {"action": "revoke", "_selected_action": [str(minted.api_key.pk)]}
+    )
+    assert response.status_code == 302
+    minted.api_key.refresh_from_db()
+    assert minted.api_key.revoked_at is not None
+    assert_unauthenticated(keyed_client(minted.secret).get(UNPRICED))
