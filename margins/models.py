@@ -103,8 +103,12 @@ class CostEvent(models.Model):
 class DailyRollup(models.Model):
     """Cost per (org, customer, UTC day, feature, model, provider); blank strings, never NULL."""
 
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    # Derived rows (rebuild_rollups recomputes them): like the events, no database-level foreign
+    # keys, whose checks at commit would cost more than the increments themselves.
+    org = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     day = models.DateField()
     feature = models.CharField(max_length=128, blank=True, default="")
     model = models.CharField(max_length=128, blank=True, default="")
@@ -129,8 +133,12 @@ class DailyRollup(models.Model):
 class CustomerDailyCost(models.Model):
     """The compact per (org, customer, UTC day) total that wide tables read."""
 
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    # Derived rows (rebuild_rollups recomputes them): like the events, no database-level foreign
+    # keys, whose checks at commit would cost more than the increments themselves.
+    org = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     day = models.DateField()
     cost_micro = models.BigIntegerField(default=0)
     request_count = models.BigIntegerField(default=0)
