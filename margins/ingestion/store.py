@@ -1,7 +1,7 @@
 """The SQL of ingestion: cost-side customers, raw events and rollup increments, in bulk.
 
-Two writers with one contract. The portable writer (SQLite) runs standard upserts a row at a
-time; SQLite serialises writers anyway. The PostgreSQL writer does a 1,000-event batch in three
+Two writers with one contract. The portable writer (SQLite) runs standard multi-row inserts and
+upserts with `executemany`; SQLite serialises writers anyway. The PostgreSQL writer does a 1,000-event batch in three
 or four statements and no ORM objects: one reads the batch's customers, one creates or updates
 those that need it, and one inserts the events with `ON CONFLICT DO NOTHING` and, in the same
 statement, adds exactly the inserted rows to both rollup tables with `ON CONFLICT DO UPDATE`
@@ -129,7 +129,7 @@ _DAILY_UPSERT = """
 
 
 class Writer:
-    """The portable writer: standard SQL that SQLite (3.35+) runs, a row at a time."""
+    """The portable writer: standard SQL that SQLite (3.35+ for RETURNING) runs."""
 
     greatest, least = "MAX", "MIN"
     ROWS_PER_INSERT = 500  # 14 parameters a row, well under SQLite's 32,766
