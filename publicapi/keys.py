@@ -19,9 +19,10 @@ from publicapi.models import ApiKey
 KEY_PREFIX = "mk_live_"
 SECRET_LENGTH = 40
 LOOKUP_PREFIX_LENGTH = len(KEY_PREFIX) + 8
-KEY_PATTERN = re.compile(r"^mk_live_[A-Za-z0-9]{32,64}$")
+KEY_PATTERN = re.compile(r"mk_live_[A-Za-z0-9]{32,64}")
 VALID_SCOPES = ("read", "write")
 LAST_USED_EVERY_SECONDS = 60
+_UNKNOWN_DIGEST = "0" * 64
 
 
 @dataclass(frozen=True)
@@ -71,13 +72,14 @@ def _cache_key(prefix: str) -> str:
 
 def api_key_verify(secret: str) -> ApiKey | None:
     """The active key for this secret, or None. Constant-time digest comparison."""
-    if not KEY_PATTERN.match(secret):
+    if not KEY_PATTERN.fullmatch(secret):
         return None
     prefix = secret[:LOOKUP_PREFIX_LENGTH]
     key = ApiKey.objects.select_related("org").filter(prefix=prefix).first()
-    if key is None or key.revoked_at is not None:
-        return None
-    if not hmac.compare_digest(key.digest, _digest(secret)):
+    # The digest is computed and compared whatever was found, so an unknown or revoked key takes
+    # as long to refuse as a wrong one.
+    matches = hmac.compare_digest(key.digest if key else _UNKNOWN_DIGEST, _digest(secret))
+    if key is None or key.revoked_at is not None or not matches:
         return None
     _touch(key)
     return key
