@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
+from urllib.parse import quote
 
 import stripe
 from django.conf import settings
@@ -57,6 +58,10 @@ class StripeUnavailable(GatewayError):
 
 class StripeRequestFailed(GatewayError):
     """Stripe refused the request itself (400, 404)."""
+
+
+class StripeNotFound(StripeRequestFailed):
+    """The object does not exist (any more): a deleted draft invoice, a purged customer."""
 
 
 class WebhookSignatureInvalid(GatewayError):
@@ -114,42 +119,48 @@ class StripeGateway:
 
     # -- the retrying call ---------------------------------------------------------------------
 
-    def _call(self, request: Callable[[], Any]) -> Any:
+    def _get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """GET through the library's requestor (auth, version, its retries, its error classes),
+        answered as parsed JSON: building StripeObjects for thousands of invoices costs more
+        than the request, and nothing past this module may see them anyway."""
         attempt = 0
         while True:
             try:
-                return _translated(request)
+                return _translated(lambda: self._client.raw_request("get", path, **(params or {})).data)
             except _Transient as transient:
                 if attempt >= self._retry.retries:
                     raise StripeUnavailable(transient.message) from transient
                 self._sleep(self._retry.delay(attempt, transient.retry_after))
                 attempt += 1
 
-    def _page(self, request: Callable[[], Any], parse: Callable[[dict[str, Any]], T]) -> Page[T]:
-        listed = self._call(request)
-        raw = [obj.to_dict() for obj in listed.data]
+    def _page(self, path: str, params: dict[str, Any], parse: Callable[[dict[str, Any]], T]) -> Page[T]:
+        listed = self._get(path, params)
+        raw = listed.get("data") or []
         items = tuple(parse(obj) for obj in raw)
-        return Page(items, bool(listed.has_more), raw[-1]["id"] if raw else None)
+        return Page(items, bool(listed.get("has_more")), raw[-1]["id"] if raw else None)
 
     # -- reads ------------------------------------------------------------------------------
 
     def check_key(self) -> None:
         """One cheap authenticated call, as the connect flow asks: customers.list(limit=1)."""
-        self._call(lambda: self._client.v1.customers.list({"limit": 1}))
+        self._get("/v1/customers", {"limit": 1})
 
     def list_customers(self, *, starting_after: str | None = None) -> Page[CustomerData]:
-        params = _list_params(starting_after)
-        return self._page(lambda: self._client.v1.customers.list(params), parse_customer)
+        return self._page("/v1/customers", _list_params(starting_after), parse_customer)
 
     def retrieve_customer(self, customer_id: str) -> CustomerData:
         """A deleted customer comes back as Stripe's stub, parsed with deleted=True."""
-        obj = self._call(lambda: self._client.v1.customers.retrieve(customer_id))
-        return parse_customer(obj.to_dict())
+        return parse_customer(self._get(f"/v1/customers/{_path_id(customer_id)}"))
 
     def list_subscriptions(self, *, starting_after: str | None = None) -> Page[SubscriptionData]:
         params = {**_list_params(starting_after), "status": "all", "expand": _SUBSCRIPTION_EXPAND}
-        page = self._page(lambda: self._client.v1.subscriptions.list(params), parse_subscription)
+        page = self._page("/v1/subscriptions", params, parse_subscription)
         return Page(tuple(self._complete_items(sub) for sub in page.items), page.has_more, page.last_id)
+
+    def retrieve_subscription(self, subscription_id: str) -> SubscriptionData:
+        params = {"expand": [name.removeprefix("data.") for name in _SUBSCRIPTION_EXPAND]}
+        obj = self._get(f"/v1/subscriptions/{_path_id(subscription_id)}", params)
+        return self._complete_items(parse_subscription(obj))
 
     def list_invoices(
         self, *, created_gte: int | None = None, status: str | None = None, starting_after: str | None = None
@@ -157,31 +168,26 @@ class StripeGateway:
         params = _list_params(starting_after, created_gte)
         if status:
             params["status"] = status
-        page = self._page(lambda: self._client.v1.invoices.list(params), parse_invoice)
+        page = self._page("/v1/invoices", params, parse_invoice)
         return Page(tuple(self.complete_lines(inv) for inv in page.items), page.has_more, page.last_id)
 
     def retrieve_invoice(self, invoice_id: str) -> InvoiceData:
-        obj = self._call(lambda: self._client.v1.invoices.retrieve(invoice_id))
-        return self.complete_lines(parse_invoice(obj.to_dict()))
+        return self.complete_lines(parse_invoice(self._get(f"/v1/invoices/{_path_id(invoice_id)}")))
 
     def list_credit_notes(
         self, *, created_gte: int | None = None, starting_after: str | None = None
     ) -> Page[CreditNoteData]:
-        params = _list_params(starting_after, created_gte)
-        return self._page(lambda: self._client.v1.credit_notes.list(params), parse_credit_note)
+        return self._page("/v1/credit_notes", _list_params(starting_after, created_gte), parse_credit_note)
 
     def complete_lines(self, invoice: InvoiceData) -> InvoiceData:
         """Page through /v1/invoices/{id}/lines past the lines Stripe embeds in the invoice."""
         if not invoice.lines_has_more:
             return invoice
         lines: list[InvoiceLineData] = list(invoice.lines)
+        path = f"/v1/invoices/{_path_id(invoice.stripe_id)}/lines"
         has_more = True
         while has_more:
-            params = _list_params(lines[-1].stripe_id if lines else None)
-            page = self._page(
-                lambda p=params: self._client.v1.invoices.line_items.list(invoice.stripe_id, p),
-                parse_invoice_line,
-            )
+            page = self._page(path, _list_params(lines[-1].stripe_id if lines else None), parse_invoice_line)
             lines.extend(page.items)
             has_more = page.has_more and bool(page.items)
         return replace(invoice, lines=tuple(lines), lines_has_more=False)
@@ -194,9 +200,7 @@ class StripeGateway:
         while has_more:
             params = _list_params(items[-1].stripe_id if items else None)
             params["subscription"] = subscription.stripe_id
-            page = self._page(
-                lambda p=params: self._client.v1.subscription_items.list(p), parse_subscription_item
-            )
+            page = self._page("/v1/subscription_items", params, parse_subscription_item)
             items.extend(page.items)
             has_more = page.has_more and bool(page.items)
         return replace(subscription, items=tuple(items), items_has_more=False)
@@ -241,6 +245,10 @@ def _translated(request: Callable[[], Any]) -> Any:
     except stripe.APIError as error:
         # 5xx, or a 200 whose body is not JSON (cut short): both worth another try.
         raise _Transient(_describe(error), _retry_after(error)) from error
+    except stripe.InvalidRequestError as error:
+        if error.http_status == 404:
+            raise StripeNotFound(_describe(error)) from error
+        raise StripeRequestFailed(_describe(error)) from error
     except stripe.StripeError as error:
         raise StripeRequestFailed(_describe(error)) from error
 
@@ -257,6 +265,11 @@ def _retry_after(error: stripe.StripeError) -> float | None:
         return float(value) if value is not None else None
     except ValueError:
         return None
+
+
+def _path_id(object_id: str) -> str:
+    # Ids come from Stripe or from webhook payloads; never let one change the path.
+    return quote(object_id, safe="")
 
 
 def _list_params(starting_after: str | None, created_gte: int | None = None) -> dict[str, Any]:
