@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
@@ -98,19 +98,26 @@ def customers_mark_deleted(*, org: Organization, stripe_ids: Iterable[str]) -> N
     StripeCustomer.objects.filter(org=org, stripe_id__in=ids).update(deleted=True, updated_at=timezone.now())
 
 
-def customer_pks(*, org: Organization, stripe_ids: Iterable[str]) -> dict[str, int]:
-    """Primary keys of these customers, creating a bare row for any not mirrored yet.
+def customer_pks(
+    *, org: Organization, stripe_ids: Iterable[str], hints: Mapping[str, tuple[str, str]] | None = None
+) -> dict[str, int]:
+    """Primary keys of these customers, creating a row for any not mirrored yet.
 
     A document may name a customer the listing has not reached (or that was deleted before the
-    first sync); the bare row is filled by the next listing or flagged by the deletion check.
+    first sync); the new row takes the (name, email) `hints` the document carries, and is
+    completed by the next listing or flagged by the deletion check.
     """
     ids = {stripe_id for stripe_id in stripe_ids if stripe_id}
     found = dict(StripeCustomer.objects.filter(org=org, stripe_id__in=ids).values_list("stripe_id", "pk"))
     missing = ids - found.keys()
     if missing:
-        StripeCustomer.objects.bulk_create(
-            [StripeCustomer(org=org, stripe_id=stripe_id) for stripe_id in missing], ignore_conflicts=True
-        )
+        hints = hints or {}
+        rows = [
+            StripeCustomer(org=org, stripe_id=stripe_id, name=hints.get(stripe_id, ("", ""))[0],
+                           email=hints.get(stripe_id, ("", ""))[1])
+            for stripe_id in missing
+        ]  # fmt: skip
+        StripeCustomer.objects.bulk_create(rows, ignore_conflicts=True)
         found.update(
             StripeCustomer.objects.filter(org=org, stripe_id__in=missing).values_list("stripe_id", "pk")
         )
@@ -222,7 +229,8 @@ def invoices_upsert(
     _touch_unchanged_open(org, [inv for inv in invoices if known.get(inv.stripe_id) == prints[inv.stripe_id]])
     if not changed:
         return result
-    customers = customer_pks(org=org, stripe_ids=[invoice.customer_id for invoice in changed])
+    hints = {invoice.customer_id: (invoice.customer_name, invoice.customer_email) for invoice in changed}
+    customers = customer_pks(org=org, stripe_ids=hints, hints=hints)
     rows = [
         _invoice_row(org, inv, customers[inv.customer_id], prints[inv.stripe_id], event_at) for inv in changed
     ]

@@ -25,7 +25,7 @@ from billing.stripe_gateway import StripeAuthFailed, StripeGateway
 from margint.crypto import encrypt
 from margint.models import Organization
 
-_KEY_BODY = re.compile(r"^[A-Za-z0-9_]{12,255}$")
+_KEY_BODY = re.compile(r"^[A-Za-z0-9_]{20,255}$")
 _WEBHOOK_SECRET = re.compile(r"^whsec_[A-Za-z0-9+/=_-]{8,255}$")
 MASK_HEAD, MASK_TAIL = 12, 4
 

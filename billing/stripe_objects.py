@@ -115,6 +115,9 @@ class InvoiceData:
     number: str
     lines: tuple[InvoiceLineData, ...]
     lines_has_more: bool = False
+    # Stripe copies these onto the invoice: names a customer deleted before its first sync.
+    customer_name: str = ""
+    customer_email: str = ""
 
 
 @dataclass(frozen=True)
@@ -284,6 +287,8 @@ def parse_invoice(obj: Json) -> InvoiceData:
         number=obj.get("number") or "",
         lines=tuple(parse_invoice_line(line) for line in lines.get("data") or []),
         lines_has_more=bool(lines.get("has_more")),
+        customer_name=obj.get("customer_name") or "",
+        customer_email=obj.get("customer_email") or "",
     )
 
 
