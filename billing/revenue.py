@@ -13,19 +13,16 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import reduce
-from operator import or_
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model, Q, Sum
+from django.db.models import Model
 
 from billing.models import RevenueAllocation, RevenueDaily, StripeConnection
 from billing.recognition import DailyAllocation
 from margint.models import Organization
 
 DayKey = tuple[int, date]  # (StripeCustomer pk, UTC day)
-_INSERT_BATCH = 5000
 
 
 class RevenueLockLost(Exception):
@@ -74,7 +71,7 @@ def allocations_replace(
         for source in sources
         for allocation in source.allocations
     ]
-    _insert(
+    _insert_rows(
         RevenueAllocation, ["org", "source_type", "source_id", "stripe_customer", "day", "amount_micro"], rows
     )
     touched.update((row[3], row[4]) for row in rows)
@@ -82,79 +79,96 @@ def allocations_replace(
 
 
 def revenue_daily_recompute(*, org: Organization, keys: set[DayKey]) -> set[DayKey]:
-    """Make RevenueDaily equal the allocation sums for `keys`; return the keys whose value changed."""
+    """Make RevenueDaily equal the allocation sums over the region of `keys`; return what changed.
+
+    Set-based SQL, so that no row travels to Python and back: an upsert of the nonzero sums
+    (changing only rows whose amount differs), then a delete of rows whose sum became zero.
+    The region is, per customer, the day range spanning its keys; any other day inside it
+    already equals its sum (the invariant), so recomputing it changes and returns nothing.
+    """
     if not keys:
         return set()
-    region = _region(keys)
-    sums = {
-        (customer, day): int(total)
-        for customer, day, total in RevenueAllocation.objects.filter(region, org=org)
-        .values_list("stripe_customer_id", "day")
-        .annotate(total=Sum("amount_micro"))
-        .values_list("stripe_customer_id", "day", "total")
-    }
-    current = {
-        (customer, day): (pk, amount)
-        for pk, customer, day, amount in RevenueDaily.objects.filter(region, org=org).values_list(
-            "pk", "stripe_customer_id", "day", "amount_micro"
-        )
-    }
-    upserts, deletions, changed = [], [], set()
-    for key in keys:
-        wanted = sums.get(key, 0)
-        existing = current.get(key)
-        if existing is not None and existing[1] == wanted:
-            continue
-        if wanted == 0:
-            if existing is not None:
-                deletions.append(existing[0])
-                changed.add(key)
-            continue
-        upserts.append((org.pk, key[0], key[1], wanted))
-        changed.add(key)
-    RevenueDaily.objects.filter(pk__in=deletions).delete()
-    _insert(
-        RevenueDaily,
-        ["org", "stripe_customer", "day", "amount_micro"],
-        upserts,
-        on_conflict=(["org", "stripe_customer", "day"], ["amount_micro"]),
-    )
+    daily, allocations = (_table(model) for model in (RevenueDaily, RevenueAllocation))
+    region, region_params = _region_sql(keys)
+    org_id = _db_value(RevenueDaily, "org", org.pk)
+    upsert = f"""
+        INSERT INTO {daily} (org_id, stripe_customer_id, day, amount_micro)
+        SELECT org_id, stripe_customer_id, day, SUM(amount_micro) FROM {allocations}
+        WHERE org_id = %s AND ({region})
+        GROUP BY org_id, stripe_customer_id, day HAVING SUM(amount_micro) <> 0
+        ON CONFLICT (org_id, stripe_customer_id, day) DO UPDATE SET amount_micro = excluded.amount_micro
+        WHERE {daily}.amount_micro <> excluded.amount_micro
+        RETURNING stripe_customer_id, day
+    """  # noqa: S608 - table names from model metadata; values are parameters
+    delete = f"""
+        DELETE FROM {daily} WHERE org_id = %s AND ({region}) AND COALESCE((
+            SELECT SUM(a.amount_micro) FROM {allocations} AS a
+            WHERE a.org_id = {daily}.org_id AND a.stripe_customer_id = {daily}.stripe_customer_id
+            AND a.day = {daily}.day
+        ), 0) = 0
+        RETURNING stripe_customer_id, day
+    """  # noqa: S608 - table names from model metadata; values are parameters
+    changed: set[DayKey] = set()
+    with connection.cursor() as cursor:
+        for sql in (upsert, delete):
+            cursor.execute(sql, [org_id, *region_params])
+            changed.update((customer, _as_date(day)) for customer, day in cursor.fetchall())
     return changed
 
 
-def _insert(
-    model: type[Model],
-    fields: list[str],
-    rows: list[tuple],
-    *,
-    on_conflict: tuple[list[str], list[str]] | None = None,
-) -> None:
-    """INSERT many rows with one prepared statement (optionally ON CONFLICT ... DO UPDATE).
+def _region_sql(keys: set[DayKey]) -> tuple[str, list[Any]]:
+    """Per customer, the day range spanning its keys: one indexed range scan each."""
+    days: dict[int, list[date]] = defaultdict(list)
+    for customer, day in keys:
+        days[customer].append(day)
+    params: list[Any] = []
+    for customer, values in sorted(days.items()):
+        params += [customer, _db_date(min(values)), _db_date(max(values))]
+    clause = " OR ".join(["(stripe_customer_id = %s AND day >= %s AND day <= %s)"] * len(days))
+    return clause, params
 
-    A first sync writes hundreds of thousands of allocation and daily rows; building a model
-    instance per row costs several times the insert itself. Same SQL on PostgreSQL and SQLite.
+
+def _table(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _db_value(model: type[Model], field: str, value: Any) -> Any:
+    return model._meta.get_field(field).get_db_prep_save(value, connection)
+
+
+def _db_date(day: date) -> Any:
+    return connection.ops.adapt_datefield_value(day)
+
+
+def _as_date(value: date | str) -> date:
+    # SQLite answers raw queries with ISO strings; PostgreSQL with dates.
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _insert_rows(model: type[Model], fields: list[str], rows: list[tuple]) -> None:
+    """Append rows fast: COPY on PostgreSQL, multi-row INSERTs elsewhere.
+
+    A first sync writes hundreds of thousands of allocation rows; a model instance per row
+    costs several times the write, and COPY is several times faster than INSERT statements.
     """
     if not rows:
         return
     opts = model._meta
-    columns = [opts.get_field(name).column for name in fields]
-    # Identifiers come from model metadata, quoted; every value is a parameter.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        connection.ops.quote_name(opts.db_table),
-        ", ".join(connection.ops.quote_name(column) for column in columns),
-        ", ".join(["%s"] * len(columns)),
-    )
-    if on_conflict is not None:
-        keys, updates = (
-            [connection.ops.quote_name(opts.get_field(n).column) for n in names] for names in on_conflict
-        )
-        sql += " ON CONFLICT ({}) DO UPDATE SET {}".format(
-            ", ".join(keys), ", ".join(f"{column} = EXCLUDED.{column}" for column in updates)
-        )
-    rows = _db_values(opts, fields, rows)
+    columns = ", ".join(connection.ops.quote_name(opts.get_field(name).column) for name in fields)
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), _INSERT_BATCH):
-            cursor.executemany(sql, rows[start : start + _INSERT_BATCH])
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {_table(model)} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        per_statement = max(1, (connection.features.max_query_params or 999) // len(fields))
+        prepared = _db_values(opts, fields, rows)
+        for start in range(0, len(prepared), per_statement):
+            chunk = prepared[start : start + per_statement]
+            values = ", ".join([row_sql] * len(chunk))
+            sql = f"INSERT INTO {_table(model)} ({columns}) VALUES {values}"  # noqa: S608 - as above
+            cursor.execute(sql, [value for row in chunk for value in row])
 
 
 _PLAIN_TYPES = {"BigIntegerField", "IntegerField", "CharField"}
@@ -177,8 +191,6 @@ def _db_values(opts: Any, fields: list[str], rows: list[tuple]) -> list[tuple]:
             return prepared[value]
 
         preparers.append(prepare)
-    if all(preparer is None for preparer in preparers):
-        return rows
     return [
         tuple(
             value if preparer is None else preparer(value)
@@ -186,18 +198,6 @@ def _db_values(opts: Any, fields: list[str], rows: list[tuple]) -> list[tuple]:
         )
         for row in rows
     ]
-
-
-def _region(keys: set[DayKey]) -> Q:
-    """Per customer, the day range spanning its keys: one indexed range scan each."""
-    days: dict[int, list[date]] = defaultdict(list)
-    for customer, day in keys:
-        days[customer].append(day)
-    ranges = (
-        Q(stripe_customer_id=customer, day__gte=min(values), day__lte=max(values))
-        for customer, values in days.items()
-    )
-    return reduce(or_, ranges)
 
 
 def months_of(keys: Iterable[DayKey]) -> set[tuple[int, str]]:

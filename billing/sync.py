@@ -32,6 +32,7 @@ from billing.mirrors import (
     subscriptions_upsert,
 )
 from billing.models import StripeConnection, StripeCustomer, StripeInvoice, SyncRun
+from billing.money import normalize_currency
 from billing.revenue import DayKey, months_of, revenue_daily_recompute, revenue_lock
 from billing.stripe_gateway import Page, StripeAuthFailed, StripeGateway, StripeNotFound, StripeUnavailable
 from margint.crypto import decrypt
@@ -39,14 +40,23 @@ from margint.models import Organization
 
 logger = logging.getLogger(__name__)
 
-PHASES = ("customers", "subscriptions", "invoices", "credit_notes", "open_invoices", "deleted_customers")
+PHASES = (
+    "customers",
+    "subscriptions",
+    "invoices",
+    "credit_notes",
+    "open_invoices",
+    "stale_invoices",
+    "deleted_customers",
+)
 # Share of the progress bar per phase: invoices are nearly all of the work.
 PHASE_WEIGHTS = {
     "customers": 5,
     "subscriptions": 5,
     "invoices": 75,
     "credit_notes": 5,
-    "open_invoices": 5,
+    "open_invoices": 3,
+    "stale_invoices": 2,
     "deleted_customers": 5,
 }
 DONE = "done"
@@ -221,8 +231,17 @@ class SyncRunner:
         self._paged(fetch, write)
 
     def _phase_open_invoices(self) -> None:
-        """Invoices mirrored as open but not re-read by this listing (created before the window)
-        may have been paid or voided since: read each again."""
+        """Every invoice still open, whenever it was created: an open invoice from before the
+        window has its payment attempts updated, and one missing from this list has changed."""
+
+        def fetch(after: str | None) -> Page:
+            return self.gateway.list_invoices(status="open", starting_after=after)
+
+        self._paged(fetch, lambda page: self._write_invoices(page, before_window_only=True))
+
+    def _phase_stale_invoices(self) -> None:
+        """Invoices mirrored as open (or draft) that neither listing returned have been paid,
+        voided or deleted since: read each one again."""
         stale = StripeInvoice.objects.filter(
             org=self.org, status__in=OPEN_INVOICE_STATUSES, synced_at__lt=self.listing_started
         ).values_list("stripe_id", flat=True)
@@ -259,13 +278,22 @@ class SyncRunner:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def _write_invoices(self, page: Page) -> set[DayKey]:
+    def _write_invoices(self, page: Page, *, before_window_only: bool = False) -> set[DayKey]:
+        """Write a page of invoices; count them unless this run counted them already (the open
+        listing repeats the open invoices the window's listing returned)."""
         result = invoices_upsert(org=self.org, invoices=page.items)
-        self.stats["invoicesFetched"] += len(page.items)
-        self.stats["invoicesSkipped"] += result.skipped
+        counted = [
+            invoice
+            for invoice in page.items
+            if not before_window_only or invoice.created.timestamp() < self.window_start
+        ]
+        self.stats["invoicesFetched"] += len(counted)
         skipped = self.stats["skippedCurrencies"]
-        for currency, count in result.skipped_currencies.items():
-            skipped[currency] = skipped.get(currency, 0) + count
+        for invoice in counted:
+            currency = normalize_currency(invoice.currency)
+            if currency != normalize_currency(self.org.reporting_currency):
+                skipped[currency] = skipped.get(currency, 0) + 1
+                self.stats["invoicesSkipped"] += 1
         return result.touched
 
     def _write_customers_checked(self, live: list, deleted: list[str]) -> None:

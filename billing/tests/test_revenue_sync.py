@@ -36,7 +36,12 @@ def sync(org) -> SyncRun:
 
 
 def invoice_requests(server) -> list:
-    return [r for r in server.app.requests_to("/v1/invoices") if r.path == "/v1/invoices"]
+    """Requests of the window's invoice listing (the open-invoice listing asks status=open)."""
+    return [
+        r
+        for r in server.app.requests_to("/v1/invoices")
+        if r.path == "/v1/invoices" and "status" not in r.query
+    ]
 
 
 @pytest.fixture
@@ -143,6 +148,8 @@ def test_later_sync_asks_only_for_invoices_created_since_the_last_one_minus_the_
 
     expected = int((first.started_at - timedelta(hours=48)).timestamp())
     assert [r.query.get("created[gte]") for r in invoice_requests(stripe_server)] == [str(expected)]
+    open_listing = [r.query for r in stripe_server.requests if r.query.get("status") == "open"]
+    assert open_listing == [{"limit": "100", "status": "open"}]
     assert second.stats["invoicesFetched"] == 0
 
 
@@ -329,3 +336,21 @@ def test_syncing_one_org_never_reads_or_writes_another_orgs_revenue(
     theirs = set(StripeCustomer.objects.filter(org=other_org).values_list("stripe_id", flat=True))
     assert len(ours) == 3 and len(theirs) == 12 and not ours & theirs
     assert {r.api_key for r in stripe_server.requests} == {DEFAULT_API_KEY}
+
+
+def test_an_open_invoice_from_before_the_window_is_kept_current_by_the_open_listing(
+    org, connection, stripe_account, stripe_server
+):
+    customer = stripe_account.add_customer(created=at(2026, 1, 1), name="Slow Payer")["id"]
+    invoice = stripe_account.add_invoice(customer=customer, created=at(2026, 1, 2), status="open", lines=[
+        Line(amount=5000, period_start=at(2026, 1, 2), period_end=at(2026, 1, 2)),
+    ])  # fmt: skip
+    sync(org)
+    invoice["attempt_count"] = 3
+    stripe_server.app.clear_requests()
+
+    run = sync(org)
+
+    assert StripeInvoice.objects.get(org=org, stripe_id=invoice["id"]).attempt_count == 3
+    assert stripe_server.app.requests_to(f"/v1/invoices/{invoice['id']}") == []
+    assert run.stats["invoicesFetched"] == 1
