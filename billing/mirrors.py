@@ -17,6 +17,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from billing.bulk import insert_rows
 from billing.models import (
     StripeCreditNote,
     StripeCustomer,
@@ -313,26 +314,43 @@ def _lines_replace(org: Organization, invoices: Sequence[InvoiceData]) -> None:
         )
     )
     StripeInvoiceLine.objects.filter(invoice_id__in=pks.values()).delete()
-    lines = [
-        StripeInvoiceLine(
-            org=org,
-            invoice_id=pks[invoice.stripe_id],
-            stripe_id=line.stripe_id,
-            amount=line.amount,
-            discount_amounts=list(line.discount_amounts),
-            taxes=[list(tax) for tax in line.taxes],
-            period_start=line.period_start,
-            period_end=line.period_end,
-            proration=line.proration,
-            price_id=line.price_id,
-            subscription_item_id=line.subscription_item_id,
-            description=line.description,
-            quantity=line.quantity,
+    rows = [
+        (
+            org.pk,
+            pks[invoice.stripe_id],
+            line.stripe_id,
+            line.amount,
+            list(line.discount_amounts),
+            [list(tax) for tax in line.taxes],
+            line.period_start,
+            line.period_end,
+            line.proration,
+            line.price_id,
+            line.subscription_item_id,
+            line.description,
+            line.quantity,
         )
         for invoice in invoices
         for line in invoice.lines
     ]
-    StripeInvoiceLine.objects.bulk_create(lines, batch_size=_BATCH)
+    insert_rows(StripeInvoiceLine, _LINE_FIELDS, rows)
+
+
+_LINE_FIELDS = [
+    "org",
+    "invoice",
+    "stripe_id",
+    "amount",
+    "discount_amounts",
+    "taxes",
+    "period_start",
+    "period_end",
+    "proration",
+    "price_id",
+    "subscription_item_id",
+    "description",
+    "quantity",
+]
 
 
 def invoice_delete(*, org: Organization, stripe_id: str) -> set[DayKey]:

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Model
 
+from billing.bulk import insert_rows
 from billing.models import RevenueAllocation, RevenueDaily, StripeConnection
 from billing.recognition import DailyAllocation
 from margint.models import Organization
@@ -71,7 +72,7 @@ def allocations_replace(
         for source in sources
         for allocation in source.allocations
     ]
-    _insert_rows(
+    insert_rows(
         RevenueAllocation, ["org", "source_type", "source_id", "stripe_customer", "day", "amount_micro"], rows
     )
     touched.update((row[3], row[4]) for row in rows)
@@ -143,61 +144,6 @@ def _db_date(day: date) -> Any:
 def _as_date(value: date | str) -> date:
     # SQLite answers raw queries with ISO strings; PostgreSQL with dates.
     return value if isinstance(value, date) else date.fromisoformat(value)
-
-
-def _insert_rows(model: type[Model], fields: list[str], rows: list[tuple]) -> None:
-    """Append rows fast: COPY on PostgreSQL, multi-row INSERTs elsewhere.
-
-    A first sync writes hundreds of thousands of allocation rows; a model instance per row
-    costs several times the write, and COPY is several times faster than INSERT statements.
-    """
-    if not rows:
-        return
-    opts = model._meta
-    columns = ", ".join(connection.ops.quote_name(opts.get_field(name).column) for name in fields)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {_table(model)} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        per_statement = max(1, (connection.features.max_query_params or 999) // len(fields))
-        prepared = _db_values(opts, fields, rows)
-        for start in range(0, len(prepared), per_statement):
-            chunk = prepared[start : start + per_statement]
-            values = ", ".join([row_sql] * len(chunk))
-            sql = f"INSERT INTO {_table(model)} ({columns}) VALUES {values}"  # noqa: S608 - as above
-            cursor.execute(sql, [value for row in chunk for value in row])
-
-
-_PLAIN_TYPES = {"BigIntegerField", "IntegerField", "CharField"}
-
-
-def _db_values(opts: Any, fields: list[str], rows: list[tuple]) -> list[tuple]:
-    """Each value as its field would send it (a UUID key, a date on SQLite), memoized per
-    distinct value: the org and the days repeat across thousands of rows."""
-    preparers = []
-    for name in fields:
-        field = opts.get_field(name)
-        if field.get_internal_type() in _PLAIN_TYPES:
-            preparers.append(None)
-            continue
-        prepared: dict[Any, Any] = {}
-
-        def prepare(value: Any, field: Any = field, prepared: dict = prepared) -> Any:
-            if value not in prepared:
-                prepared[value] = field.get_db_prep_save(value, connection)
-            return prepared[value]
-
-        preparers.append(prepare)
-    return [
-        tuple(
-            value if preparer is None else preparer(value)
-            for preparer, value in zip(preparers, row, strict=True)
-        )
-        for row in rows
-    ]
 
 
 def months_of(keys: Iterable[DayKey]) -> set[tuple[int, str]]:

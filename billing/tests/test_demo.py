@@ -53,7 +53,9 @@ def test_the_demo_bills_the_cost_sides_customers_when_they_exist(org, monkeypatc
     assert months[(customers["acme-robotics"].stripe_id, date(2026, 3, 1))] == 499_000_000
     assert months[(customers["bluth-ai"].stripe_id, date(2026, 3, 1))] == 99_000_000
     annual = revenue_by_customer_month(org=org, start=date(2025, 12, 1), end=date(2026, 12, 1))
-    assert sum(v for (sid, _), v in annual.items() if sid == customers["wayne-labs"].stripe_id) == 12_000_000_000
+    assert (
+        sum(v for (sid, _), v in annual.items() if sid == customers["wayne-labs"].stripe_id) == 12_000_000_000
+    )
 
 
 def test_the_double_is_stopped_after_the_load(org, monkeypatch):
