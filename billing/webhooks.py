@@ -105,8 +105,15 @@ def _apply(org: Organization, event: EventData, handler: Handler | None, prepare
         status = StripeWebhookEvent.Status.PROCESSED if handler else StripeWebhookEvent.Status.IGNORED
         _mark(row, status, "")
     if changed:
-        hooks.margin_alerts_evaluate(org=org, as_of=timezone.now())
+        _evaluate_alerts(org)
     return WebhookOutcome(event.stripe_id, event.type, str(status))
+
+
+def _evaluate_alerts(org: Organization) -> None:
+    try:
+        hooks.margin_alerts_evaluate(org=org, as_of=timezone.now())
+    except Exception:  # the event is committed; Stripe must not deliver it again for this
+        logger.exception("margin alerts after a webhook failed for %s", org.public_id)
 
 
 def _record_failure(org: Organization, event: EventData, error: Exception) -> WebhookOutcome:
