@@ -139,7 +139,9 @@ def _window_start(org: Organization, now: datetime) -> datetime:
     # A new reporting currency needs every document re-allocated: read the full lookback again.
     if last_ok is None or last_ok.cursor.get("reportingCurrency") != org.reporting_currency:
         return months_back(now, settings.STRIPE_SYNC_LOOKBACK_MONTHS)
-    return last_ok.started_at - timedelta(hours=settings.STRIPE_SYNC_OVERLAP_HOURS)
+    # From when that sync's listing began (a resumed run began listing in the run it resumed).
+    listed_from = datetime.fromisoformat(last_ok.cursor["listingStarted"])
+    return listed_from - timedelta(hours=settings.STRIPE_SYNC_OVERLAP_HOURS)
 
 
 def months_back(moment: datetime, months: int) -> datetime:

@@ -9,10 +9,14 @@ from billing.sync import revenue_sync_run
 from billing.tests.accounts import simple_account
 
 
-def test_every_billing_admin_page_opens_and_no_page_shows_the_encrypted_key(db, org, connection, stripe_account):
+def test_every_billing_admin_page_opens_and_no_page_shows_the_encrypted_key(
+    db, org, connection, stripe_account
+):
     simple_account(stripe_account, invoices=2)
     revenue_sync_run(org=org, trigger="manual")
-    operator = get_user_model().objects.create_superuser("ops@margint.test", "ops@margint.test", "x-very-long-1")
+    operator = get_user_model().objects.create_superuser(
+        "ops@margint.test", "ops@margint.test", "x-very-long-1"
+    )
     client = Client()
     client.force_login(operator)
 

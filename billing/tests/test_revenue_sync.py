@@ -146,7 +146,8 @@ def test_later_sync_asks_only_for_invoices_created_since_the_last_one_minus_the_
 
     second = sync(org)
 
-    expected = int((first.started_at - timedelta(hours=48)).timestamp())
+    listed_from = datetime.fromisoformat(first.cursor["listingStarted"])
+    expected = int((listed_from - timedelta(hours=48)).timestamp())
     assert [r.query.get("created[gte]") for r in invoice_requests(stripe_server)] == [str(expected)]
     open_listing = [r.query for r in stripe_server.requests if r.query.get("status") == "open"]
     assert open_listing == [{"limit": "100", "status": "open"}]
@@ -354,3 +355,23 @@ def test_an_open_invoice_from_before_the_window_is_kept_current_by_the_open_list
     assert StripeInvoice.objects.get(org=org, stripe_id=invoice["id"]).attempt_count == 3
     assert stripe_server.app.requests_to(f"/v1/invoices/{invoice['id']}") == []
     assert run.stats["invoicesFetched"] == 1
+
+
+def test_after_a_resumed_sync_the_next_window_starts_from_the_listing_the_failed_run_began(
+    org, connection, stripe_account, stripe_server
+):
+    simple_account(stripe_account, invoices=150)
+    stripe_server.faults.server_error(500, "/v1/invoices", nth=2, times=None)
+    failed = sync(org)
+    stripe_server.faults.clear()
+    resumed = sync(org)
+    # The resumed run started long after the failed one began listing: invoices created in
+    # between were never listed, so the next window must reach back to the first listing.
+    SyncRun.objects.filter(pk=resumed.pk).update(started_at=resumed.started_at + timedelta(days=10))
+    stripe_server.app.clear_requests()
+
+    sync(org)
+
+    listed_from = datetime.fromisoformat(failed.cursor["listingStarted"])
+    expected = int((listed_from - timedelta(hours=48)).timestamp())
+    assert [r.query.get("created[gte]") for r in invoice_requests(stripe_server)] == [str(expected)]
