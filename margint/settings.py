@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "margint",
     "margins",
+    "margins.webhooks",
     "billing",
     "mappings",
     "publicapi",
