@@ -71,7 +71,7 @@ def row_json(row: MarginRow) -> dict[str, Any]:
 
 
 def summary_json(report: MarginReport) -> dict[str, Any]:
-    """The summary's numbers; the sync fields come from `sync_json` (they change on their own)."""
+    """The summary's numbers; `with_sync` adds the sync fields, which change on their own."""
     summary = report.table.summary
     return {
         "blendedMarginPercent": float(summary.blended_margin_percent),
@@ -82,6 +82,16 @@ def summary_json(report: MarginReport) -> dict[str, Any]:
         "unattributedCostMicrodollars": report.reconciliation.unattributed_cost,
         "unmatchedRevenueMicrodollars": report.reconciliation.unmatched_revenue,
     }
+
+
+_RECONCILIATION_FIELDS = ("unattributedCostMicrodollars", "unmatchedRevenueMicrodollars")
+
+
+def with_sync(numbers: dict[str, Any], sync: SyncStatus) -> dict[str, Any]:
+    """The document's summary fields in its order, then the reconciliation fields it does not have."""
+    documented = {key: value for key, value in numbers.items() if key not in _RECONCILIATION_FIELDS}
+    added = {key: numbers[key] for key in _RECONCILIATION_FIELDS}
+    return {**documented, **sync_json(sync), **added}
 
 
 def sync_json(sync: SyncStatus) -> dict[str, Any]:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from django.db import connection
-from django.db.models import Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import BigIntegerField, Q, Sum
+from django.db.models.functions import Cast, TruncMonth
 
 from billing.models import StripeCustomer
 from billing.selectors import StripeCustomerInfo, SyncStatus, stripe_customers, sync_status
@@ -96,12 +96,14 @@ def cost_by_customer_month(*, org: Organization, start: date, end: date) -> dict
     """Cost per (external id, first day of month) over the days [start, end)."""
     if start.day == 1 and end.day == 1:
         # Whole months: the monthly totals hold the same sums, 30 times fewer rows.
+        # A monthly row outlives its deleted days with zeros: skip months with nothing in them.
         rows = (
             CustomerMonthlyCost.objects.filter(org=org, month__gte=start, month__lt=end)
+            .exclude(cost_micro=0, request_count=0)
             .values_list("customer__external_id", "month")
             .annotate(total=Sum("cost_micro"))
         )
-        return {(ext, month): int(total) for ext, month, total in rows if total}
+        return {(ext, month): int(total) for ext, month, total in rows}
     rows = (
         CustomerDailyCost.objects.filter(org=org, day__gte=start, day__lt=end)
         .annotate(month=TruncMonth("day"))
@@ -160,8 +162,12 @@ def _as_date(value: date | datetime) -> date:
 # Monthly totals: one row per customer with one sum per requested month.
 
 
-def _by_month(months: Sequence[Month], column: str) -> dict[str, Sum]:
-    return {f"m{i}": Sum(column, filter=Q(month=month.first_day)) for i, month in enumerate(months)}
+def _by_month(months: Sequence[Month], column: str) -> dict[str, Cast]:
+    # Cast: PostgreSQL sums bigints as numeric, which would arrive as Decimals to convert back.
+    return {
+        f"m{i}": Cast(Sum(column, filter=Q(month=month.first_day), default=0), BigIntegerField())
+        for i, month in enumerate(months)
+    }
 
 
 def monthly_cost(
@@ -176,7 +182,7 @@ def monthly_cost(
         rows = rows.filter(customer__external_id__in=list(external_ids))
     sums = _by_month(months, "cost_micro")
     pivot = rows.values("customer__external_id").annotate(**sums).values_list("customer__external_id", *sums)
-    return {ext: tuple(int(v or 0) for v in amounts) for ext, *amounts in pivot}
+    return {ext: tuple(amounts) for ext, *amounts in pivot}
 
 
 def monthly_revenue(
@@ -192,7 +198,7 @@ def monthly_revenue(
         .annotate(**sums)
         .values_list("stripe_customer__stripe_id", *sums)
     )
-    return {sid: tuple(int(v or 0) for v in amounts) for sid, *amounts in pivot}
+    return {sid: tuple(amounts) for sid, *amounts in pivot}
 
 
 # The margin table: the one place its numbers are assembled. The JSON API, the CSV export, the

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from urllib.parse import quote
 
 import pytest
+from django.db import connection
 from django.urls import Resolver404, resolve
 
 from margins import api
@@ -59,6 +60,17 @@ def test_table_json_has_every_documented_field(viewer, acme):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     body = response.json()["data"]
+    assert list(body) == ["summary", "customers"]
+    assert list(body["summary"])[:8] == [
+        "blendedMarginPercent",
+        "totalRevenueMicrodollars",
+        "totalCostMicrodollars",
+        "criticalCount",
+        "atRiskCount",
+        "lastSyncAt",
+        "syncStatus",
+        "skippedCurrencies",
+    ]
     assert body["summary"] == {
         "blendedMarginPercent": 61.82,  # (110 - 42) / 110
         "totalRevenueMicrodollars": 110 * M,
@@ -248,3 +260,29 @@ def test_a_cached_table_changes_as_soon_as_its_data_does(requires_postgres, tran
     org.healthy_threshold = 94
     org.save()
     assert acme_row() == (7, "moderate")
+
+
+def _customers(org, count: int) -> None:
+    StripeConnectionFactory(org=org)
+    for i in range(count):
+        map_tag(org, f"cus_{i}", f"tag-{i}", name=f"Customer {i}")
+        add_revenue(org, f"cus_{i}", date(2026, 4, 2), 100 + i)
+        add_cost(org, f"tag-{i}", date(2026, 4, 2), 20 + i)
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_table_endpoint_makes_a_fixed_number_of_queries(viewer, org, count, django_assert_num_queries):
+    _customers(org, count)
+    client = viewer.client()
+    client.get("/api/me")  # the session's own queries are not the table's
+    # Session, user and membership (3); on PostgreSQL the inputs' version (1); mappings, monthly
+    # cost, monthly revenue, Stripe customers (4); the sync state twice, once inside the table
+    # and once for the summary (3 + 3).
+    version = 1 if connection.vendor == "postgresql" else 0
+    with django_assert_num_queries(3 + version + 4 + 3 + 3):
+        response = client.get("/api/margins?period=2026-04")
+    assert len(response.json()["data"]["customers"]) == count
+    # A second request with unchanged data is served from the cache on PostgreSQL.
+    with django_assert_num_queries(3 + version + (0 if version else 4 + 3) + 3):
+        again = client.get("/api/margins?period=2026-04")
+    assert again.content == response.content

@@ -134,3 +134,26 @@ def test_postgres_triggers_are_statement_level(requires_postgres):
         "margint_monthly_revenue_upd",
     ]
     assert {level for _, level in rows} == {0}
+
+
+def test_triggers_lost_to_a_table_rebuild_come_back_after_migrate(org):
+    # SQLite alters a table by copying it, which drops its triggers; post_migrate reinstalls them.
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    from margins import monthly
+
+    monthly.drop_triggers(connection)
+    add_cost(org, "acme", date(2026, 4, 3), 30)
+    assert monthly_cost(org) == {}
+    post_migrate.send(
+        sender=apps.get_app_config("margins"),
+        app_config=apps.get_app_config("margins"),
+        verbosity=0,
+        interactive=False,
+        using="default",
+        apps=apps,
+        plan=[],
+    )
+    add_cost(org, "acme", date(2026, 4, 4), 12)
+    assert monthly_cost(org) == {("acme", date(2026, 4, 1)): (12, 1)}
