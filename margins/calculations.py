@@ -280,9 +280,11 @@ def project_next(values: Sequence[Decimal]) -> Decimal:
         raise ValueError("a line needs at least two points")
     weights, reach = _line_weights(count)
     # slope = sum(w_x * y_x) because the weights sum to zero; the line passes through the means.
-    slope = sum((weight * y for weight, y in zip(weights, values, strict=True)), Decimal(0))
-    y_mean = sum(values, Decimal(0)) / count
-    return round_percent(y_mean + slope * reach)
+    total = slope = Decimal(0)
+    for weight, y in zip(weights, values, strict=True):
+        total += y
+        slope += weight * y
+    return round_percent(total / count + slope * reach)
 
 
 @lru_cache(maxsize=16)
@@ -313,13 +315,19 @@ def build_sparkline(*, period: Month, monthly: Mapping[Month, MonthAmounts]) -> 
     """
     points: list[SparkPoint] = []
     for month in period.months_back(SPARKLINE_MONTHS):
-        amounts = monthly.get(month, _NO_AMOUNTS)
-        if not amounts.is_empty:
+        amounts = monthly.get(month)
+        if amounts is not None and not amounts.is_empty:
             points.append(SparkPoint(month, _point_percent(amounts)))
     if len(points) == SPARKLINE_MONTHS:
         projected = project_next([point.margin_percent for point in points])
-        points.append(SparkPoint(period.next(), projected, projected=True))
+        points.append(SparkPoint(_next_month(period), projected, projected=True))
     return tuple(points)
+
+
+@lru_cache(maxsize=64)
+def _next_month(month: Month) -> Month:
+    # Every row of a table projects into the same month; build it once.
+    return month.next()
 
 
 def _projection_worsens(sparkline: Sequence[SparkPoint], current: Tier, thresholds: TierThresholds) -> bool:

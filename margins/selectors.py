@@ -10,7 +10,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from django.db import connection
 from django.db.models import BigIntegerField, Q, Sum
 from django.db.models.functions import Cast, TruncMonth
 
@@ -18,6 +17,7 @@ from billing.models import StripeCustomer
 from billing.selectors import StripeCustomerInfo, SyncStatus, stripe_customers, sync_status
 from mappings.models import CustomerMapping
 from mappings.selectors import MappingLink, counting_mappings
+from margins import memo
 from margins.calculations import (
     REVENUE_OVER_TIME_MONTHS,
     SPARKLINE_MONTHS,
@@ -274,12 +274,12 @@ def margin_report(*, org: Organization, period: Month, inputs: MarginInputs) -> 
 
 def margin_inputs(*, org: Organization, months: Sequence[Month]) -> MarginInputs:
     """Monthly amounts of every mapped tag value, in a fixed number of queries whatever their number."""
-    links = counting_mappings(org=org)
+    links = _counting_mappings(org)
     cost = monthly_cost(org=org, months=months)
     revenue = monthly_revenue(org=org, months=months)
     return MarginInputs(
         months=tuple(months),
-        customers=_customers(links, months, cost, revenue, stripe_customers(org=org)),
+        customers=_customers(links, months, cost, revenue, _stripe_customers(org)),
         org_revenue=_totals(months, revenue),
         org_cost=_totals(months, cost),
     )
@@ -294,7 +294,7 @@ def margin_customer_detail(
     """
     period = period or month_of(as_of)
     months = period.months_back(REVENUE_OVER_TIME_MONTHS)
-    links = [link for link in counting_mappings(org=org) if link.tag_value == tag_value]
+    links = [link for link in _counting_mappings(org) if link.tag_value == tag_value]
     if not links:
         return None
     sids = [link.stripe_customer_id for link in links]
@@ -315,6 +315,20 @@ def margin_customer_detail(
         revenue_over_time=revenue_over_time(period=period, monthly=customer.monthly),
         model_breakdown=breakdown["model"],
         feature_breakdown=breakdown["feature"],
+    )
+
+
+def _counting_mappings(org: Organization) -> list[MappingLink]:
+    # Mappings change by hand, cost by the second: keep the (slow to build, 10,000 model
+    # instances) list while the org's mapping rows are unchanged.
+    return memo.read_through(
+        name="margins:links", org=org, model=CustomerMapping, read=lambda: counting_mappings(org=org)
+    )
+
+
+def _stripe_customers(org: Organization) -> dict[str, StripeCustomerInfo]:
+    return memo.read_through(
+        name="margins:stripe", org=org, model=StripeCustomer, read=lambda: stripe_customers(org=org)
     )
 
 
@@ -373,32 +387,21 @@ def _totals(months: Sequence[Month], amounts: Mapping[str, tuple[int, ...]]) -> 
     return {month: sum(column) for month, column in zip(months, columns, strict=True)}
 
 
-def margin_inputs_version(*, org: Organization, months: Sequence[Month]) -> str | None:
+def margin_inputs_version(*, org: Organization, months: Sequence[Month]) -> str:
     """A token that changes whenever anything the margin table of these months is read from changes.
 
     What `margin_inputs` reads: the org's mappings, its Stripe customers (names) and its monthly
-    cost and revenue rows of the months. For each, the row count and the sum of the rows'
-    PostgreSQL row versions (`xmin`, the id of the transaction that wrote the row): an insert,
-    update or delete committed by anyone, through any code path, changes one of them. Computing
-    it before the inputs means a cached table is never older than its token. One query,
-    reading no other app's data, only its row versions. None on other databases (no cache there).
+    cost and revenue rows of the months; for each, their row versions (see margins/memo.py).
+    Computing it before the inputs means a table cached under it is never older than it.
+    PostgreSQL only, outside transactions (`memo.versions_possible()`).
     """
-    if connection.vendor != "postgresql":
-        return None
     days = [month.first_day for month in months]
-    parts = [
-        (CustomerMapping._meta.db_table, "", []),
-        (StripeCustomer._meta.db_table, "", []),
-        (CustomerMonthlyCost._meta.db_table, " AND month = ANY(%s)", [days]),
-        (CustomerMonthlyRevenue._meta.db_table, " AND month = ANY(%s)", [days]),
-    ]
-    selects, params = [], []
-    for table, extra, extra_params in parts:
-        selects.append(
-            f"(SELECT count(*) || '.' || coalesce(sum(xmin::text::bigint), 0) FROM {table} "  # noqa: S608
-            f"WHERE org_id = %s{extra})"
-        )
-        params += [org.pk, *extra_params]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + " || ':' || ".join(selects), params)
-        return cursor.fetchone()[0]
+    in_months = " AND month = ANY(%s)"
+    return memo.rows_version(
+        [
+            (memo.rows_version_sql(CustomerMapping), [org.pk]),
+            (memo.rows_version_sql(StripeCustomer), [org.pk]),
+            (memo.rows_version_sql(CustomerMonthlyCost, in_months), [org.pk, days]),
+            (memo.rows_version_sql(CustomerMonthlyRevenue, in_months), [org.pk, days]),
+        ]
+    )

@@ -1,22 +1,19 @@
 """The rendered margin table (JSON rows, CSV), cached under the version of what it is computed from.
 
-Rendering 10,000 rows takes about a second (reading mappings and Stripe customers, computing,
-serialising); serving the same bytes again takes milliseconds. The cache key carries
-`margins.selectors.margin_inputs_version`, which changes with any committed change to the
-inputs, and the org's thresholds, so a cached table is never stale; the timeout only bounds
-memory. Without PostgreSQL there is no version and every request computes.
-The sync fields are not cached: they change without the numbers changing.
+Rendering 10,000 rows takes seconds (reading mappings and Stripe customers, computing,
+serialising); serving the same bytes again takes milliseconds. The key carries the org's
+thresholds and `margins.selectors.margin_inputs_version`, which changes with any committed change
+to the inputs (margins/memo.py), so a cached table is never stale; the timeout only bounds memory.
+Each process also keeps its last few tables: a key names one value that never changes, and a
+10,000-row table is 5 MB of JSON not worth fetching from Redis again.
 
-Each process also keeps the last few rendered tables in memory: a key names one immutable
-value, so a copy can never be stale, and a 10,000-row table (5 MB of JSON) is then not fetched
-from Redis again by the same process.
+Nothing is cached inside a transaction or without PostgreSQL: every call computes there.
+The sync fields of the summary are not cached: they change without the numbers changing.
 """
 
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +21,7 @@ from typing import Any, TypeVar
 
 from django.core.cache import cache
 
-from margins import exports
+from margins import exports, memo
 from margins.calculations import SPARKLINE_MONTHS, Month
 from margins.selectors import margin_inputs_version, margin_table
 from margint.models import Organization
@@ -61,9 +58,9 @@ def rendered_table_csv(*, org: Organization, period: Month, as_of: datetime) -> 
 
 
 def _cached(org: Organization, period: Month, kind: str, build: Callable[[], T]) -> T:
-    version = margin_inputs_version(org=org, months=period.months_back(SPARKLINE_MONTHS))
-    if version is None:
+    if not memo.versions_possible():
         return build()
+    version = margin_inputs_version(org=org, months=period.months_back(SPARKLINE_MONTHS))
     thresholds = f"{org.healthy_threshold}/{org.moderate_threshold}/{org.at_risk_threshold}"
     key = f"margins:table:{org.pk}:{period}:{kind}:{thresholds}:{version}"
     value = _local.get(key)
@@ -76,36 +73,10 @@ def _cached(org: Organization, period: Month, kind: str, build: Callable[[], T])
     return value
 
 
-class _LocalCopies:
-    """The most recently used rendered tables of this process (values never change under a key)."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[str, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> Any:
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: str, value: Any) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-_local = _LocalCopies(LOCAL_ENTRIES)
+_local = memo.LocalCopies(LOCAL_ENTRIES)
 
 
 def clear_local_copies() -> None:
     """Forget this process's copies (tests and the benchmark; the shared cache is untouched)."""
     _local.clear()
+    memo.clear()

@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from margins.calculations import Month, SparkPoint, Tier
 from margins.selectors import margin_customer_detail, margin_inputs_version, margin_table
@@ -229,9 +228,3 @@ def test_inputs_version_changes_with_every_input_and_only_for_its_org(
     add_cost(other_org, "acme", date(2026, 4, 1), 5)
     add_cost(org, "acme", date(2025, 1, 1), 5)  # outside the months read
     assert not changed()
-
-
-def test_inputs_version_is_none_without_postgres(org):
-    if connection.vendor == "postgresql":
-        pytest.skip("PostgreSQL has a version")
-    assert margin_inputs_version(org=org, months=APR.months_back(3)) is None

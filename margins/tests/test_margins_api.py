@@ -6,11 +6,17 @@ from datetime import UTC, date, datetime
 from urllib.parse import quote
 
 import pytest
-from django.db import connection
 from django.urls import Resolver404, resolve
 
 from margins import api
-from margins.tests.factories import StripeConnectionFactory, SyncRunFactory, add_cost, add_revenue, map_tag
+from margins.tests.factories import (
+    StripeConnectionFactory,
+    SyncRunFactory,
+    add_cost,
+    add_revenue,
+    map_tag,
+    stripe_customer,
+)
 
 M = 1_000_000
 ROW_FIELDS = [
@@ -244,7 +250,7 @@ def test_outsider_sees_only_their_own_org(outsider, acme):
 
 @pytest.mark.postgres
 def test_a_cached_table_changes_as_soon_as_its_data_does(requires_postgres, transactional_db, org, viewer):
-    map_tag(org, "cus_a", "acme")
+    map_tag(org, "cus_a", "acme", name="Customer A")
     add_revenue(org, "cus_a", date(2026, 4, 1), 100)
     add_cost(org, "acme", date(2026, 4, 1), 5)
     client = viewer.client()
@@ -260,6 +266,19 @@ def test_a_cached_table_changes_as_soon_as_its_data_does(requires_postgres, tran
     org.healthy_threshold = 94
     org.save()
     assert acme_row() == (7, "moderate")
+    # A suggestion confirmed, a customer renamed: both show at once.
+    suggestion = map_tag(org, "cus_b", "beta", status="suggested", name="Beta")
+    add_cost(org, "beta", date(2026, 4, 1), 50)
+
+    def names() -> list[tuple[str, str]]:
+        rows = client.get("/api/margins?period=2026-04").json()["data"]["customers"]
+        return [(r["tagValue"], r["customerName"]) for r in rows]
+
+    assert names() == [("acme", "Customer A")]
+    suggestion.status = "confirmed"
+    suggestion.save()
+    stripe_customer(org, "cus_a", name="Acme Renamed")
+    assert names() == [("beta", "Beta"), ("acme", "Acme Renamed")]
 
 
 def _customers(org, count: int) -> None:
@@ -275,14 +294,43 @@ def test_the_table_endpoint_makes_a_fixed_number_of_queries(viewer, org, count, 
     _customers(org, count)
     client = viewer.client()
     client.get("/api/me")  # the session's own queries are not the table's
-    # Session, user and membership (3); on PostgreSQL the inputs' version (1); mappings, monthly
-    # cost, monthly revenue, Stripe customers (4); the sync state twice, once inside the table
-    # and once for the summary (3 + 3).
-    version = 1 if connection.vendor == "postgresql" else 0
-    with django_assert_num_queries(3 + version + 4 + 3 + 3):
+    # Session, user and membership (3); mappings, monthly cost, monthly revenue, Stripe
+    # customers (4); the sync state twice, inside the table and for the summary (3 + 3).
+    with django_assert_num_queries(3 + 4 + 3 + 3):
         response = client.get("/api/margins?period=2026-04")
     assert len(response.json()["data"]["customers"]) == count
-    # A second request with unchanged data is served from the cache on PostgreSQL.
-    with django_assert_num_queries(3 + version + (0 if version else 4 + 3) + 3):
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("count", [3, 30])
+def test_outside_transactions_tables_and_slow_reads_are_reused_while_unchanged(
+    requires_postgres, transactional_db, viewer, org, count, django_assert_num_queries
+):
+    _customers(org, count)
+    client = viewer.client()
+    client.get("/api/me")
+    # Session (3); the inputs' version (1); mappings and Stripe customers, each after the
+    # version of its rows (2 + 2); monthly cost and revenue (2); the sync state twice (3 + 3).
+    with django_assert_num_queries(3 + 1 + 2 + 2 + 2 + 3 + 3):
+        response = client.get("/api/margins?period=2026-04")
+    # Unchanged: the session, the version and the sync state for the summary.
+    with django_assert_num_queries(3 + 1 + 3):
         again = client.get("/api/margins?period=2026-04")
     assert again.content == response.content
+    # New cost: the table is computed again, mappings and Stripe customers are not read again.
+    add_cost(org, "tag-0", date(2026, 4, 2), 1000)
+    with django_assert_num_queries(3 + 1 + 1 + 1 + 2 + 3 + 3):
+        rows = client.get("/api/margins?period=2026-04").json()["data"]["customers"]
+    assert len(rows) == count
+    assert {r["tagValue"]: r["costMicrodollars"] for r in rows}["tag-0"] == 1020
+
+
+def test_nothing_is_cached_inside_a_transaction(viewer, org, django_assert_num_queries):
+    # Tests run inside one transaction, as code inside `atomic` would: every request computes.
+    _customers(org, 3)
+    client = viewer.client()
+    client.get("/api/margins?period=2026-04")
+    add_cost(org, "tag-0", date(2026, 4, 2), 1000)  # the same day row, updated in the same transaction
+    with django_assert_num_queries(3 + 4 + 3 + 3):
+        row = client.get("/api/margins?period=2026-04").json()["data"]["customers"]
+    assert {r["tagValue"]: r["costMicrodollars"] for r in row}["tag-0"] == 1020

@@ -63,7 +63,7 @@ def webhook_endpoint_create(
     unknown = sorted(set(event_types or ()) - set(EVENT_TYPES))
     if unknown:
         raise ValueError(f"Unknown event types: {', '.join(unknown)}. Known: {', '.join(EVENT_TYPES)}.")
-    urlguard.resolve(url)
+    urlguard.check(url)
     secret = new_secret()
     endpoint = WebhookEndpoint.objects.create(
         org=org,
@@ -152,6 +152,8 @@ def webhook_delivery_attempt(*, event_id: str, endpoint_id: str, attempt: int) -
         return None
     try:
         target = urlguard.resolve(endpoint.url)
+    except urlguard.UnresolvableHost as exc:
+        return _log(event, endpoint, attempt, http.HttpResult(None, 0, "", str(exc)), retry=True)
     except urlguard.UnsafeWebhookUrl as exc:
         # Not retried: a refused address is a configuration problem, not a passing failure.
         return _log(event, endpoint, attempt, http.HttpResult(None, 0, "", f"Refused: {exc}"), retry=False)

@@ -21,6 +21,10 @@ class UnsafeWebhookUrl(ValueError):
     """A webhook URL Margint will not call."""
 
 
+class UnresolvableHost(UnsafeWebhookUrl):
+    """The host does not resolve now; at delivery that is worth another try later."""
+
+
 @dataclass(frozen=True)
 class Target:
     scheme: str
@@ -58,7 +62,7 @@ def resolve(url: str) -> Target:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise UnsafeWebhookUrl(f"The host {host!r} does not resolve: {exc.strerror}.")
+        raise UnresolvableHost(f"The host {host!r} does not resolve: {exc.strerror}.")
     addresses = [info[4][0] for info in infos]
     if settings.IS_PRODUCTION:
         refused = [address for address in addresses if not is_public(address)]
@@ -68,3 +72,11 @@ def resolve(url: str) -> Target:
                 "webhooks go to public addresses only."
             )
     return Target(scheme, host, port, path, addresses[0])
+
+
+def check(url: str) -> None:
+    """Validate a URL for a new endpoint: its syntax always, its addresses in production."""
+    if settings.IS_PRODUCTION:
+        resolve(url)
+    else:
+        parse(url)

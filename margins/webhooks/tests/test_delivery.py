@@ -214,3 +214,12 @@ def test_a_real_worker_delivers_through_the_redis_broker(
     assert (delivery.endpoint_id, delivery.attempt, delivery.status_code) == (endpoint.id, 1, 200)
     (request,) = webhook_receiver.received
     assert signing.verify(secret=secret, header=request.headers["Margint-Signature"], body=request.body)
+
+
+def test_a_host_that_does_not_resolve_is_retried_later(org):
+    endpoint, _ = webhook_endpoint_create(org=org, url="https://hooks.example.invalid/margint")
+    event = emit(org)
+    delivery = webhook_delivery_attempt(event_id=event.id, endpoint_id=endpoint.id, attempt=1)
+    assert delivery.status_code is None
+    assert "does not resolve" in delivery.error
+    assert delivery.next_retry_at - delivery.created_at == timedelta(seconds=60)

@@ -73,3 +73,13 @@ def test_outside_production_loopback_is_allowed(settings):
 def test_malformed_urls_are_refused_everywhere(url, message):
     with pytest.raises(UnsafeWebhookUrl, match=message):
         resolve(url)
+
+
+def test_new_endpoints_are_only_parsed_outside_production(settings):
+    from margins.webhooks.urlguard import UnresolvableHost, check
+
+    settings.IS_PRODUCTION = False
+    check("https://hooks.example.invalid/margint")  # no lookup in development
+    settings.IS_PRODUCTION = True
+    with pytest.raises(UnresolvableHost, match="does not resolve"):
+        check("https://hooks.example.invalid/margint")
