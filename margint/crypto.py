@@ -1,16 +1,20 @@
-"""Field encryption for secrets stored in the database (Stripe keys, webhook secrets).
+"""Encryption of secrets stored in the database (Stripe keys, webhook signing secrets).
 
-MultiFernet over settings.FIELD_ENCRYPTION_KEYS, newest first: the newest key encrypts, every
-key decrypts, so a key is rotated by putting a new one in front and re-encrypting at leisure.
+Fernet (AES-128-CBC with HMAC-SHA256, timestamped) under settings.FIELD_ENCRYPTION_KEYS, newest
+first: encrypt uses the newest key, decrypt tries each, so a key is rotated by putting a new one
+in front and re-encrypting at leisure.
 """
 
 from __future__ import annotations
 
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+
+__all__ = ["InvalidToken", "decrypt", "encrypt"]
 
 
 def _fernet() -> MultiFernet:
+    # Built per call: settings may change in tests, and building it costs microseconds.
     return MultiFernet([Fernet(key) for key in settings.FIELD_ENCRYPTION_KEYS])
 
 
@@ -19,4 +23,5 @@ def encrypt(plaintext: str) -> str:
 
 
 def decrypt(token: str) -> str:
+    """The plaintext; raises cryptography.fernet.InvalidToken when no configured key opens it."""
     return _fernet().decrypt(token.encode()).decode()

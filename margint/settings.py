@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "margint",
     "margins",
+    "margins.webhooks",
     "billing",
     "mappings",
     "publicapi",
