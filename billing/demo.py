@@ -59,33 +59,59 @@ def cost_side_customers() -> list[tuple]:
     return list(getattr(module, "DEMO_CUSTOMERS", []))
 
 
+# Stripe-only customers: revenue with no cost tag, so the unmatched queue has work, and one
+# billing in euros, which a USD organization skips and counts.
+STRIPE_ONLY = (
+    ("Globex Research", "ap@globex.example", 29_900, "usd"),
+    ("Hooli Labs", "billing@hooli.example", 14_900, "usd"),
+    ("Initech GmbH", "rechnung@initech.example", 14_900, "eur"),
+)
+EMAIL_ONLY_EVERY = 9  # every ninth customer carries no tag: only its email can match it
+
+
 def aligned_dataset(customers: Sequence[Sequence[Any]], *, as_of: date) -> StripeDataset:
     """A Stripe account billing the cost side's customers.
 
     Each entry is (external_id, name, email, monthly_revenue_usd_cents, monthly_cost_target,
     plan, ...): a subscription at that monthly price, paid on the 1st of each month for the last
-    MONTHS months and this one, tagged `metadata.margint_customer = external_id`. A plan whose
-    name says "annual" bills twelve months at once, at the start of the history.
+    MONTHS months and this one. Most are tagged `metadata.margint_customer = external_id`; every
+    EMAIL_ONLY_EVERY-th is not, so auto-matching proposes it by email for review. Entries with no
+    revenue are cost-only and have no Stripe customer. A plan whose name says "annual" bills
+    twelve months at once, at the start of the history. STRIPE_ONLY customers are added too.
     """
     dataset = StripeDataset(id_namespace=f"demo-aligned-{as_of}")
     start = month_start(as_of, MONTHS)
-    prices: dict[tuple[int, str, str], dict] = {}
-    for external_id, name, email, monthly_cents, _cost, plan, *_ in customers:
-        annual = "annual" in str(plan).lower()
-        key = (int(monthly_cents), str(plan), "year" if annual else "month")
+    prices: dict[tuple[int, str, str, str], dict] = {}
+
+    def price_for(monthly_cents: int, plan: str, currency: str = "usd") -> dict:
+        annual = "annual" in plan.lower()
+        key = (int(monthly_cents), plan, "year" if annual else "month", currency)
         if key not in prices:
             amount = key[0] * 12 if annual else key[0]
             prices[key] = dataset.add_price(
-                unit_amount=amount, created=start, nickname=str(plan), interval=key[2]
+                unit_amount=amount, created=start, nickname=plan, interval=key[2], currency=currency
             )
+        return prices[key]
+
+    for index, (external_id, name, email, monthly_cents, _cost, plan, *_) in enumerate(customers):
+        if int(monthly_cents) <= 0:
+            continue
+        tagged = index % EMAIL_ONLY_EVERY != EMAIL_ONLY_EVERY - 1
         customer = dataset.add_customer(
-            created=start, name=name, email=email, metadata={TAG_KEY: external_id}, external_tag=external_id
+            created=start,
+            name=name,
+            email=email,
+            metadata={TAG_KEY: external_id} if tagged else {},
+            external_tag=external_id,
         )
-        _bill(dataset, customer["id"], prices[key], as_of)
+        _bill(dataset, customer["id"], price_for(monthly_cents, str(plan)), as_of)
+    for name, email, monthly_cents, currency in STRIPE_ONLY:
+        customer = dataset.add_customer(created=start, name=name, email=email, currency=currency)
+        _bill(dataset, customer["id"], price_for(monthly_cents, "standard", currency), as_of, currency)
     return dataset
 
 
-def _bill(dataset: StripeDataset, customer: str, price: dict, as_of: date) -> None:
+def _bill(dataset: StripeDataset, customer: str, price: dict, as_of: date, currency: str = "usd") -> None:
     interval = price["recurring"]["interval"]
     sub = dataset.add_subscription(
         customer=customer, items=[(price["id"], 1)], created=month_start(as_of, MONTHS)
@@ -97,6 +123,7 @@ def _bill(dataset: StripeDataset, customer: str, price: dict, as_of: date) -> No
             customer=customer,
             subscription=sub["id"],
             created=cycle,
+            currency=currency,
             paid_at=min(cycle + 3600, end),
             lines=[
                 Line(amount=price["unit_amount"], period_start=cycle, period_end=following, price=price["id"])

@@ -19,17 +19,22 @@ def context(org) -> DemoContext:
     return DemoContext(org=org, today=TODAY, log=lambda _line: None)
 
 
-def test_the_demo_syncs_the_doubles_demo_account_when_the_cost_side_has_no_customers(org):
+def test_the_demo_bills_the_cost_sides_demo_customers_plus_stripe_only_ones(org):
+    from margins.demo_customers import DEMO_CUSTOMERS
+
     ctx = context(org)
 
     demo.load(ctx)
 
+    billed = [c for c in DEMO_CUSTOMERS if c[3] > 0]
     run = SyncRun.objects.get(org=org)
     assert (run.trigger, run.status) == ("demo", "succeeded")
-    assert run.stats["customersProcessed"] == 54  # 55 customers, one of them deleted in Stripe
+    assert run.stats["customersProcessed"] == len(billed) + len(demo.STRIPE_ONLY)
     assert run.stats["skippedCurrencies"] == {"eur": run.stats["invoicesSkipped"]}
+    assert run.stats["invoicesSkipped"] > 0
+    tagged = StripeCustomer.objects.filter(org=org, metadata__has_key="margint_customer").count()
+    assert tagged == len(billed) - len(billed) // demo.EMAIL_ONLY_EVERY
     assert StripeConnection.objects.get(org=org).status == "active"
-    assert StripeCustomer.objects.filter(org=org, deleted=True).count() == 1
     assert ctx.notes and "test double" in ctx.notes[0]
 
 
@@ -44,7 +49,8 @@ def test_the_demo_bills_the_cost_sides_customers_when_they_exist(org, monkeypatc
 
     demo.load(context(org))
 
-    customers = {c.metadata["margint_customer"]: c for c in StripeCustomer.objects.filter(org=org)}
+    tagged = StripeCustomer.objects.filter(org=org, metadata__has_key="margint_customer")
+    customers = {c.metadata["margint_customer"]: c for c in tagged}
     assert {tag: c.name for tag, c in customers.items()} == {
         "acme-robotics": "Acme Robotics", "bluth-ai": "Bluth AI", "wayne-labs": "Wayne Labs",
     }  # fmt: skip

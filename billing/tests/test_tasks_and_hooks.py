@@ -105,7 +105,7 @@ def test_after_a_sync_auto_matching_and_margin_alerts_run_and_are_counted(
     assert SyncRun.objects.get().stats["alertsRaised"] == 3
 
 
-def test_without_those_apps_the_hooks_count_zero(org):
+def test_the_real_services_find_nothing_to_do_for_an_org_without_data(org):
     assert hooks.auto_matches_run(org=org, as_of=datetime.now().astimezone()) == 0
     assert hooks.margin_alerts_evaluate(org=org, as_of=datetime.now().astimezone()) == 0
 
@@ -115,7 +115,7 @@ def test_disconnect_deletes_mappings_through_the_mappings_service_when_there_is_
 ):
     deleted_for = []
     service = types.ModuleType("mappings.services")
-    service.mappings_delete_all = lambda *, org: deleted_for.append(org.pk) or 0
+    service.mappings_clear = lambda *, org: deleted_for.append(org.pk) or 0
     monkeypatch.setitem(sys.modules, "mappings.services", service)
     CustomerMapping.objects.create(org=admin.org, stripe_customer_id="cus_1", tag_value="one")
 
