@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import pairwise
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 
 from margins.models import Customer, CustomerDailyCost, DailyRollup
@@ -81,6 +82,35 @@ def cost_by_customer_day(
             "customer__external_id", "day", "cost_micro"
         )
     return {(ext, day): int(total) for ext, day, total in rows}
+
+
+def cost_by_customer_buckets(
+    *,
+    org: Organization,
+    edges: Sequence[date],
+    features: Iterable[str] | None = None,
+    external_ids: Iterable[str] | None = None,
+) -> dict[str, tuple[int, ...]]:
+    """Cost per cost-side customer in each day range [edges[i], edges[i+1]), in one grouped query.
+
+    One row per customer instead of one per (customer, day): a 90-day table of 10,000 customers
+    reads 10,000 rows, not 900,000. Customers without cost in [edges[0], edges[-1]) are absent.
+    """
+    if len(edges) < 2 or any(lo >= hi for lo, hi in pairwise(edges)):
+        raise ValueError("edges must be at least two strictly increasing days")
+    if features:
+        base = DailyRollup.objects.filter(feature__in=list(features))
+    else:
+        base = CustomerDailyCost.objects.all()
+    base = base.filter(org=org, day__gte=edges[0], day__lt=edges[-1])
+    if external_ids is not None:
+        base = base.filter(customer__external_id__in=list(external_ids))
+    sums = {
+        f"b{index}": Sum("cost_micro", filter=Q(day__gte=lo, day__lt=hi), default=0)
+        for index, (lo, hi) in enumerate(pairwise(edges))
+    }
+    rows = base.values_list("customer__external_id").annotate(**sums).order_by()
+    return {ext: tuple(int(amount) for amount in amounts) for ext, *amounts in rows}
 
 
 def cost_total(*, org: Organization, start: date, end: date) -> int:

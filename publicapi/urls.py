@@ -1,3 +1,17 @@
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from publicapi import api, schema
+
+urlpatterns: list = [
+    path("api/v1/customers", api.CustomerListView.as_view(), name="api-v1-customers"),
+    path("api/v1/customers/<path:externalId>", api.CustomerDetailView.as_view(), name="api-v1-customer"),
+    path("api/v1/costs/overview", api.CostsOverviewView.as_view(), name="api-v1-costs-overview"),
+    path("api/v1/budgets", api.BudgetListView.as_view(), name="api-v1-budgets"),
+    path("api/v1/budgets/check", api.BudgetCheckView.as_view(), name="api-v1-budget-check"),
+    path("api/v1/budgets/<str:id>", api.BudgetDetailView.as_view(), name="api-v1-budget"),
+    path("api/v1/openapi.json", schema.OpenApiDocumentView.as_view(), name="api-v1-openapi"),
+    path("api/v1/docs", schema.docs_page, name="api-v1-docs"),
+    path("v0/profitability", api.ProfitabilityView.as_view(), name="v0-profitability"),
+]
