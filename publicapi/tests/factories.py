@@ -52,20 +52,14 @@ def add_cost(
 ) -> Customer:
     """One rollup row and its share of the customer's daily total, as the rollup job keeps them."""
     customer = CostCustomerFactory(org=org, external_id=external_id)
-    DailyRollup.objects.create(
-        org=org,
-        customer=customer,
-        day=day,
-        feature=feature,
-        model=model,
-        provider=provider,
-        cost_micro=cost_micro,
-        request_count=requests,
+    rollup, _ = DailyRollup.objects.get_or_create(
+        org=org, customer=customer, day=day, feature=feature, model=model, provider=provider
     )
     total, _ = CustomerDailyCost.objects.get_or_create(org=org, customer=customer, day=day)
-    total.cost_micro += cost_micro
-    total.request_count += requests
-    total.save()
+    for row in (rollup, total):
+        row.cost_micro += cost_micro
+        row.request_count += requests
+        row.save()
     return customer
 
 
