@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework.request import Request
@@ -144,15 +145,18 @@ class BudgetListView(KeyedApiView):
         serializer = serializers.BudgetCreate(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        budget = budgets.budget_create(
-            org=actor_of(request).org,
-            scope=data["scope"],
-            customer=data["customer"],
-            feature=data["feature"],
-            monthly_limit_micro=data["monthlyLimitCents"] * 10_000,
-            action=data["action"],
-            thresholds=data["thresholds"],
-        )
+        try:
+            budget = budgets.budget_create(
+                org=actor_of(request).org,
+                scope=data["scope"],
+                customer=data["customer"],
+                feature=data["feature"],
+                monthly_limit_micro=data["monthlyLimitCents"] * 10_000,
+                action=data["action"],
+                thresholds=data["thresholds"],
+            )
+        except DjangoValidationError as exc:
+            raise ValidationFailed(" ".join(exc.messages), {"fields": exc.message_dict})
         return Response({"data": budgets.budget_json(budget)}, status=201)
 
 

@@ -64,7 +64,7 @@ class Budget(models.Model):
     monthly_limit_micro = models.BigIntegerField()
     action = models.CharField(max_length=8, choices=Action.choices, default=Action.WARN)
     # Warning thresholds in whole percent of the limit, ascending; reaching the limit is "exceeded".
-    thresholds = models.JSONField(default=default_budget_thresholds)
+    thresholds = models.JSONField(default=default_budget_thresholds, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -54,7 +54,12 @@ def test_thresholds_are_crossed_on_exact_integers_not_on_the_rounded_percent():
 
 def test_reaching_the_limit_exceeds_it():
     status = evaluate(rule(), 1_000_000, date(2026, 3, 10))
-    assert (status.exceeded, status.blocks, status.warns, status.percent) == (True, True, False, Decimal("100.00"))
+    assert (status.exceeded, status.blocks, status.warns, status.percent) == (
+        True,
+        True,
+        False,
+        Decimal("100.00"),
+    )
 
 
 def test_an_exceeded_warn_budget_warns_and_never_blocks():

@@ -18,7 +18,12 @@ def _create(client, **body):
 
 def test_a_customer_budget_is_created_in_cents_and_listed(api, org, frozen_now):
     response = _create(
-        api, scope="customer", customer="acme", monthlyLimitCents=12_345, action="block", thresholds=[90, 50, 90]
+        api,
+        scope="customer",
+        customer="acme",
+        monthlyLimitCents=12_345,
+        action="block",
+        thresholds=[90, 50, 90],
     )
     assert response.status_code == 201
     data = response.json()["data"]
