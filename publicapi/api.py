@@ -7,12 +7,17 @@ Every view needs an API key of a Pro organization; reads need the `read` scope, 
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from collections.abc import Callable
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -28,6 +33,9 @@ from publicapi.windows import rolling_window
 
 READ = [HasActor, RequiresPro, scope_permission("read")]
 WRITE = [HasActor, RequiresPro, scope_permission("write")]
+# The v1 reads add up every daily row of two windows (3.6 million rows for 10,000 customers over
+# 90 days): their rendered answers are kept this long per organization and query.
+READ_CACHE_SECONDS = 60
 
 
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
@@ -39,6 +47,19 @@ def _errors(*codes: int) -> dict[int, OpenApiResponse]:
         429: "Rate limit exceeded",
     }
     return {code: OpenApiResponse(serializers.ErrorSerializer, description=described[code]) for code in codes}
+
+
+def _cached_json(request: Request, operation: str, build: Callable[[], dict]) -> HttpResponse:
+    """The rendered body for this org, operation, query and day, from the cache when it is there."""
+    org, today = actor_of(request).org, timezone.now().date()
+    query = "&".join(f"{k}={v}" for k, v in sorted(request.query_params.items()))
+    digest = hashlib.sha256(f"{operation}\x00{query}".encode()).hexdigest()[:32]
+    key = f"v1read:{org.pk}:{today.isoformat()}:{digest}"
+    body = cache.get(key)
+    if body is None:
+        body = JSONRenderer().render(build())
+        cache.set(key, body, READ_CACHE_SECONDS)
+    return HttpResponse(body, content_type="application/json")
 
 
 def _query(serializer_class: type, request: Request) -> dict[str, Any]:
@@ -60,12 +81,16 @@ class CustomerListView(KeyedApiView):
         parameters=[serializers.CustomersQuery],
         responses={200: serializers.CustomerListSerializer, **_errors(400, 401, 403, 429)},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         query = _query(serializers.CustomersQuery, request)
         org, now = actor_of(request).org, timezone.now()
-        window = rolling_window(query["range"], now.date())
-        figures = window_figures(org=org, window=window, now=now, features=query.get("features") or None)
-        return Response({"data": presenters.customer_rows(figures.customers, thresholds_of(org))})
+
+        def build() -> dict:
+            window = rolling_window(query["range"], now.date())
+            figures = window_figures(org=org, window=window, now=now, features=query.get("features") or None)
+            return {"data": presenters.customer_rows(figures.customers, thresholds_of(org))}
+
+        return _cached_json(request, "customers", build)
 
 
 class CustomerDetailView(KeyedApiView):
@@ -86,7 +111,7 @@ class CustomerDetailView(KeyedApiView):
         ],
         responses={200: serializers.CustomerDetailSerializer, **_errors(400, 401, 403, 404, 429)},
     )
-    def get(self, request: Request, externalId: str) -> Response:
+    def get(self, request: Request, externalId: str) -> HttpResponse:
         query = _query(serializers.RangeQuery, request)
         org, now = actor_of(request).org, timezone.now()
         window = rolling_window(query["range"], now.date())
@@ -111,12 +136,16 @@ class CostsOverviewView(KeyedApiView):
         parameters=[serializers.RangeQuery],
         responses={200: serializers.OverviewSerializer, **_errors(400, 401, 403, 429)},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         query = _query(serializers.RangeQuery, request)
         org, now = actor_of(request).org, timezone.now()
-        window = rolling_window(query["range"], now.date())
-        figures = window_figures(org=org, window=window, now=now)
-        return Response({"data": presenters.overview(figures, window)})
+
+        def build() -> dict:
+            window = rolling_window(query["range"], now.date())
+            figures = window_figures(org=org, window=window, now=now)
+            return {"data": presenters.overview(figures, window)}
+
+        return _cached_json(request, "overview", build)
 
 
 class BudgetListView(KeyedApiView):
