@@ -130,10 +130,20 @@ def _check_key(org_id: Any, customer: str, feature: str, today: date) -> str:
 
 
 def budget_statuses(*, org: Organization, customer: str, feature: str, today: date) -> list[BudgetStatus]:
+    """The budgets that a check for (customer, feature) must respect, each with its spend."""
     rules = [_rule(b) for b in budgets_of(org=org)]
     rules = [r for r in rules if budget_calc.applies(r, customer, feature)]
     spent = _month_to_date_spend(org, {r.scope for r in rules}, customer, feature, today)
     return [budget_calc.evaluate(rule, spent[rule.scope], today) for rule in rules]
+
+
+def org_budget_statuses(*, org: Organization, today: date) -> list[BudgetStatus]:
+    """Every budget of the org with the month-to-date spend of what it covers (one query each)."""
+    statuses = []
+    for rule in (_rule(b) for b in budgets_of(org=org)):
+        spent = _month_to_date_spend(org, {rule.scope}, rule.customer, rule.feature, today)
+        statuses.append(budget_calc.evaluate(rule, spent[rule.scope], today))
+    return statuses
 
 
 def _month_to_date_spend(
