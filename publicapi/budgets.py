@@ -40,7 +40,8 @@ def _org_version_key(org_id: Any) -> str:
     return f"budgetcheck-orgver:{org_id}"
 
 
-def _bump_org_version(org_id: Any) -> None:
+def budgets_changed(*, org_id: Any) -> None:
+    """Cached budget checks of the org are recomputed on their next call."""
     key = _org_version_key(org_id)
     cache.add(key, 0, timeout=None)
     try:
@@ -73,14 +74,14 @@ def budget_create(
     )
     budget.full_clean()
     budget.save()
-    _bump_org_version(org.pk)
+    budgets_changed(org_id=org.pk)
     return budget
 
 
 def budget_delete(*, budget: Budget) -> None:
     org_id = budget.org_id
     budget.delete()
-    _bump_org_version(org_id)
+    budgets_changed(org_id=org_id)
 
 
 def budgets_of(*, org: Organization) -> list[Budget]:

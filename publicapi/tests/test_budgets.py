@@ -251,3 +251,16 @@ def test_creating_or_deleting_a_budget_refreshes_cached_answers(api, org, spend)
     assert api.get(url).json()["allowed"] is False
     assert api.delete(f"/api/v1/budgets/{budget_id['data']['id']}").status_code == 204
     assert api.get(url).json()["allowed"] is True
+
+
+def test_budgets_changed_in_the_admin_refresh_cached_answers(api, org, spend, rf):
+    from django.contrib import admin
+
+    budget_admin = admin.site._registry[Budget]
+    url = "/api/v1/budgets/check?customer=acme"
+    budget = Budget(org=org, scope="customer", customer_external_id="acme", monthly_limit_micro=1, action="block")
+    assert api.get(url).json()["allowed"] is True
+    budget_admin.save_model(rf.post("/admin/"), budget, form=None, change=False)
+    assert api.get(url).json()["allowed"] is False
+    budget_admin.delete_queryset(rf.post("/admin/"), Budget.objects.filter(pk=budget.pk))
+    assert api.get(url).json()["allowed"] is True
