@@ -37,10 +37,8 @@ def hit(*, key_id: str, kind: str, limit: int, now: float | None = None) -> Rate
     now = time.time() if now is None else now
     window = int(now // WINDOW_SECONDS)
     cache_key = f"rl:{kind}:{key_id}:{window}"
-    cache.add(cache_key, 0, WINDOW_SECONDS + 5)
     try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, WINDOW_SECONDS + 5)
-        count = 1
+        count = cache.incr(cache_key)  # one cache call on every request but a window's first
+    except ValueError:
+        count = 1 if cache.add(cache_key, 1, WINDOW_SECONDS + 5) else cache.incr(cache_key)
     return RateLimitState(limit=limit, remaining=limit - count, reset_at=(window + 1) * WINDOW_SECONDS)

@@ -153,16 +153,19 @@ class CustomerListSerializer(serializers.Serializer):
     data = CustomerRowSerializer(many=True)
 
 
-class BreakdownSerializer(serializers.Serializer):
-    key = serializers.CharField(help_text="Named feature, model or provider in the real rows.")
-    costCents = serializers.IntegerField()
-    requestCount = serializers.IntegerField()
+def _breakdown(dimension: str) -> type[serializers.Serializer]:
+    fields = {
+        dimension: serializers.CharField(),
+        "costCents": serializers.IntegerField(),
+        "requestCount": serializers.IntegerField(),
+    }
+    return type(f"{dimension.capitalize()}CostSerializer", (serializers.Serializer,), fields)
 
 
 class CustomerDetailRowSerializer(CustomerRowSerializer):
-    byFeature = serializers.ListField(child=serializers.DictField())
-    byModel = serializers.ListField(child=serializers.DictField())
-    byProvider = serializers.ListField(child=serializers.DictField())
+    byFeature = _breakdown("feature")(many=True)
+    byModel = _breakdown("model")(many=True)
+    byProvider = _breakdown("provider")(many=True)
 
 
 class CustomerDetailSerializer(serializers.Serializer):

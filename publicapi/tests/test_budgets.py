@@ -258,7 +258,9 @@ def test_budgets_changed_in_the_admin_refresh_cached_answers(api, org, spend, rf
 
     budget_admin = admin.site._registry[Budget]
     url = "/api/v1/budgets/check?customer=acme"
-    budget = Budget(org=org, scope="customer", customer_external_id="acme", monthly_limit_micro=1, action="block")
+    budget = Budget(
+        org=org, scope="customer", customer_external_id="acme", monthly_limit_micro=1, action="block"
+    )
     assert api.get(url).json()["allowed"] is True
     budget_admin.save_model(rf.post("/admin/"), budget, form=None, change=False)
     assert api.get(url).json()["allowed"] is False
