@@ -125,8 +125,7 @@ def budget_check(*, org: Organization, customer: str, feature: str = "", now: da
 
 
 def _check_key(org_id: Any, customer: str, feature: str, today: date) -> str:
-    # Hashed: external ids may be long or hold characters a cache key should not.
-    target = hashlib.sha256(f"{customer}\x00{feature}".encode()).hexdigest()[:32]
+    target = _digest(customer + "\x00" + feature)
     return f"budgetcheck:{org_id}:{today.isoformat()}:{target}"
 
 
@@ -150,22 +149,40 @@ def org_budget_statuses(*, org: Organization, today: date) -> list[BudgetStatus]
 def _month_to_date_spend(
     org: Organization, scopes: set[str], customer: str, feature: str, today: date
 ) -> dict[str, int]:
-    """Month-to-date cost of each scope the applying budgets need, one query per scope."""
+    """Month-to-date cost of each scope the applying budgets need, one query per scope.
+
+    Workspace and feature spend are the same in every customer's check: they are shared through
+    the cache for CHECK_TTL_SECONDS, so checking another customer costs only that customer's queries.
+    """
     start, end = budget_calc.month_to_date(today)
-    edges = (start, end)
     spend: dict[str, int] = {}
-    if budget_calc.WORKSPACE in scopes:
-        spend[budget_calc.WORKSPACE] = cost_selectors.cost_total(org=org, start=start, end=end)
-    filters = {
+    for scope in scopes:
+        if scope in (budget_calc.WORKSPACE, budget_calc.FEATURE):
+            key = f"budgetspend:{org.pk}:{today.isoformat()}:{scope}:{_digest(feature)}"
+            spend[scope] = cache.get(key)
+            if spend[scope] is None:
+                spend[scope] = _spend_of(org, scope, customer, feature, start, end)
+                cache.set(key, spend[scope], CHECK_TTL_SECONDS)
+        else:
+            spend[scope] = _spend_of(org, scope, customer, feature, start, end)
+    return spend
+
+
+def _spend_of(org: Organization, scope: str, customer: str, feature: str, start: date, end: date) -> int:
+    if scope == budget_calc.WORKSPACE:
+        return cost_selectors.cost_total(org=org, start=start, end=end)
+    narrowed = {
         budget_calc.CUSTOMER: {"external_ids": [customer]},
         budget_calc.FEATURE: {"features": [feature]},
         budget_calc.CUSTOMER_FEATURE: {"external_ids": [customer], "features": [feature]},
-    }
-    for scope, narrowed in filters.items():
-        if scope in scopes:
-            rows = cost_selectors.cost_by_customer_buckets(org=org, edges=edges, **narrowed)
-            spend[scope] = sum(amounts[0] for amounts in rows.values())
-    return spend
+    }[scope]
+    rows = cost_selectors.cost_by_customer_buckets(org=org, edges=(start, end), **narrowed)
+    return sum(amounts[0] for amounts in rows.values())
+
+
+def _digest(text: str) -> str:
+    # Hashed: external ids and features may be long or hold characters a cache key should not.
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def status_json(status: BudgetStatus) -> dict[str, Any]:

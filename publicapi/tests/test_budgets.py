@@ -226,15 +226,31 @@ def test_cache_version_reads_zero_until_bumped(org):
 
 
 def test_the_answer_is_cached_until_the_customers_version_is_bumped(api, org, budgets):
-    url = "/api/v1/budgets/check?customer=beta&feature=chat"
-    assert _by_id(api.get(url).json()["budgets"])[str(budgets["feature"].pk)]["spentCents"] == 600
-    add_cost(org, "beta", date(2026, 3, 18), 3_000_000, feature="chat")
-    assert _by_id(api.get(url).json()["budgets"])[str(budgets["feature"].pk)]["spentCents"] == 600
-    cache.set(version_key(org.pk, "beta"), 1, None)  # what ingestion does when beta's events land
-    assert _by_id(api.get(url).json()["budgets"])[str(budgets["feature"].pk)]["spentCents"] == 900
+    url = "/api/v1/budgets/check?customer=acme&feature=search"
+    pair = str(budgets["customer_feature"].pk)
+    assert _by_id(api.get(url).json()["budgets"])[pair]["spentCents"] == 100
+    add_cost(org, "acme", date(2026, 3, 18), 500_000, feature="search")
+    assert _by_id(api.get(url).json()["budgets"])[pair]["spentCents"] == 100
+    cache.set(version_key(org.pk, "acme"), 1, None)  # what ingestion does when acme's events land
+    assert _by_id(api.get(url).json()["budgets"])[pair]["spentCents"] == 150
+    add_cost(org, "acme", date(2026, 3, 18), 1_000_000, feature="search")
+    cache.incr(version_key(org.pk, "acme"))
+    body = api.get(url).json()
+    assert _by_id(body["budgets"])[pair]["spentCents"] == 250
+    assert body["allowed"] is False  # the pair's block budget is now spent, as well as acme's
+
+
+def test_workspace_and_feature_spend_are_shared_by_every_customers_check_for_a_minute(api, org, budgets):
+    workspace, feature = str(budgets["workspace"].pk), str(budgets["feature"].pk)
+    first = _by_id(api.get("/api/v1/budgets/check?customer=acme&feature=chat").json()["budgets"])
     add_cost(org, "beta", date(2026, 3, 18), 1_000_000, feature="chat")
-    cache.incr(version_key(org.pk, "beta"))
-    assert _by_id(api.get(url).json()["budgets"])[str(budgets["feature"].pk)]["spentCents"] == 1000
+    cache.set(version_key(org.pk, "beta"), 1, None)
+    second = _by_id(api.get("/api/v1/budgets/check?customer=beta&feature=chat").json()["budgets"])
+    assert (first[workspace]["spentCents"], second[workspace]["spentCents"]) == (700, 700)
+    assert (first[feature]["spentCents"], second[feature]["spentCents"]) == (600, 600)
+    cache.clear()  # the minute is over
+    third = _by_id(api.get("/api/v1/budgets/check?customer=beta&feature=chat").json()["budgets"])
+    assert (third[workspace]["spentCents"], third[feature]["spentCents"]) == (800, 700)
 
 
 def test_a_cached_answer_reads_no_database(api, org, budgets, django_assert_num_queries):
