@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache
 
 WINDOW_SECONDS = 60
 
@@ -32,13 +33,24 @@ class RateLimitState:
         }
 
 
+def _count(cache_key: str, ttl: int) -> int:
+    """Add one to the counter and return it; the counter expires `ttl` seconds after its first hit."""
+    if isinstance(cache, RedisCache):
+        # One round trip on the hot path: INCR, and a TTL set only by the window's first hit.
+        # (Django's own incr is two: EXISTS, then INCR.)
+        key = cache.make_and_validate_key(cache_key)
+        pipe = cache._cache.get_client(key, write=True).pipeline(transaction=False)
+        count, _ = pipe.incr(key).expire(key, ttl, nx=True).execute()
+        return int(count)
+    try:
+        return cache.incr(cache_key)
+    except ValueError:
+        return 1 if cache.add(cache_key, 1, ttl) else cache.incr(cache_key)
+
+
 def hit(*, key_id: str, kind: str, limit: int, now: float | None = None) -> RateLimitState:
     """Count one request of this kind ("read" or "ingest") for this key in the current window."""
     now = time.time() if now is None else now
     window = int(now // WINDOW_SECONDS)
-    cache_key = f"rl:{kind}:{key_id}:{window}"
-    try:
-        count = cache.incr(cache_key)  # one cache call on every request but a window's first
-    except ValueError:
-        count = 1 if cache.add(cache_key, 1, WINDOW_SECONDS + 5) else cache.incr(cache_key)
+    count = _count(f"rl:{kind}:{key_id}:{window}", WINDOW_SECONDS + 5)
     return RateLimitState(limit=limit, remaining=limit - count, reset_at=(window + 1) * WINDOW_SECONDS)

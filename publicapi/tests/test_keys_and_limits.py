@@ -46,3 +46,13 @@ def test_the_redis_cache_keeps_one_client_per_pool(requires_redis):
     client = cache._cache.get_client("probe")
     assert cache._cache.get_client("other") is client
     assert cache.get("probe") == 1 and cache.incr("probe") == 2
+
+
+def test_on_redis_a_counter_expires_a_window_after_its_first_hit(requires_redis):
+    start = 1_800_000_000.0
+    hit(key_id="ttl", kind="read", limit=5, now=start)
+    hit(key_id="ttl", kind="read", limit=5, now=start + 1)
+    key = cache.make_and_validate_key("rl:read:ttl:30000000")
+    client = cache._cache.get_client(key)
+    assert client.get(key) == b"2"
+    assert 60 <= client.ttl(key) <= 65
