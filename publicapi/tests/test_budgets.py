@@ -282,3 +282,27 @@ def test_budgets_changed_in_the_admin_refresh_cached_answers(api, org, spend, rf
     assert api.get(url).json()["allowed"] is False
     budget_admin.delete_queryset(rf.post("/admin/"), Budget.objects.filter(pk=budget.pk))
     assert api.get(url).json()["allowed"] is True
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("", "customer", "This field is required."),
+        ("customer=%20", "customer", "This field may not be blank."),
+        ("customer=a%00b", "customer", "Null characters are not allowed."),
+        (f"customer=acme&feature={'f' * 129}", "feature", "Ensure this field has no more than 128 characters."),
+    ],
+)
+def test_check_parameters_are_refused_in_the_validation_shape(api, query, field, message):
+    response = api.get(f"/api/v1/budgets/check?{query}")
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "code": "validation_error",
+        "message": f"{field}: {message}",
+        "details": {"fields": {field: [message]}},
+    }
+
+
+def test_the_check_trims_its_parameters(api, budgets):
+    body = api.get("/api/v1/budgets/check?customer=%20acme%20&feature=search%20").json()
+    assert (body["customer"], body["feature"], body["allowed"]) == ("acme", "search", False)
