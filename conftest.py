@@ -29,6 +29,12 @@ def _eager_celery_and_clean_cache():
     celery_app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Production-strength PBKDF2 costs about a second per hash on a CI machine; tests need no strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def requires_postgres(db):
     if connection.vendor != "postgresql":

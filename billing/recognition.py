@@ -12,11 +12,13 @@ Net revenue of an invoice line, in the line's minor units::
 
 Stripe's line `amount` already contains inclusive tax and never contains exclusive tax
 (exclusive tax is added on top of it in the invoice total), so only inclusive tax is removed;
-removing exclusive tax as well would count the tax twice. The sum of the line nets equals the
-invoice's `total_excluding_tax` ("including all discounts but excluding all tax"). Line-level
-and invoice-level discounts both arrive in the line's `discount_amounts`. `pretax_credit_amounts`
-is not read: its `discount` entries repeat `discount_amounts`. The net keeps its sign: proration
-credit lines are negative.
+removing exclusive tax as well would take tax out of revenue that never contained it. For an
+invoice without shipping or pre-tax credits, the sum of the line nets is therefore the invoice's
+`total_excluding_tax` ("including all discounts but excluding all tax"). Stripe reports
+invoice-level discounts per line too, in `discount_amounts`. `pretax_credit_amounts` is not
+read: its `discount` entries repeat `discount_amounts`, and its `credit_balance_transaction`
+entries (billing credits) are not a reduction of the line's price. The net keeps its sign:
+proration credit lines are negative.
 
 Spreading: a line with a service period [start, end) is spread over the UTC days that period
 touches, each day weighted by the time of the period falling on it. A period aligned to UTC

@@ -1,11 +1,18 @@
-"""Reads of customer mappings that the margin computation uses."""
+"""Reads of customer mappings: what the margin computation counts, the API lists, and the unmatched queue."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from mappings.models import COUNTING_STATUSES, CustomerMapping
+from django.db.models import F, QuerySet
+
+from billing import selectors as billing_selectors
+from mappings.models import COUNTING_STATUSES, CustomerMapping, MappingChange, MappingStatus, MatchType
+from margins import selectors as cost_selectors
 from margint.models import Organization
 
 MARGIN_TAG_KEY = "customer"
@@ -33,3 +40,138 @@ def counting_mappings(*, org: Organization) -> list[MappingLink]:
         MappingLink(str(m.id), m.stripe_customer_id, m.tag_value, m.match_type, m.status, m.confidence)
         for m in rows
     ]
+
+
+# The unmatched queue and auto-matching look at the same recent past: the last 90 UTC days,
+# today included. Recognized revenue dated after today (the rest of a prepaid period) is not in it.
+LOOKBACK_DAYS = 90
+
+
+def lookback_window(*, as_of: datetime) -> tuple[date, date]:
+    """The half-open days [start, end) of the lookback ending with as_of's UTC day."""
+    end = as_of.astimezone(UTC).date() + timedelta(days=1)
+    return end - timedelta(days=LOOKBACK_DAYS), end
+
+
+def mappings_for_org(*, org: Organization) -> QuerySet[CustomerMapping]:
+    return CustomerMapping.objects.filter(org=org).select_related("org").order_by("-created_at", "id")
+
+
+def mapping_for_org(*, org: Organization, mapping_id: object) -> CustomerMapping | None:
+    """The org's mapping with this id; None when the id is malformed, unknown or another org's."""
+    try:
+        key = uuid.UUID(str(mapping_id))
+    except ValueError:
+        return None
+    return CustomerMapping.objects.filter(org=org, pk=key).select_related("org").first()
+
+
+def mapping_history(*, mapping_id: uuid.UUID) -> QuerySet[MappingChange]:
+    return MappingChange.objects.filter(mapping_id=mapping_id).select_related("actor")
+
+
+def customer_names(*, org: Organization, stripe_ids: Iterable[str] | None = None) -> dict[str, str]:
+    """Stripe customer id → name, for the customers that have one."""
+    ids = None if stripe_ids is None else list(stripe_ids)
+    customers = billing_selectors.stripe_customers(org=org, stripe_ids=ids)
+    return {sid: info.name for sid, info in customers.items() if info.name}
+
+
+@dataclass(frozen=True)
+class UnmatchedStripeCustomer:
+    stripe_customer_id: str
+    customer_name: str | None
+    customer_email: str | None
+    total_revenue_micro: int
+
+
+@dataclass(frozen=True)
+class UnmappedTagValue:
+    tag_value: str
+    total_cost_micro: int
+    request_count: int
+
+
+@dataclass(frozen=True)
+class AwaitingReview:
+    id: str
+    stripe_customer_id: str
+    customer_name: str | None
+    tag_value: str
+    confidence: Decimal | None
+    status: str
+
+
+@dataclass(frozen=True)
+class UnmatchedQueue:
+    start: date
+    end: date
+    unmatched_stripe_customers: tuple[UnmatchedStripeCustomer, ...]
+    unmapped_tag_values: tuple[UnmappedTagValue, ...]
+    pending_auto_matches: tuple[AwaitingReview, ...]
+    customer_names: dict[str, str]
+
+
+def _unmatched_stripe(org, start, end, counted: set[str], stripe) -> tuple[UnmatchedStripeCustomer, ...]:
+    revenue = billing_selectors.revenue_by_customer(org=org, start=start, end=end)
+    # Every live Stripe customer without a counting mapping, and any (even deleted) whose revenue
+    # in the window would otherwise go unattributed.
+    ids = {sid for sid, info in stripe.items() if not info.deleted}
+    ids |= {sid for sid, amount in revenue.items() if amount}
+    rows = []
+    for sid in ids - counted:
+        info = stripe.get(sid)
+        name = info.name if info and info.name else None
+        email = info.email if info and info.email else None
+        rows.append(UnmatchedStripeCustomer(sid, name, email, revenue.get(sid, 0)))
+    rows.sort(key=lambda r: (-r.total_revenue_micro, r.stripe_customer_id))
+    return tuple(rows)
+
+
+def _unmapped_tags(org, start, end, counted: set[str]) -> tuple[UnmappedTagValue, ...]:
+    costs = cost_selectors.cost_by_customer(org=org, start=start, end=end)
+    since = datetime.combine(start, time.min, tzinfo=UTC)
+    seen = cost_selectors.cost_customers(org=org, seen_since=since)
+    nothing = cost_selectors.CostTotals(0, 0)
+    rows = []
+    for tag in (set(costs) | set(seen)) - counted:
+        totals = costs.get(tag, nothing)
+        rows.append(UnmappedTagValue(tag, totals.cost_micro, totals.request_count))
+    rows.sort(key=lambda r: (-r.total_cost_micro, -r.request_count, r.tag_value))
+    return tuple(rows)
+
+
+def _awaiting_review(org, names: dict[str, str]) -> tuple[AwaitingReview, ...]:
+    rows = CustomerMapping.objects.filter(
+        org=org, match_type=MatchType.AUTO, status__in=(MappingStatus.PENDING, MappingStatus.SUGGESTED)
+    ).order_by(F("confidence").desc(nulls_last=True), "stripe_customer_id", "tag_value")
+    return tuple(
+        AwaitingReview(
+            id=str(m.id),
+            stripe_customer_id=m.stripe_customer_id,
+            customer_name=names.get(m.stripe_customer_id),
+            tag_value=m.tag_value,
+            confidence=m.confidence,
+            status=m.status,
+        )
+        for m in rows
+    )
+
+
+def unmatched_queue(*, org: Organization, as_of: datetime) -> UnmatchedQueue:
+    """What is not attributed yet: revenue and cost outside every counting mapping, largest first,
+    and the automatic matches waiting for a person."""
+    start, end = lookback_window(as_of=as_of)
+    links = counting_mappings(org=org)
+    stripe = billing_selectors.stripe_customers(org=org)
+    names = {sid: info.name for sid, info in stripe.items() if info.name}
+    return UnmatchedQueue(
+        start=start,
+        end=end,
+        unmatched_stripe_customers=_unmatched_stripe(
+            org, start, end, {m.stripe_customer_id for m in links}, stripe
+        ),
+        unmapped_tag_values=_unmapped_tags(org, start, end, {m.tag_value for m in links}),
+        pending_auto_matches=_awaiting_review(org, names),
+        customer_names=names,
+    )

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 
 from margint.models import Membership, Organization, Role, Tier
@@ -85,3 +86,68 @@ def organization_update_settings(
     org.full_clean()
     org.save()
     return org
+
+
+LAST_ADMIN_MESSAGE = "An organization keeps at least one admin: make someone else admin first."
+
+
+def _lock_org(org: Organization) -> Organization:
+    """Membership changes of one org run one at a time, so two admins cannot demote each other at once."""
+    return Organization.objects.select_for_update().get(pk=org.pk)
+
+
+def _ensure_another_admin(*, org: Organization, membership: Membership) -> None:
+    others = Membership.objects.filter(organization=org, role=Role.ADMIN).exclude(pk=membership.pk)
+    if not others.exists():
+        raise ValidationError(LAST_ADMIN_MESSAGE, code="last_admin")
+
+
+@transaction.atomic
+def membership_invite(*, org: Organization, email: str, role: str, password: str | None = None) -> Membership:
+    """Add a person to the org. A new account gets `password` (or none: a password reset sets it);
+    an existing account's password is never touched, since it may belong to other organizations."""
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationError({"email": exc.messages}) from exc
+    if role not in Role.values:
+        raise ValidationError({"role": f"Unknown role {role!r}; use one of {', '.join(Role.values)}."})
+    _lock_org(org)
+    User = get_user_model()
+    user = User.objects.filter(username=email).first()
+    if user is not None and Membership.objects.filter(organization=org, user=user).exists():
+        raise ValidationError({"email": f"{email} is already a member."}, code="duplicate")
+    if user is None:
+        try:
+            user = _user_upsert(email=email, password=password or None)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from exc
+    return Membership.objects.create(user=user, organization=org, role=role)
+
+
+@transaction.atomic
+def membership_change_role(*, org: Organization, membership_id: int, role: str) -> Membership:
+    """Change a member's role; demoting the last admin is refused. Raises Membership.DoesNotExist
+    for a membership of another org."""
+    if role not in Role.values:
+        raise ValidationError({"role": f"Unknown role {role!r}; use one of {', '.join(Role.values)}."})
+    _lock_org(org)
+    membership = Membership.objects.get(organization=org, pk=membership_id)
+    if membership.role == Role.ADMIN and role != Role.ADMIN:
+        _ensure_another_admin(org=org, membership=membership)
+    if membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, org: Organization, membership_id: int) -> Membership:
+    """Remove a member (the account stays); removing the last admin is refused."""
+    _lock_org(org)
+    membership = Membership.objects.select_related("user").get(organization=org, pk=membership_id)
+    if membership.role == Role.ADMIN:
+        _ensure_another_admin(org=org, membership=membership)
+    membership.delete()
+    return membership

@@ -1,21 +1,67 @@
-"""Pages of the tenancy core: the landing page, the organization switcher, the upgrade page."""
+"""Pages of the tenancy core: overview, organization switcher, upgrade, organization settings, members."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
+from billing import selectors as billing_selectors
+from mappings.selectors import counting_mappings
+from margins import selectors as cost_selectors
+from margint import services
 from margint.decorators import member_required
+from margint.forms import (
+    COMMON_CURRENCIES,
+    MemberInviteForm,
+    MemberRoleForm,
+    OrgSettingsForm,
+    add_service_errors,
+    focus_first_error,
+)
+from margint.htmx import invalid_form_status, mutation_fragment, page_or_partial
+from margint.models import Membership, Organization, Role
 from margint.tenancy import switch_organization
 
 
+def _month_start(day: date, back: int = 0) -> date:
+    first = day.replace(day=1)
+    for _ in range(back):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return first
+
+
+def _overview(org: Organization, today: date) -> dict:
+    """Month-to-date facts from the same selectors the APIs read; no margin is computed here."""
+    this_month, last_month, tomorrow = _month_start(today), _month_start(today, 1), today + timedelta(days=1)
+    facts = {
+        "cost_mtd": cost_selectors.cost_total(org=org, start=this_month, end=tomorrow),
+        "cost_last_month": cost_selectors.cost_total(org=org, start=last_month, end=this_month),
+        "this_month": this_month,
+        "last_month": last_month,
+    }
+    if org.is_pro:
+        facts["revenue_mtd"] = billing_selectors.revenue_total(org=org, start=this_month, end=tomorrow)
+        facts["sync"] = billing_selectors.sync_status(org=org)
+        facts["mapped_count"] = len(counting_mappings(org=org))
+    return facts
+
+
+@require_GET
 @member_required()
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "margint/home.html", {"org": request.org})
+    facts = _overview(request.org, timezone.now().date())
+    return render(request, "margint/home.html", {"org": request.org, **facts})
 
 
 @login_required
@@ -36,3 +82,179 @@ def upgrade(request: HttpRequest) -> HttpResponse:
 
 def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
+
+
+# Organization settings ---------------------------------------------------------------------------
+
+
+def _plain_number(value: Decimal) -> str:
+    """50.00 -> "50", 12.50 -> "12.5": what a person would type."""
+    return format(Decimal(value).quantize(Decimal("0.01")).normalize(), "f")
+
+
+def _settings_initial(org: Organization) -> dict:
+    return {
+        "name": org.name,
+        "reporting_currency": org.reporting_currency.upper(),
+        "healthy_threshold": _plain_number(org.healthy_threshold),
+        "moderate_threshold": _plain_number(org.moderate_threshold),
+        "at_risk_threshold": _plain_number(org.at_risk_threshold),
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@member_required(role=Role.ADMIN, pro=True)
+def org_settings(request: HttpRequest) -> HttpResponse:
+    org, saved = request.org, False
+    form = OrgSettingsForm(request.POST or None, initial=_settings_initial(org))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            org = services.organization_update_settings(
+                org=org,
+                name=data["name"],
+                reporting_currency=data["reporting_currency"],
+                healthy=data["healthy_threshold"],
+                moderate=data["moderate_threshold"],
+                at_risk=data["at_risk_threshold"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            if not request.htmx:
+                messages.success(request, "Settings saved.")
+                return redirect("org-settings")
+            form, saved = OrgSettingsForm(initial=_settings_initial(org)), True
+    context = {"org": org, "form": form, "saved": saved, "currencies": [c.upper() for c in COMMON_CURRENCIES]}
+    if saved:
+        return mutation_fragment(
+            request, "margint/partials/_settings_form.html", context, event="orgSettingsChanged"
+        )
+    status = 200
+    if form.errors:
+        focus_first_error(form)
+        status = invalid_form_status(request)
+    return page_or_partial(
+        request, "margint/settings.html", "margint/partials/_settings_form.html", context, status=status
+    )
+
+
+# Members -----------------------------------------------------------------------------------------
+
+
+def _members_context(request: HttpRequest, *, error: str = "") -> dict:
+    memberships = list(
+        Membership.objects.filter(organization=request.org).select_related("user").order_by("user__email")
+    )
+    return {
+        "org": request.org,
+        "member_rows": memberships,
+        "admin_count": sum(1 for m in memberships if m.role == Role.ADMIN),
+        "roles": Role.choices,
+        "me": request.membership,
+        "error": error,
+    }
+
+
+@never_cache
+@require_GET
+@member_required(role=Role.ADMIN)
+def members(request: HttpRequest) -> HttpResponse:
+    context = {**_members_context(request), "form": MemberInviteForm()}
+    return page_or_partial(request, "margint/members.html", "margint/partials/_members_table.html", context)
+
+
+@never_cache
+@require_POST
+@member_required(role=Role.ADMIN)
+def member_invite(request: HttpRequest) -> HttpResponse:
+    form = MemberInviteForm(request.POST)
+    added = None
+    if form.is_valid():
+        try:
+            added = services.membership_invite(
+                org=request.org,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                password=form.cleaned_data["password"] or None,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    if added is not None and not request.htmx:
+        messages.success(request, f"{added.user.email} added as {added.get_role_display().lower()}.")
+        return redirect("members")
+    if added is not None:
+        context = {"form": MemberInviteForm(), "added": added}
+        return mutation_fragment(
+            request, "margint/partials/_member_invite_form.html", context, event="memberAdded"
+        )
+    focus_first_error(form)
+    context = {**_members_context(request), "form": form}
+    return page_or_partial(
+        request,
+        "margint/members.html",
+        "margint/partials/_member_invite_form.html",
+        context,
+        status=invalid_form_status(request),
+    )
+
+
+def _after_member_change(
+    request: HttpRequest, membership: Membership, *, event: str, note: str
+) -> HttpResponse:
+    """Answer a role change or removal; when admins change themselves out of the page, leave it."""
+    left_admin = membership.user_id == request.user.pk and (
+        event == "memberRemoved" or membership.role != Role.ADMIN
+    )
+    if left_admin:
+        messages.info(request, note)
+        return HttpResponseClientRedirect("/") if request.htmx else redirect("home")
+    if not request.htmx:
+        messages.success(request, note)
+        return redirect("members")
+    context = {**_members_context(request), "notice": note}
+    return mutation_fragment(
+        request, "margint/partials/_members_table.html", context, event=event, detail={"id": membership.pk}
+    )
+
+
+def _member_refused(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    message = " ".join(exc.messages)
+    if not request.htmx:
+        messages.error(request, message)
+        return redirect("members")
+    return render(request, "margint/partials/_members_table.html", _members_context(request, error=message))
+
+
+@never_cache
+@require_POST
+@member_required(role=Role.ADMIN)
+def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
+    form = MemberRoleForm(request.POST)
+    if not form.is_valid():
+        return _member_refused(request, ValidationError("Choose a role: viewer, member or admin."))
+    try:
+        membership = services.membership_change_role(
+            org=request.org, membership_id=membership_id, role=form.cleaned_data["role"]
+        )
+    except Membership.DoesNotExist:
+        raise Http404("No such member in this organization.")
+    except ValidationError as exc:
+        return _member_refused(request, exc)
+    note = f"{membership.user.email} is now {membership.get_role_display().lower()}."
+    return _after_member_change(request, membership, event="memberChanged", note=note)
+
+
+@never_cache
+@require_POST
+@member_required(role=Role.ADMIN)
+def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+    try:
+        membership = services.membership_remove(org=request.org, membership_id=membership_id)
+    except Membership.DoesNotExist:
+        raise Http404("No such member in this organization.")
+    except ValidationError as exc:
+        return _member_refused(request, exc)
+    note = f"{membership.user.email} was removed from {request.org.name}."
+    return _after_member_change(request, membership, event="memberRemoved", note=note)

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from django.urls import path
 
-from publicapi import api, schema
+from publicapi import api, schema, views
 
 urlpatterns: list = [
+    path("settings/api-keys/", views.api_keys, name="api-keys"),
+    path("settings/api-keys/<uuid:key_id>/revoke/", views.api_key_revoke_view, name="api-key-revoke"),
     path("api/v1/customers", api.CustomerListView.as_view(), name="api-v1-customers"),
     path("api/v1/customers/<path:externalId>", api.CustomerDetailView.as_view(), name="api-v1-customer"),
     path("api/v1/costs/overview", api.CostsOverviewView.as_view(), name="api-v1-costs-overview"),

@@ -248,7 +248,8 @@ class CatalogBuilders(_Base):
         canceled_at: Moment | None,
         period_end: int,
     ) -> None:
-        if status == "trialing":
+        # A trial's dates stay on the subscription after the trial is over.
+        if status == "trialing" or trial_end is not None:
             subscription["trial_start"] = subscription["created"]
             subscription["trial_end"] = to_epoch(trial_end) if trial_end is not None else period_end
         if status == "canceled":

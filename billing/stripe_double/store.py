@@ -60,13 +60,8 @@ class DatasetStore:
             self._id_counter += 1
             counter = self._id_counter
         digest = hashlib.sha256(f"{self._id_namespace}:{prefix}:{counter}".encode()).digest()
-        number = int.from_bytes(digest, "big")
         length = 14 if prefix in _SHORT_ID_PREFIXES else 24
-        chars = []
-        for _ in range(length):
-            number, index = divmod(number, 62)
-            chars.append(_BASE62[index])
-        return f"{prefix}_{''.join(chars)}"
+        return prefix + "_" + "".join(_BASE62[byte % 62] for byte in digest[:length])
 
     def template(self, name: str) -> dict[str, Any]:
         if self._templates is None:
@@ -131,9 +126,7 @@ class DatasetStore:
             self._newest_first.clear()
 
     @classmethod
-    def from_data(
-        cls, data: dict[str, Any], *, fixtures_path: str | os.PathLike[str] | None = None
-    ) -> Self:
+    def from_data(cls, data: dict[str, Any], *, fixtures_path: str | os.PathLike[str] | None = None) -> Self:
         dataset = cls(fixtures_path=fixtures_path)
         dataset.load_data(data)
         return dataset
