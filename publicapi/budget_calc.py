@@ -66,6 +66,27 @@ class CheckVerdict:
     statuses: tuple[BudgetStatus, ...]
 
 
+# scope -> (needs a customer, needs a feature)
+_TARGETS = {
+    WORKSPACE: (False, False),
+    CUSTOMER: (True, False),
+    FEATURE: (False, True),
+    CUSTOMER_FEATURE: (True, True),
+}
+
+
+def target_problems(scope: str, customer: str, feature: str) -> dict[str, str]:
+    """What a budget of this scope is missing or must not have: field name -> message."""
+    wants_customer, wants_feature = _TARGETS[scope]
+    problems = {}
+    for name, value, wanted in (("customer", customer, wants_customer), ("feature", feature, wants_feature)):
+        if wanted and not value:
+            problems[name] = f"A {scope} budget needs a {name}."
+        elif value and not wanted:
+            problems[name] = f"A {scope} budget takes no {name}."
+    return problems
+
+
 def applies(rule: BudgetRule, customer: str, feature: str) -> bool:
     """Whether a check for (customer, feature) must respect the rule; feature "" means none given."""
     if rule.scope == WORKSPACE:

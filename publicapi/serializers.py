@@ -11,7 +11,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from publicapi.budget_calc import ACTIONS, CUSTOMER, CUSTOMER_FEATURE, FEATURE, SCOPES, WORKSPACE
+from publicapi.budget_calc import ACTIONS, SCOPES, target_problems
 from publicapi.profit_calc import WIDTHS
 from publicapi.windows import DEFAULT_RANGE, RANGES
 
@@ -64,22 +64,12 @@ class BudgetCreate(serializers.Serializer):
         child=serializers.IntegerField(min_value=1, max_value=99), max_length=10, default=[80]
     )
 
-    _NEEDS = {
-        WORKSPACE: (False, False),
-        CUSTOMER: (True, False),
-        FEATURE: (False, True),
-        CUSTOMER_FEATURE: (True, True),
-    }
-
     def validate(self, attrs: dict) -> dict:
         attrs["customer"] = (attrs.get("customer") or "").strip()
         attrs["feature"] = (attrs.get("feature") or "").strip()
-        wants_customer, wants_feature = self._NEEDS[attrs["scope"]]
-        for name, wanted in (("customer", wants_customer), ("feature", wants_feature)):
-            if wanted and not attrs[name]:
-                raise serializers.ValidationError({name: f"A {attrs['scope']} budget needs a {name}."})
-            if not wanted and attrs[name]:
-                raise serializers.ValidationError({name: f"A {attrs['scope']} budget takes no {name}."})
+        problems = target_problems(attrs["scope"], attrs["customer"], attrs["feature"])
+        if problems:
+            raise serializers.ValidationError(problems)
         return attrs
 
 

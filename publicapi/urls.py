@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from django.urls import path
 
-from publicapi import api, schema, views
+from publicapi import api, budget_pages, schema, views
 
 urlpatterns: list = [
     path("settings/api-keys/", views.api_keys, name="api-keys"),
     path("settings/api-keys/<uuid:key_id>/revoke/", views.api_key_revoke_view, name="api-key-revoke"),
+    path("budgets/", budget_pages.budgets_page, name="budgets"),
+    path("budgets/<uuid:budget_id>/delete/", budget_pages.budget_delete_view, name="budget-delete"),
     path("api/v1/customers", api.CustomerListView.as_view(), name="api-v1-customers"),
     path("api/v1/customers/<path:externalId>", api.CustomerDetailView.as_view(), name="api-v1-customer"),
     path("api/v1/costs/overview", api.CostsOverviewView.as_view(), name="api-v1-costs-overview"),
