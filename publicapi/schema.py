@@ -82,13 +82,15 @@ def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
                 responses.append(
                     {"code": code, "description": response.get("description", ""), "schema": schema}
                 )
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+            request_body = _type_of(body["schema"]) if "schema" in body else ""
             parameters = [
                 {**parameter, "type": _type_of(parameter.get("schema", {}))}
                 for parameter in operation.get("parameters", [])
             ]
             operations.append(
                 {"method": method.upper(), "path": path, "operation": operation, "parameters": parameters,
-                 "responses": responses, "anchor": operation.get("operationId", path)}
+                 "responses": responses, "anchor": operation.get("operationId", path), "body": request_body}
             )  # fmt: skip
     return operations
 

@@ -270,3 +270,9 @@ def test_the_docs_page_lists_every_endpoint_without_a_cdn(client, db):
         assert f"GET {path}</code>" in page
     assert "GET /v0/profitability</code>" in page and "DELETE /api/v1/budgets/{id}</code>" in page
     assert re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?:)?//', page) == []
+
+
+def test_the_docs_page_names_the_request_body_and_its_fields(client, db):
+    page = client.get("/api/v1/docs").content.decode()
+    assert 'Request body (JSON): <a href="#schema-BudgetCreateRequest">BudgetCreateRequest</a>' in page
+    assert '<section id="schema-BudgetCreateRequest">' in page and "<code>monthlyLimitCents</code>" in page
