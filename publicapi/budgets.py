@@ -1,9 +1,9 @@
 """Budgets: create, list, delete, and the cached budget check integrators call before an LLM call.
 
 The check's answer is cached for 60 s under a key that also carries two versions, read in the
-same round trip as the answer: the customer's (`budgetcheck-ver:{org_id}:{external_id}`, bumped
-by ingestion when that customer's events land) and the org's budgets version (bumped here when a
-budget is created or deleted). A cached answer whose versions differ from the current ones is
+same round trip as the answer: the customer's (`budgetcheck-ver:{org public id}:{external id}`,
+bumped by `margins.ingestion.hooks.customers_ingested` when that customer's events land) and
+the org's budgets version (bumped here when a budget is created or deleted). A cached answer whose versions differ from the current ones is
 recomputed, so new events or budget changes show at once; other customers' events (which move
 workspace and feature budgets) show within the 60 s.
 """
@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from margins import selectors as cost_selectors
 from margins.calculations import Month, micros_to_cents
+from margins.ingestion.hooks import budget_check_version_key
 from margint.models import Organization
 from publicapi import budget_calc
 from publicapi.budget_calc import BudgetRule, BudgetStatus
@@ -28,13 +29,14 @@ from publicapi.models import Budget
 CHECK_TTL_SECONDS = 60
 
 
-def version_key(org_id: Any, external_id: str) -> str:
-    return f"budgetcheck-ver:{org_id}:{external_id}"
+def version_key(org_public_id: str, external_id: str) -> str:
+    """`budgetcheck-ver:{org public id}:{external id}`: the key ingestion bumps (one format, theirs)."""
+    return budget_check_version_key(org_public_id, external_id)
 
 
-def cache_version(org_id: Any, external_id: str) -> int:
+def cache_version(org_public_id: str, external_id: str) -> int:
     """The customer's budget-check cache version: 0 until ingestion first bumps it."""
-    return int(cache.get(version_key(org_id, external_id), 0))
+    return int(cache.get(version_key(org_public_id, external_id)) or 0)
 
 
 def _org_version_key(org_id: Any) -> str:
@@ -118,7 +120,7 @@ def budget_check_json(
     now = now or timezone.now()
     today = now.date()
     result_key = _check_key(org.pk, customer, feature, today)
-    ver_key, org_ver_key = version_key(org.pk, customer), _org_version_key(org.pk)
+    ver_key, org_ver_key = version_key(org.public_id, customer), _org_version_key(org.pk)
     found = cache.get_many([result_key, ver_key, org_ver_key])
     versions = [found.get(ver_key, 0), found.get(org_ver_key, 0)]
     cached = found.get(result_key)

@@ -19,7 +19,7 @@ from publicapi.models import ApiKey
 KEY_PREFIX = "mk_live_"
 SECRET_LENGTH = 40
 LOOKUP_PREFIX_LENGTH = len(KEY_PREFIX) + 8
-KEY_PATTERN = re.compile(r"^mk_live_[A-Za-z0-9]{32,64}$")
+KEY_PATTERN = re.compile(r"mk_live_[A-Za-z0-9]{32,64}")
 VALID_SCOPES = ("read", "write")
 LAST_USED_EVERY_SECONDS = 60
 # A verified key (with its org) is kept this long in the cache, keyed by the secret's digest, so a
@@ -27,6 +27,7 @@ LAST_USED_EVERY_SECONDS = 60
 # (tier, rate limits) show within this time.
 VERIFIED_KEY_SECONDS = 60
 _REVOKED = "revoked"
+_UNKNOWN_DIGEST = "0" * 64
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def _cache_key(digest: str) -> str:
 
 def api_key_verify(secret: str) -> ApiKey | None:
     """The active key for this secret, or None. Constant-time digest comparison."""
-    if not KEY_PATTERN.match(secret):
+    if not KEY_PATTERN.fullmatch(secret):
         return None
     digest = _digest(secret)
     # Only the secret itself hashes to this digest, so a cached entry is already verified.
@@ -97,9 +98,10 @@ def api_key_verify(secret: str) -> ApiKey | None:
 
 def _verified_from_database(prefix: str, digest: str) -> ApiKey | None:
     key = ApiKey.objects.select_related("org").filter(prefix=prefix).first()
-    if key is None or key.revoked_at is not None:
-        return None
-    if not hmac.compare_digest(key.digest, digest):
+    # The digest is compared whatever was found, so an unknown or revoked key takes as long to
+    # refuse as a wrong one.
+    matches = hmac.compare_digest(key.digest if key else _UNKNOWN_DIGEST, digest)
+    if key is None or key.revoked_at is not None or not matches:
         return None
     return key
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 
 WINDOW_SECONDS = 60
@@ -35,11 +35,12 @@ class RateLimitState:
 
 def _count(cache_key: str, ttl: int) -> int:
     """Add one to the counter and return it; the counter expires `ttl` seconds after its first hit."""
-    if isinstance(cache, RedisCache):
+    backend = caches["default"]  # the backend itself: `cache` is a proxy, never a RedisCache
+    if isinstance(backend, RedisCache):
         # One round trip on the hot path: INCR, and a TTL set only by the window's first hit.
         # (Django's own incr is two: EXISTS, then INCR.)
-        key = cache.make_and_validate_key(cache_key)
-        pipe = cache._cache.get_client(key, write=True).pipeline(transaction=False)
+        key = backend.make_and_validate_key(cache_key)
+        pipe = backend._cache.get_client(key, write=True).pipeline(transaction=False)
         count, _ = pipe.incr(key).expire(key, ttl, nx=True).execute()
         return int(count)
     try:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from publicapi import api, budget_pages, schema, views
+from publicapi import api, budget_pages, events_api, schema, views
 
 urlpatterns: list = [
     path("settings/api-keys/", views.api_keys, name="api-keys"),
@@ -18,4 +18,6 @@ urlpatterns: list = [
     path("api/v1/openapi.json", schema.OpenApiDocumentView.as_view(), name="api-v1-openapi"),
     path("api/v1/docs", schema.docs_page, name="api-v1-docs"),
     path("v0/profitability", api.ProfitabilityView.as_view(), name="v0-profitability"),
+    path("api/v1/events", events_api.EventsIngestView.as_view(), name="api-v1-events"),
+    path("api/v1/events/unpriced", events_api.UnpricedModelsView.as_view(), name="api-v1-events-unpriced"),
 ]

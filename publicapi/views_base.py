@@ -45,6 +45,16 @@ class KeyedApiView(APIView):
                 response["Retry-After"] = str(state.retry_after)
         return response
 
+    def check_permissions(self, request) -> None:
+        # Count the request before the scope check: a key refused for its scope still spends its
+        # limit and is answered with the rate-limit headers, like every keyed response.
+        self.check_throttles(request)
+        super().check_permissions(request)
+
+    def check_throttles(self, request) -> None:
+        if getattr(request, "_ratelimit_state", None) is None:
+            super().check_throttles(request)
+
     def permission_denied(self, request, message=None, code=None):
         if request.authenticators and not request.successful_authenticator:
             raise exceptions.NotAuthenticated("An API key is required.")

@@ -218,11 +218,11 @@ def test_another_orgs_budgets_never_apply(outsider_api, budgets):
 
 
 def test_cache_version_reads_zero_until_bumped(org):
-    assert cache_version(org.pk, "acme") == 0
-    cache.set(version_key(org.pk, "acme"), 0, None)
-    cache.incr(version_key(org.pk, "acme"))
-    assert cache_version(org.pk, "acme") == 1
-    assert cache_version(org.pk, "beta") == 0
+    assert cache_version(org.public_id, "acme") == 0
+    cache.set(version_key(org.public_id, "acme"), 0, None)
+    cache.incr(version_key(org.public_id, "acme"))
+    assert cache_version(org.public_id, "acme") == 1
+    assert cache_version(org.public_id, "beta") == 0
 
 
 def test_the_answer_is_cached_until_the_customers_version_is_bumped(api, org, budgets):
@@ -231,10 +231,10 @@ def test_the_answer_is_cached_until_the_customers_version_is_bumped(api, org, bu
     assert _by_id(api.get(url).json()["budgets"])[pair]["spentCents"] == 100
     add_cost(org, "acme", date(2026, 3, 18), 500_000, feature="search")
     assert _by_id(api.get(url).json()["budgets"])[pair]["spentCents"] == 100
-    cache.set(version_key(org.pk, "acme"), 1, None)  # what ingestion does when acme's events land
+    cache.set(version_key(org.public_id, "acme"), 1, None)  # what ingestion does when acme's events land
     assert _by_id(api.get(url).json()["budgets"])[pair]["spentCents"] == 150
     add_cost(org, "acme", date(2026, 3, 18), 1_000_000, feature="search")
-    cache.incr(version_key(org.pk, "acme"))
+    cache.incr(version_key(org.public_id, "acme"))
     body = api.get(url).json()
     assert _by_id(body["budgets"])[pair]["spentCents"] == 250
     assert body["allowed"] is False  # the pair's block budget is now spent, as well as acme's
@@ -244,7 +244,7 @@ def test_workspace_and_feature_spend_are_shared_by_every_customers_check_for_a_m
     workspace, feature = str(budgets["workspace"].pk), str(budgets["feature"].pk)
     first = _by_id(api.get("/api/v1/budgets/check?customer=acme&feature=chat").json()["budgets"])
     add_cost(org, "beta", date(2026, 3, 18), 1_000_000, feature="chat")
-    cache.set(version_key(org.pk, "beta"), 1, None)
+    cache.set(version_key(org.public_id, "beta"), 1, None)
     second = _by_id(api.get("/api/v1/budgets/check?customer=beta&feature=chat").json()["budgets"])
     assert (first[workspace]["spentCents"], second[workspace]["spentCents"]) == (700, 700)
     assert (first[feature]["spentCents"], second[feature]["spentCents"]) == (600, 600)
@@ -306,3 +306,16 @@ def test_check_parameters_are_refused_in_the_validation_shape(api, query, field,
 def test_the_check_trims_its_parameters(api, budgets):
     body = api.get("/api/v1/budgets/check?customer=%20acme%20&feature=search%20").json()
     assert (body["customer"], body["feature"], body["allowed"]) == ("acme", "search", False)
+
+
+def test_ingestions_bump_refreshes_that_customers_cached_check(api, org, budgets):
+    from margins.ingestion.hooks import customers_ingested
+
+    url = "/api/v1/budgets/check?customer=acme&feature=search"
+    pair = str(budgets["customer_feature"].pk)
+    assert _by_id(api.get(url).json()["budgets"])[pair]["spentCents"] == 100
+    add_cost(org, "acme", date(2026, 3, 18), 500_000, feature="search")
+    assert _by_id(api.get(url).json()["budgets"])[pair]["spentCents"] == 100
+    customers_ingested(org.public_id, ["acme"])
+    assert cache_version(org.public_id, "acme") == 1
+    assert _by_id(api.get(url).json()["budgets"])[pair]["spentCents"] == 150

@@ -56,3 +56,12 @@ def test_on_redis_a_counter_expires_a_window_after_its_first_hit(requires_redis)
     client = cache._cache.get_client(key)
     assert client.get(key) == b"2"
     assert 60 <= client.ttl(key) <= 65
+
+
+def test_on_redis_one_pipelined_round_trip_counts_and_sets_the_missing_ttl(requires_redis):
+    # Only the INCR + EXPIRE NX pipeline gives a counter without a TTL one; Django's incr would not.
+    key = cache.make_and_validate_key("rl:read:bare:30000000")
+    client = cache._cache.get_client(key)
+    client.set(key, 7)
+    assert hit(key_id="bare", kind="read", limit=10, now=1_800_000_000.0).remaining == 2
+    assert 60 <= client.ttl(key) <= 65
