@@ -5,13 +5,30 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 
-from billing.models import RevenueDaily, StripeConnection, StripeCustomer, SyncRun
-from margint.models import Organization
+from billing.models import (
+    RevenueDaily,
+    StripeConnection,
+    StripeCustomer,
+    StripeInvoice,
+    StripeSubscription,
+    StripeSubscriptionItem,
+    StripeWebhookEvent,
+    SyncRun,
+)
+from billing.recognition import (
+    COUNTED_SUBSCRIPTION_STATUSES,
+    DiscountFacts,
+    SubscriptionFacts,
+    SubscriptionItemFacts,
+    compute_mrr,
+)
+from margint.models import Organization, Tier
 
 
 @dataclass(frozen=True)
@@ -113,9 +130,160 @@ class CustomerMrr:
 def mrr_by_customer(*, org: Organization, as_of: datetime) -> dict[str, CustomerMrr]:
     """MRR per Stripe customer id. Customers absent from the result have MRR 0, source "none".
 
-    Without subscription mirrors the MRR is the trailing 30 days of recognized revenue
-    (source "invoices"); subscriptions, where synced, take precedence.
+    From the customer's active and past-due subscriptions when any item counts (see
+    recognition.compute_mrr), else the trailing 30 days of recognized revenue (source "invoices").
     """
     end = as_of.date() + timedelta(days=1)
     trailing = revenue_by_customer(org=org, start=end - timedelta(days=30), end=end)
-    return {sid: CustomerMrr(amount, "invoices") for sid, amount in trailing.items() if amount > 0}
+    subscriptions = subscription_facts_by_customer(org=org)
+    result = {}
+    for stripe_id in trailing.keys() | subscriptions.keys():
+        mrr = compute_mrr(
+            subscriptions=subscriptions.get(stripe_id, ()),
+            trailing_30d_revenue_micro=trailing.get(stripe_id, 0),
+            as_of=as_of,
+            currency=org.reporting_currency,
+        )
+        if mrr.source != "none":
+            result[stripe_id] = CustomerMrr(mrr.amount_micro, mrr.source)
+    return result
+
+
+def subscription_facts_by_customer(*, org: Organization) -> dict[str, list[SubscriptionFacts]]:
+    """Mirrored subscriptions that can count towards MRR, as recognition's facts (two queries)."""
+    rows = (
+        StripeSubscription.objects.filter(org=org, status__in=COUNTED_SUBSCRIPTION_STATUSES)
+        .select_related("stripe_customer")
+        .prefetch_related("items")
+    )
+    facts: dict[str, list[SubscriptionFacts]] = defaultdict(list)
+    for sub in rows:
+        facts[sub.stripe_customer.stripe_id].append(
+            SubscriptionFacts(
+                status=sub.status,
+                currency=sub.currency,
+                items=tuple(_item_facts(item) for item in sub.items.all()),
+                discounts=_discount_facts(sub.discounts),
+                trial_end=sub.trial_end,
+            )
+        )
+    return dict(facts)
+
+
+def _item_facts(item: StripeSubscriptionItem) -> SubscriptionItemFacts:
+    return SubscriptionItemFacts(
+        unit_amount_minor=item.unit_amount_decimal,
+        quantity=item.quantity,
+        interval=item.interval,
+        interval_count=item.interval_count,
+        usage_type=item.usage_type,
+        discounts=_discount_facts(item.discounts),
+    )
+
+
+def _discount_facts(discounts: list[dict[str, Any]]) -> tuple[DiscountFacts, ...]:
+    return tuple(
+        DiscountFacts(
+            duration=d["duration"],
+            percent_off=Decimal(d["percent_off"]) if d.get("percent_off") is not None else None,
+            amount_off_minor=d.get("amount_off"),
+            end=datetime.fromisoformat(d["end"]) if d.get("end") else None,
+        )
+        for d in discounts
+    )
+
+
+# -- connection, runs, finance -----------------------------------------------------------------
+
+
+def orgs_to_sync() -> list[Any]:
+    """Ids of organizations whose scheduled sync should run: active connection, Pro or above."""
+    return list(
+        StripeConnection.objects.filter(
+            status=StripeConnection.Status.ACTIVE, org__tier__in=[Tier.PRO, Tier.ENTERPRISE]
+        ).values_list("org_id", flat=True)
+    )
+
+
+def recent_sync_runs(*, org: Organization, limit: int = 5) -> list[SyncRun]:
+    return list(SyncRun.objects.filter(org=org)[:limit])
+
+
+def sync_run_get(*, org: Organization, run_id: Any) -> SyncRun | None:
+    return SyncRun.objects.filter(org=org, pk=run_id).first()
+
+
+LIVE_SUBSCRIPTION_STATUSES = ("active", "past_due", "trialing")
+
+
+@dataclass(frozen=True)
+class PlanCount:
+    plan_id: str
+    plan_name: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SubscriptionSummary:
+    active_subscriptions: int
+    by_status: dict[str, int]
+    plan_distribution: tuple[PlanCount, ...]
+
+
+def subscription_summary(*, org: Organization) -> SubscriptionSummary:
+    """Live subscriptions (active, past due, trialing) and how they spread over plans.
+
+    A subscription's plan is the price of its first licensed item (else its first item).
+    """
+    subs = StripeSubscription.objects.filter(org=org, status__in=LIVE_SUBSCRIPTION_STATUSES).prefetch_related(
+        "items"
+    )
+    by_status: dict[str, int] = defaultdict(int)
+    plans: dict[str, list] = {}
+    for sub in subs:
+        by_status[sub.status] += 1
+        items = sorted(sub.items.all(), key=lambda item: (item.usage_type != "licensed", item.pk))
+        if not items:
+            continue
+        plan = items[0]
+        entry = plans.setdefault(plan.price_id, [plan.nickname or plan.product_id or plan.price_id, 0])
+        entry[1] += 1
+    distribution = sorted(
+        (PlanCount(plan_id, name, count) for plan_id, (name, count) in plans.items()),
+        key=lambda plan: (-plan.count, plan.plan_name),
+    )
+    return SubscriptionSummary(sum(by_status.values()), dict(by_status), tuple(distribution))
+
+
+WEBHOOK_HEALTHY_WITHIN = timedelta(minutes=10)
+WEBHOOK_ERROR_WINDOW = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class WebhookHealth:
+    health: str  # "healthy" | "delayed" | "error"
+    last_event: StripeWebhookEvent | None
+    failed_last_hour: int
+
+
+def webhook_health(*, org: Organization, now: datetime) -> WebhookHealth:
+    """error: an event failed processing in the last hour; healthy: one arrived in the last
+    10 minutes; delayed: otherwise (none in 10 minutes, or none ever)."""
+    last = StripeWebhookEvent.objects.filter(org=org).order_by("-received_at").first()
+    failed = StripeWebhookEvent.objects.filter(
+        org=org, status=StripeWebhookEvent.Status.FAILED, processed_at__gte=now - WEBHOOK_ERROR_WINDOW
+    ).count()
+    if failed:
+        health = "error"
+    elif last is not None and now - last.received_at <= WEBHOOK_HEALTHY_WITHIN:
+        health = "healthy"
+    else:
+        health = "delayed"
+    return WebhookHealth(health, last, failed)
+
+
+def failed_payments_count(*, org: Organization) -> int:
+    """Invoices still owed after at least one automatic payment attempt failed."""
+    return StripeInvoice.objects.filter(
+        org=org, status__in=("open", "uncollectible"), attempt_count__gte=1, amount_remaining__gt=0
+    ).count()

@@ -1,3 +1,24 @@
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from billing import apis, finance_apis, views
+
+urlpatterns = [
+    path("api/stripe/connect", apis.StripeConnectApi.as_view(), name="stripe-connect"),
+    path("api/stripe/disconnect", apis.StripeDisconnectApi.as_view(), name="stripe-disconnect"),
+    path("api/stripe/revenue-sync", apis.RevenueSyncApi.as_view(), name="stripe-revenue-sync"),
+    path("api/stripe/sync-runs/<uuid:run_id>", apis.SyncRunApi.as_view(), name="stripe-sync-run"),
+    path("api/stripe/status", apis.StripeStatusApi.as_view(), name="stripe-status"),
+    path("api/stripe/webhooks/<str:org_public_id>", views.stripe_webhook, name="stripe-webhook"),
+    path(
+        "api/v1/platform/finance/subscription-summary",
+        finance_apis.SubscriptionSummaryApi.as_view(),
+        name="finance-subscription-summary",
+    ),
+    path(
+        "api/v1/platform/finance/stripe-sync-status",
+        finance_apis.StripeSyncStatusApi.as_view(),
+        name="finance-stripe-sync-status",
+    ),
+]

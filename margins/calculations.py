@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 MICROS_PER_UNIT = 1_000_000
 MICROS_PER_CENT = 10_000
@@ -22,6 +23,7 @@ REVENUE_OVER_TIME_MONTHS = 6
 _HUNDRED = Decimal(100)
 _HUNDREDTH = Decimal("0.01")
 _ONE = Decimal(1)
+_HALF = Decimal("0.5")
 # [0-9], not \d: \d also accepts non-ASCII digits such as "٢٠٢٦".
 _PERIOD_RE = re.compile(r"([0-9]{4})-([0-9]{2})")
 
@@ -80,7 +82,13 @@ class Month:
         """The `count` months ending with this one, oldest first."""
         if count < 1:
             raise ValueError(f"count must be at least 1, got {count}")
-        return tuple(self.shifted(offset) for offset in range(1 - count, 1))
+        return _months_back(self, count)
+
+
+@lru_cache(maxsize=256)
+def _months_back(month: Month, count: int) -> tuple[Month, ...]:
+    # A table asks every row for the same window; computing it once keeps 10,000 rows cheap.
+    return tuple(month.shifted(offset) for offset in range(1 - count, 1))
 
 
 class Tier(StrEnum):
@@ -94,7 +102,10 @@ class Tier(StrEnum):
     @property
     def severity(self) -> int:
         """0 for healthy up to 3 for critical. Never compare tiers with `<`: that is str order."""
-        return list(Tier).index(self)
+        return _SEVERITY[self]
+
+
+_SEVERITY = {tier: index for index, tier in enumerate(Tier)}
 
 
 def tier_worsened(previous: Tier, current: Tier) -> bool:
@@ -118,20 +129,24 @@ class TierThresholds:
 
 @dataclass(frozen=True)
 class MonthAmounts:
-    """Recognised revenue and AI cost of one customer in one month, in micro-units."""
+    """Recognised net revenue and AI cost of one customer in one month, in micro-units.
+
+    Net revenue may be negative: a credit note larger than the month's invoices. Such a
+    month, like one with cost and no revenue, has no positive revenue to divide by; see
+    `has_no_income`. Nothing here raises on amounts read from the database.
+    """
 
     revenue: int = 0
     cost: int = 0
 
-    def __post_init__(self) -> None:
-        # (revenue - cost) / revenue means nothing for negative revenue, so the selector
-        # must hand over non-negative amounts rather than have this module guess.
-        if self.revenue < 0 or self.cost < 0:
-            raise ValueError("revenue and cost must not be negative")
-
     @property
     def is_empty(self) -> bool:
         return self.revenue == 0 and self.cost == 0
+
+    @property
+    def has_no_income(self) -> bool:
+        """Something happened this month but nothing was earned: the critical case."""
+        return self.revenue <= 0 and not self.is_empty
 
 
 _NO_AMOUNTS = MonthAmounts()
@@ -217,10 +232,18 @@ def round_percent(value: Decimal) -> Decimal:
     return value.quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
 
 
+_ZERO_PERCENT = round_percent(Decimal(0))
+_FLOOR_PERCENT = round_percent(Decimal(-100))
+
+
 def margin_percent(revenue: int, cost: int) -> Decimal:
-    """(revenue - cost) / revenue x 100, or 0 when there is no revenue to divide by."""
-    if revenue == 0:
-        return round_percent(Decimal(0))
+    """(revenue - cost) / revenue x 100, or 0 when there is no positive revenue to divide by.
+
+    Dividing by a negative net revenue would flip the sign of the result (a loss would read
+    as a gain), so revenue <= 0 is treated like no revenue.
+    """
+    if revenue <= 0:
+        return _ZERO_PERCENT
     # The default 28 significant digits keep the quotient exact far past the rounding digit
     # for any amount below 10**16 units, so rounding happens once, in round_percent.
     return round_percent(Decimal(revenue - cost) * _HUNDRED / Decimal(revenue))
@@ -239,11 +262,15 @@ def tier_for_percent(percent: Decimal, thresholds: TierThresholds) -> Tier:
 
 def health_tier(amounts: MonthAmounts, thresholds: TierThresholds) -> Tier:
     """Tier of a month's amounts, judged on the rounded percent so badge and number agree."""
-    # The percent is 0 without revenue, which could read as at-risk; spending with no
-    # income is the worst case.
-    if amounts.revenue == 0 and amounts.cost > 0:
+    return _tier(amounts, margin_percent(amounts.revenue, amounts.cost), thresholds)
+
+
+def _tier(amounts: MonthAmounts, percent: Decimal, thresholds: TierThresholds) -> Tier:
+    # The percent is 0 without positive revenue, which could read as at-risk; spending (or
+    # refunding) with no income is the worst case.
+    if amounts.has_no_income:
         return Tier.CRITICAL
-    return tier_for_percent(margin_percent(amounts.revenue, amounts.cost), thresholds)
+    return tier_for_percent(percent, thresholds)
 
 
 def project_next(values: Sequence[Decimal]) -> Decimal:
@@ -251,18 +278,31 @@ def project_next(values: Sequence[Decimal]) -> Decimal:
     count = len(values)
     if count < 2:
         raise ValueError("a line needs at least two points")
-    x_mean = Decimal(count - 1) / 2
-    y_mean = sum(values, Decimal(0)) / count
+    weights, reach = _line_weights(count)
+    # slope = sum(w_x * y_x) because the weights sum to zero; the line passes through the means.
+    total = slope = Decimal(0)
+    for weight, y in zip(weights, values, strict=True):
+        total += y
+        slope += weight * y
+    return round_percent(total / count + slope * reach)
+
+
+@lru_cache(maxsize=16)
+def _line_weights(count: int) -> tuple[tuple[Decimal, ...], Decimal]:
+    """Per-point slope weights (x - x_mean) / spread, and the distance from x_mean to x = count.
+
+    For three points they are exactly -1/2, 0, 1/2 and 2, so nothing is lost to division.
+    """
+    x_mean = Decimal(count - 1) * _HALF
     spread = sum((Decimal(x) - x_mean) ** 2 for x in range(count))
-    covariance = sum((Decimal(x) - x_mean) * (y - y_mean) for x, y in enumerate(values))
-    return round_percent(y_mean + covariance / spread * (count - x_mean))
+    return tuple((Decimal(x) - x_mean) / spread for x in range(count)), count - x_mean
 
 
 def _point_percent(amounts: MonthAmounts) -> Decimal:
-    # Cost with no revenue is drawn at -100, the floor of the chart, rather than a 0 that
-    # would look like break-even.
-    if amounts.revenue == 0:
-        return round_percent(Decimal(-100))
+    # Cost (or a net refund) with no income is drawn at -100, the floor of the chart, rather
+    # than a 0 that would look like break-even.
+    if amounts.has_no_income:
+        return _FLOOR_PERCENT
     return margin_percent(amounts.revenue, amounts.cost)
 
 
@@ -275,13 +315,19 @@ def build_sparkline(*, period: Month, monthly: Mapping[Month, MonthAmounts]) -> 
     """
     points: list[SparkPoint] = []
     for month in period.months_back(SPARKLINE_MONTHS):
-        amounts = monthly.get(month, _NO_AMOUNTS)
-        if not amounts.is_empty:
+        amounts = monthly.get(month)
+        if amounts is not None and not amounts.is_empty:
             points.append(SparkPoint(month, _point_percent(amounts)))
     if len(points) == SPARKLINE_MONTHS:
         projected = project_next([point.margin_percent for point in points])
-        points.append(SparkPoint(period.next(), projected, projected=True))
+        points.append(SparkPoint(_next_month(period), projected, projected=True))
     return tuple(points)
+
+
+@lru_cache(maxsize=64)
+def _next_month(month: Month) -> Month:
+    # Every row of a table projects into the same month; build it once.
+    return month.next()
 
 
 def _projection_worsens(sparkline: Sequence[SparkPoint], current: Tier, thresholds: TierThresholds) -> bool:
@@ -310,7 +356,8 @@ def compute_customer_row(
     amounts = customer.amounts(period)
     if amounts.is_empty:
         return None
-    tier = health_tier(amounts, thresholds)
+    percent = margin_percent(amounts.revenue, amounts.cost)
+    tier = _tier(amounts, percent, thresholds)
     sparkline = build_sparkline(period=period, monthly=customer.monthly)
     return MarginRow(
         tag_value=customer.tag_value,
@@ -320,7 +367,7 @@ def compute_customer_row(
         revenue=amounts.revenue,
         cost=amounts.cost,
         margin=amounts.revenue - amounts.cost,
-        margin_percent=margin_percent(amounts.revenue, amounts.cost),
+        margin_percent=percent,
         health_tier=tier,
         sparkline=sparkline,
         projected_tier_worsening=_projection_worsens(sparkline, tier, thresholds),

@@ -148,3 +148,52 @@ class CustomerDailyCost(models.Model):
             models.UniqueConstraint(fields=["org", "customer", "day"], name="customer_daily_cost_unique"),
         ]
         indexes = [models.Index(fields=["org", "day"])]
+
+
+class CustomerMonthlyCost(models.Model):
+    """Cost per (org, cost-side customer, calendar month): the sum of that month's CustomerDailyCost.
+
+    Database triggers on CustomerDailyCost (migration 0002) keep it, in the same statement as
+    every write to the daily rows, whoever makes it; application code only reads it (and
+    `manage.py rebuild_monthly_totals` recomputes it for repair). Wide margin tables read
+    3 rows per customer here instead of 90 daily rows.
+    """
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="First day of the calendar month.")
+    cost_micro = models.BigIntegerField(default=0)
+    request_count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org", "customer", "month"], name="customer_monthly_cost_unique"),
+        ]
+        indexes = [models.Index(fields=["org", "month"], name="customer_monthly_cost_month")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.month:%Y-%m} {self.cost_micro}µ"
+
+
+class CustomerMonthlyRevenue(models.Model):
+    """Recognized revenue per (org, Stripe customer, calendar month): the sum of billing's RevenueDaily.
+
+    Kept by database triggers on billing's RevenueDaily table (migration 0002) like
+    CustomerMonthlyCost; billing code never needs to know it exists.
+    """
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    stripe_customer = models.ForeignKey("billing.StripeCustomer", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="First day of the calendar month.")
+    amount_micro = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "stripe_customer", "month"], name="customer_monthly_revenue_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["org", "month"], name="customer_monthly_revenue_month")]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_customer_id} {self.month:%Y-%m} {self.amount_micro}µ"

@@ -1,17 +1,54 @@
-"""Reads of the cost side. They read the daily rollups, never raw events."""
+"""Reads of the cost side, and of the monthly totals margins are computed from.
+
+They read the daily rollups and the monthly totals (see margins/monthly.py), never raw events.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
-from django.db.models import Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import BigIntegerField, Q, Sum
+from django.db.models.functions import Cast, TruncMonth
 
-from margins.models import Customer, CustomerDailyCost, DailyRollup
+from billing.models import StripeCustomer
+from billing.selectors import StripeCustomerInfo, SyncStatus, stripe_customers, sync_status
+from mappings import selectors as mapping_selectors
+from mappings.models import CustomerMapping
+from margins import memo
+from margins.calculations import (
+    REVENUE_OVER_TIME_MONTHS,
+    SPARKLINE_MONTHS,
+    CustomerMonthly,
+    MarginRow,
+    MarginTable,
+    Month,
+    MonthAmounts,
+    PeriodAmounts,
+    Reconciliation,
+    SparkPoint,
+    TierThresholds,
+    build_sparkline,
+    compute_customer_row,
+    compute_margin_table,
+    reconcile,
+    revenue_over_time,
+)
+from margins.models import (
+    Customer,
+    CustomerDailyCost,
+    CustomerMonthlyCost,
+    CustomerMonthlyRevenue,
+    DailyRollup,
+)
 from margint.models import Organization
+
+if TYPE_CHECKING:
+    from mappings.selectors import MappingLink
 
 
 @dataclass(frozen=True)
@@ -62,6 +99,16 @@ def cost_by_customer(
 
 def cost_by_customer_month(*, org: Organization, start: date, end: date) -> dict[tuple[str, date], int]:
     """Cost per (external id, first day of month) over the days [start, end)."""
+    if start.day == 1 and end.day == 1:
+        # Whole months: the monthly totals hold the same sums, 30 times fewer rows.
+        # A monthly row outlives its deleted days with zeros: skip months with nothing in them.
+        rows = (
+            CustomerMonthlyCost.objects.filter(org=org, month__gte=start, month__lt=end)
+            .exclude(cost_micro=0, request_count=0)
+            .values_list("customer__external_id", "month")
+            .annotate(total=Sum("cost_micro"))
+        )
+        return {(ext, month): int(total) for ext, month, total in rows}
     rows = (
         CustomerDailyCost.objects.filter(org=org, day__gte=start, day__lt=end)
         .annotate(month=TruncMonth("day"))
@@ -149,3 +196,254 @@ def cost_breakdown(
 
 def _as_date(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
+
+
+# Monthly totals: one row per customer with one sum per requested month.
+
+
+def _by_month(months: Sequence[Month], column: str) -> dict[str, Cast]:
+    # Cast: PostgreSQL sums bigints as numeric, which would arrive as Decimals to convert back.
+    return {
+        f"m{i}": Cast(Sum(column, filter=Q(month=month.first_day), default=0), BigIntegerField())
+        for i, month in enumerate(months)
+    }
+
+
+def monthly_cost(
+    *, org: Organization, months: Sequence[Month], external_ids: Iterable[str] | None = None
+) -> dict[str, tuple[int, ...]]:
+    """Cost per cost-side customer (external id), one amount per month of `months`, in their order.
+
+    Customers with no monthly row in any of the months are absent.
+    """
+    rows = CustomerMonthlyCost.objects.filter(org=org, month__in=[m.first_day for m in months])
+    if external_ids is not None:
+        rows = rows.filter(customer__external_id__in=list(external_ids))
+    sums = _by_month(months, "cost_micro")
+    pivot = rows.values("customer__external_id").annotate(**sums).values_list("customer__external_id", *sums)
+    return {ext: tuple(amounts) for ext, *amounts in pivot}
+
+
+def monthly_revenue(
+    *, org: Organization, months: Sequence[Month], stripe_ids: Iterable[str] | None = None
+) -> dict[str, tuple[int, ...]]:
+    """Recognized revenue per Stripe customer id, one amount per month of `months`, in their order."""
+    rows = CustomerMonthlyRevenue.objects.filter(org=org, month__in=[m.first_day for m in months])
+    if stripe_ids is not None:
+        rows = rows.filter(stripe_customer__stripe_id__in=list(stripe_ids))
+    sums = _by_month(months, "amount_micro")
+    pivot = (
+        rows.values("stripe_customer__stripe_id")
+        .annotate(**sums)
+        .values_list("stripe_customer__stripe_id", *sums)
+    )
+    return {sid: tuple(amounts) for sid, *amounts in pivot}
+
+
+# The margin table: the one place its numbers are assembled. The JSON API, the CSV export, the
+# dashboard and the margin alerts all read them from here.
+
+
+@dataclass(frozen=True)
+class MarginReport:
+    """A month's margin table, what explains the rest of the org's money, and the sync state."""
+
+    table: MarginTable
+    reconciliation: Reconciliation
+    sync: SyncStatus
+    thresholds: TierThresholds
+
+
+@dataclass(frozen=True)
+class MarginInputs:
+    """Monthly amounts per mapped tag value, and the org's totals per month, mapped or not."""
+
+    months: tuple[Month, ...]
+    customers: tuple[CustomerMonthly, ...]
+    org_revenue: Mapping[Month, int]
+    org_cost: Mapping[Month, int]
+
+
+@dataclass(frozen=True)
+class CustomerDetail:
+    """One tag value's row (None when it had neither revenue nor cost in the period) and its series."""
+
+    period: Month
+    customer: CustomerMonthly
+    row: MarginRow | None
+    sparkline: tuple[SparkPoint, ...]
+    revenue_over_time: tuple[PeriodAmounts, ...]
+    model_breakdown: tuple[BreakdownRow, ...]
+    feature_breakdown: tuple[BreakdownRow, ...]
+
+
+def org_thresholds(org: Organization) -> TierThresholds:
+    return TierThresholds(
+        healthy=org.healthy_threshold, moderate=org.moderate_threshold, at_risk=org.at_risk_threshold
+    )
+
+
+def month_of(moment: datetime) -> Month:
+    """The UTC calendar month of a moment."""
+    return Month.containing(moment.astimezone(UTC).date())
+
+
+def margin_table(*, org: Organization, period: Month | None = None, as_of: datetime) -> MarginReport:
+    """The margin table of `period` (default: the UTC month of `as_of`), reconciled with org totals.
+
+    A month is the whole calendar month for revenue and cost alike: revenue recognized on the
+    month's days (billing spreads each invoice line over its service period) against the cost
+    incurred on them. In the current month, revenue already recognized for the days still to
+    come counts while their cost cannot exist yet.
+    """
+    period = period or month_of(as_of)
+    inputs = margin_inputs(org=org, months=period.months_back(SPARKLINE_MONTHS))
+    return margin_report(org=org, period=period, inputs=inputs)
+
+
+def margin_report(*, org: Organization, period: Month, inputs: MarginInputs) -> MarginReport:
+    """The table of one of the months of `inputs` (the alerts compute two months from one read)."""
+    thresholds = org_thresholds(org)
+    table = compute_margin_table(period=period, customers=inputs.customers, thresholds=thresholds)
+    reconciliation = reconcile(
+        table.summary, org_revenue=inputs.org_revenue[period], org_cost=inputs.org_cost[period]
+    )
+    return MarginReport(table, reconciliation, sync_status(org=org), thresholds)
+
+
+def margin_inputs(*, org: Organization, months: Sequence[Month]) -> MarginInputs:
+    """Monthly amounts of every mapped tag value, in a fixed number of queries whatever their number."""
+    links = _counting_mappings(org)
+    cost = monthly_cost(org=org, months=months)
+    revenue = monthly_revenue(org=org, months=months)
+    return MarginInputs(
+        months=tuple(months),
+        customers=_customers(links, months, cost, revenue, _stripe_customers(org)),
+        org_revenue=_totals(months, revenue),
+        org_cost=_totals(months, cost),
+    )
+
+
+def margin_customer_detail(
+    *, org: Organization, tag_value: str, period: Month | None = None, as_of: datetime
+) -> CustomerDetail | None:
+    """One mapped tag value's margin row, six months of revenue and cost, and its cost breakdowns.
+
+    None when the tag value has no mapping that counts in margins (in this org).
+    """
+    period = period or month_of(as_of)
+    months = period.months_back(REVENUE_OVER_TIME_MONTHS)
+    links = [link for link in _counting_mappings(org) if link.tag_value == tag_value]
+    if not links:
+        return None
+    sids = [link.stripe_customer_id for link in links]
+    cost = monthly_cost(org=org, months=months, external_ids=[tag_value])
+    revenue = monthly_revenue(org=org, months=months, stripe_ids=sids)
+    (customer,) = _customers(links, months, cost, revenue, stripe_customers(org=org, stripe_ids=sids))
+    start, end = period.bounds
+    breakdown = {
+        by: tuple(cost_breakdown(org=org, external_id=tag_value, start=start, end=end, by=by))
+        for by in ("model", "feature")
+    }
+    row = compute_customer_row(period=period, customer=customer, thresholds=org_thresholds(org))
+    return CustomerDetail(
+        period=period,
+        customer=customer,
+        row=row,
+        sparkline=row.sparkline if row else build_sparkline(period=period, monthly=customer.monthly),
+        revenue_over_time=revenue_over_time(period=period, monthly=customer.monthly),
+        model_breakdown=breakdown["model"],
+        feature_breakdown=breakdown["feature"],
+    )
+
+
+def _counting_mappings(org: Organization) -> list[MappingLink]:
+    # Mappings change by hand, cost by the second: keep the (slow to build, 10,000 model
+    # instances) list while the org's mapping rows are unchanged.
+    return memo.read_through(
+        name="margins:links",
+        org=org,
+        model=CustomerMapping,
+        read=lambda: mapping_selectors.counting_mappings(org=org),
+    )
+
+
+def _stripe_customers(org: Organization) -> dict[str, StripeCustomerInfo]:
+    return memo.read_through(
+        name="margins:stripe", org=org, model=StripeCustomer, read=lambda: stripe_customers(org=org)
+    )
+
+
+def _customers(
+    links: Sequence[MappingLink],
+    months: Sequence[Month],
+    cost: Mapping[str, tuple[int, ...]],
+    revenue: Mapping[str, tuple[int, ...]],
+    names: Mapping[str, StripeCustomerInfo],
+) -> tuple[CustomerMonthly, ...]:
+    sids_by_tag: dict[str, list[str]] = defaultdict(list)
+    for link in links:
+        sids_by_tag[link.tag_value].append(link.stripe_customer_id)
+    zeros = (0,) * len(months)
+    customers = []
+    for tag, sids in sids_by_tag.items():
+        lead = _lead_stripe_customer(sids, revenue, zeros)
+        info = names.get(lead)
+        customers.append(
+            CustomerMonthly(
+                tag_value=tag,
+                stripe_customer_id=lead,
+                customer_name=(info.name or None) if info else None,
+                avatar_url=None,
+                monthly=_monthly(months, _summed(sids, revenue, zeros), cost.get(tag, zeros)),
+            )
+        )
+    return tuple(customers)
+
+
+def _lead_stripe_customer(sids: list[str], revenue: Mapping[str, tuple[int, ...]], zeros: tuple) -> str:
+    """The Stripe customer a row names: the most revenue in the last month, then the smallest id.
+
+    Several Stripe customers may map to one tag value (one company, two Stripe accounts); their
+    revenue adds up in the row, and the same data always names the same one of them.
+    """
+    if len(sids) == 1:
+        return sids[0]
+    return min(sids, key=lambda sid: (-revenue.get(sid, zeros)[-1], sid))
+
+
+def _summed(sids: list[str], revenue: Mapping[str, tuple[int, ...]], zeros: tuple) -> tuple[int, ...]:
+    if len(sids) == 1:
+        return revenue.get(sids[0], zeros)
+    return tuple(sum(column) for column in zip(*(revenue.get(sid, zeros) for sid in sids), strict=True))
+
+
+def _monthly(
+    months: Sequence[Month], revenue: tuple[int, ...], cost: tuple[int, ...]
+) -> dict[Month, MonthAmounts]:
+    return {month: MonthAmounts(r, c) for month, r, c in zip(months, revenue, cost, strict=True) if r or c}
+
+
+def _totals(months: Sequence[Month], amounts: Mapping[str, tuple[int, ...]]) -> dict[Month, int]:
+    columns = list(zip(*amounts.values(), strict=True)) or [()] * len(months)
+    return {month: sum(column) for month, column in zip(months, columns, strict=True)}
+
+
+def margin_inputs_version(*, org: Organization, months: Sequence[Month]) -> str:
+    """A token that changes whenever anything the margin table of these months is read from changes.
+
+    What `margin_inputs` reads: the org's mappings, its Stripe customers (names) and its monthly
+    cost and revenue rows of the months; for each, their row versions (see margins/memo.py).
+    Computing it before the inputs means a table cached under it is never older than it.
+    PostgreSQL only, outside transactions (`memo.versions_possible()`).
+    """
+    days = [month.first_day for month in months]
+    in_months = " AND month = ANY(%s)"
+    return memo.rows_version(
+        [
+            (memo.rows_version_sql(CustomerMapping), [org.pk]),
+            (memo.rows_version_sql(StripeCustomer), [org.pk]),
+            (memo.rows_version_sql(CustomerMonthlyCost, in_months), [org.pk, days]),
+            (memo.rows_version_sql(CustomerMonthlyRevenue, in_months), [org.pk, days]),
+        ]
+    )

@@ -1,3 +1,33 @@
+"""Routes of the margins app.
+
+`GET /api/margins/unmatched` is the mappings app's unmatched queue. The customer route never
+matches the path segment "unmatched", whichever app's URLs are included first, so a tag value
+spelled exactly "unmatched" has no detail page (its row still appears in the table).
+"""
+
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import include, path, register_converter
+
+from margins import api
+
+
+class TagValueConverter:
+    """A URL-decoded tag value: any characters, slashes included, except exactly "unmatched"."""
+
+    regex = r"(?!unmatched\Z).+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(TagValueConverter, "tag_value")
+
+urlpatterns = [
+    path("api/margins", api.margins_table, name="margins-table"),
+    path("api/margins/<tag_value:customer>", api.margin_customer, name="margin-customer"),
+    path("", include("margins.webhooks.urls")),
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "margint",
     "margins",
+    "margins.webhooks",
     "billing",
     "mappings",
     "publicapi",
@@ -129,7 +131,18 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Every two hours, on the hour: one revenue-sync task per connected organization.
+    "billing-revenue-sync": {
+        "task": "billing.tasks.revenue_sync_fan_out",
+        "schedule": crontab(minute=0, hour="*/2"),
+    },
+    # Budget webhooks (budget.threshold_crossed, budget.exceeded) for every budget.
+    "publicapi-budget-alerts": {
+        "task": "publicapi.tasks.budget_alerts_scan",
+        "schedule": crontab(minute="*/5"),
+    },
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -183,6 +196,16 @@ SPECTACULAR_SETTINGS = {
 
 # Stripe: the gateway talks to this base address (tests and the demo point it at the loopback double).
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=30.0)
+# The stripe library's own retries, then the gateway's retries with exponential backoff.
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+STRIPE_RETRIES = env.int("STRIPE_RETRIES", default=4)
+STRIPE_RETRY_BACKOFF_SECONDS = env.float("STRIPE_RETRY_BACKOFF_SECONDS", default=2.0)
+# Revenue sync: first sync reads 12 months back; later ones re-read an overlap before the last one.
+STRIPE_SYNC_LOOKBACK_MONTHS = env.int("STRIPE_SYNC_LOOKBACK_MONTHS", default=12)
+STRIPE_SYNC_OVERLAP_HOURS = env.int("STRIPE_SYNC_OVERLAP_HOURS", default=48)
+STRIPE_SYNC_SOFT_TIME_LIMIT = env.int("STRIPE_SYNC_SOFT_TIME_LIMIT", default=25 * 60)
+STRIPE_SYNC_TIME_LIMIT = env.int("STRIPE_SYNC_TIME_LIMIT", default=30 * 60)
 
 LOGGING = {
     "version": 1,
@@ -190,5 +213,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # The stripe library logs every request at INFO; its errors reach Margint as exceptions.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "stripe": {"level": "WARNING"}},
 }

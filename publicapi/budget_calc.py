@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
 
-from margins.calculations import Month, round_percent
+from margins.calculations import Month, micros_to_cents, round_percent
 
 WORKSPACE = "workspace"
 CUSTOMER = "customer"
@@ -138,3 +139,21 @@ def verdict(statuses: Sequence[BudgetStatus]) -> CheckVerdict:
     breaches = tuple(s for s in statuses if s.blocks)
     warnings = tuple(s for s in statuses if s.warns)
     return CheckVerdict(not breaches, breaches, warnings, tuple(statuses))
+
+
+def status_json(status: BudgetStatus) -> dict[str, Any]:
+    rule = status.rule
+    return {
+        "budgetId": rule.id,
+        "scope": rule.scope,
+        "customer": rule.customer or None,
+        "feature": rule.feature or None,
+        "action": rule.action,
+        "limitCents": micros_to_cents(rule.limit),
+        "spentCents": micros_to_cents(status.spent),
+        "percent": float(status.percent),
+        "threshold": status.crossed[-1] if status.crossed else None,
+        "exceeded": status.exceeded,
+        "spendRateCentsPerDay": micros_to_cents(status.rate_per_day),
+        "projectedExhaustionDate": status.exhaustion.isoformat() if status.exhaustion else None,
+    }

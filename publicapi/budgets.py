@@ -3,9 +3,10 @@
 The check's answer is cached for 60 s under a key that also carries two versions, read in the
 same round trip as the answer: the customer's (`budgetcheck-ver:{org public id}:{external id}`,
 bumped by `margins.ingestion.hooks.customers_ingested` when that customer's events land) and
-the org's budgets version (bumped here when a budget is created or deleted). A cached answer whose versions differ from the current ones is
-recomputed, so new events or budget changes show at once; other customers' events (which move
-workspace and feature budgets) show within the 60 s.
+the org's budgets version (bumped here when a budget is created or deleted). A cached answer
+whose versions differ from the current ones is recomputed, so new events or budget changes show
+at once; other customers' events (which move workspace and feature budgets) show within the 60 s.
+A computed answer also hands its budgets' crossings to the budget webhooks.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from margins.calculations import Month, micros_to_cents
 from margins.ingestion.hooks import budget_check_version_key
 from margint.models import Organization
 from publicapi import budget_calc
-from publicapi.budget_calc import BudgetRule, BudgetStatus
+from publicapi.budget_alerts import budget_alerts_emit
+from publicapi.budget_calc import BudgetRule, BudgetStatus, status_json
 from publicapi.models import Budget
 
 CHECK_TTL_SECONDS = 60
@@ -127,6 +129,7 @@ def budget_check_json(
     if cached is not None and cached["versions"] == versions:
         return cached["body"]
     statuses = budget_statuses(org=org, customer=customer, feature=feature, today=today)
+    budget_alerts_emit(org=org, statuses=statuses, month=Month.containing(today))
     body = check_body(budget_calc.verdict(statuses), customer=customer, feature=feature, now=now)
     rendered = json.dumps(body, separators=(",", ":")).encode()
     cache.set(result_key, {"versions": versions, "body": rendered}, CHECK_TTL_SECONDS)
@@ -192,24 +195,6 @@ def _spend_of(org: Organization, scope: str, customer: str, feature: str, start:
 def _digest(text: str) -> str:
     # Hashed: external ids and features may be long or hold characters a cache key should not.
     return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def status_json(status: BudgetStatus) -> dict[str, Any]:
-    rule = status.rule
-    return {
-        "budgetId": rule.id,
-        "scope": rule.scope,
-        "customer": rule.customer or None,
-        "feature": rule.feature or None,
-        "action": rule.action,
-        "limitCents": micros_to_cents(rule.limit),
-        "spentCents": micros_to_cents(status.spent),
-        "percent": float(status.percent),
-        "threshold": status.crossed[-1] if status.crossed else None,
-        "exceeded": status.exceeded,
-        "spendRateCentsPerDay": micros_to_cents(status.rate_per_day),
-        "projectedExhaustionDate": status.exhaustion.isoformat() if status.exhaustion else None,
-    }
 
 
 def check_body(verdict: budget_calc.CheckVerdict, *, customer: str, feature: str, now: datetime) -> dict:

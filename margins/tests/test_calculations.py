@@ -227,11 +227,55 @@ def test_tier_worsened_follows_severity_not_alphabet(previous, current, worsened
     assert tier_worsened(previous, current) is worsened
 
 
-def test_negative_amounts_are_refused():
-    with pytest.raises(ValueError, match="must not be negative"):
-        MonthAmounts(revenue=-1, cost=0)
-    with pytest.raises(ValueError, match="must not be negative"):
-        MonthAmounts(revenue=0, cost=-1)
+# Negative net revenue: a credit note larger than the month's invoices
+
+
+def test_margin_percent_is_zero_for_negative_revenue_not_a_flipped_sign():
+    # (-100 - 50) / -100 would read as +150 %.
+    assert margin_percent(-100, 50) == Decimal("0.00")
+    assert margin_percent(-100, 0) == Decimal("0.00")
+
+
+@pytest.mark.parametrize(
+    ("revenue", "cost"),
+    [(-50 * M, 10 * M), (-1, 0), (0, 1)],
+)
+def test_a_month_without_positive_revenue_is_critical(revenue, cost):
+    assert health_tier(MonthAmounts(revenue, cost), DEFAULT) is Tier.CRITICAL
+
+
+def test_negative_revenue_row_keeps_its_money_and_reads_critical():
+    monthly = {FEB: MonthAmounts(100, 40), MAR: MonthAmounts(100, 50), APR: MonthAmounts(-50 * M, 10 * M)}
+    row = row_for(monthly)
+    assert (row.revenue, row.cost, row.margin) == (-50 * M, 10 * M, -60 * M)
+    assert row.margin_percent == Decimal("0.00")
+    assert row.health_tier is Tier.CRITICAL
+    # Points 60, 50, -100: (-120 + 50 - 400) / 3 = -470/3 = -156.666... -> -156.67.
+    assert row.sparkline == (
+        SparkPoint(FEB, Decimal("60.00")),
+        SparkPoint(MAR, Decimal("50.00")),
+        SparkPoint(APR, Decimal("-100.00")),
+        SparkPoint(MAY, Decimal("-156.67"), projected=True),
+    )
+    assert row.budget_suggestion is None
+
+
+def test_refund_without_cost_still_makes_a_row():
+    row = row_for({APR: MonthAmounts(-3 * M, 0)})
+    assert (row.revenue, row.cost, row.margin, row.health_tier) == (-3 * M, 0, -3 * M, Tier.CRITICAL)
+
+
+def test_table_with_a_net_refund_sums_it_and_blends_on_the_rest():
+    customers = [in_april("refunded", -40 * M, 5 * M), in_april("fine", 100 * M, 20 * M)]
+    table = compute_margin_table(period=APR, customers=customers, thresholds=DEFAULT)
+    assert [row.tag_value for row in table.rows] == ["refunded", "fine"]
+    # Revenue 60M, cost 25M: 35/60 = 58.333... -> 58.33.
+    assert table.summary == MarginSummary(Decimal("58.33"), 60 * M, 25 * M, 1, 0)
+
+
+def test_blended_margin_is_zero_when_refunds_outweigh_revenue():
+    table = compute_margin_table(period=APR, customers=[in_april("x", -40, 5)], thresholds=DEFAULT)
+    assert table.summary == MarginSummary(Decimal("0.00"), -40, 5, 1, 0)
 
 
 # Sparkline and projection

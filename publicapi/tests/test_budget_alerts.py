@@ -1,13 +1,17 @@
-"""Which budget webhooks a month's statuses call for, and their dedupe keys."""
+"""Budget webhooks: which alerts a month's statuses call for, and that each goes out once."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from django.core.cache import cache
+
 from margins.calculations import Month
+from margins.webhooks.models import WebhookEvent
 from publicapi.budget_alerts import budget_alerts
 from publicapi.budget_calc import BudgetRule, evaluate
 from publicapi.budgets import budget_create, org_budget_statuses
+from publicapi.tasks import budget_alerts_scan
 from publicapi.tests.factories import add_cost
 
 MARCH = Month(2026, 3)
@@ -51,3 +55,38 @@ def test_org_statuses_measure_each_budget_on_what_it_covers(org, other_org, froz
     )
     spent = {s.rule.id: s.spent for s in org_budget_statuses(org=org, today=date(2026, 3, 18))}
     assert spent == {str(workspace.pk): 1_200_000, str(chat.pk): 900_000, str(beta.pk): 300_000}
+
+
+def test_a_computed_check_emits_each_crossing_once_as_a_signed_webhook_event(api, org, frozen_now):
+    add_cost(org, "acme", date(2026, 3, 2), 900_000)
+    budget = budget_create(
+        org=org, scope="customer", customer="acme", monthly_limit_micro=1_000_000, action="block"
+    )
+    api.get("/api/v1/budgets/check?customer=acme")
+    cache.clear()  # the answer and the memo gone: the database still says it was sent
+    api.get("/api/v1/budgets/check?customer=acme")
+    events = WebhookEvent.objects.filter(org=org).order_by("dedupe_key")
+    assert [(e.type, e.dedupe_key) for e in events] == [
+        ("budget.threshold_crossed", f"budget:{budget.pk}:2026-03:threshold:80")
+    ]
+    obj = events[0].payload["data"]["object"]
+    assert (obj["budgetId"], obj["spentCents"], obj["limitCents"], obj["threshold"]) == (
+        str(budget.pk),
+        90,
+        100,
+        80,
+    )
+    add_cost(org, "acme", date(2026, 3, 18), 100_000)
+    budget_alerts_scan()
+    assert WebhookEvent.objects.filter(org=org, type="budget.exceeded").count() == 1
+
+
+def test_the_scan_covers_every_pro_organization_once(org, other_org, free_org, frozen_now):
+    for each in (org, other_org, free_org):
+        add_cost(each, "acme", date(2026, 3, 2), 2_000_000)
+        budget_create(
+            org=each, scope="workspace", monthly_limit_micro=1_000_000, action="warn", thresholds=[50]
+        )
+    assert budget_alerts_scan() == 4  # 50 % and exceeded, in each Pro org
+    assert budget_alerts_scan() == 0
+    assert not WebhookEvent.objects.filter(org=free_org).exists()

@@ -290,7 +290,11 @@ def test_budgets_changed_in_the_admin_refresh_cached_answers(api, org, spend, rf
         ("", "customer", "This field is required."),
         ("customer=%20", "customer", "This field may not be blank."),
         ("customer=a%00b", "customer", "Null characters are not allowed."),
-        (f"customer=acme&feature={'f' * 129}", "feature", "Ensure this field has no more than 128 characters."),
+        (
+            f"customer=acme&feature={'f' * 129}",
+            "feature",
+            "Ensure this field has no more than 128 characters.",
+        ),
     ],
 )
 def test_check_parameters_are_refused_in_the_validation_shape(api, query, field, message):

@@ -1,0 +1,130 @@
+"""Writes of the Stripe connection: connect (key checked, stored encrypted) and disconnect (cascade)."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from billing import hooks
+from billing.models import (
+    RevenueAllocation,
+    RevenueDaily,
+    StripeConnection,
+    StripeCreditNote,
+    StripeCustomer,
+    StripeInvoice,
+    StripeInvoiceLine,
+    StripeSubscription,
+    StripeSubscriptionItem,
+    StripeWebhookEvent,
+    SyncRun,
+)
+from billing.stripe_gateway import StripeAuthFailed, StripeGateway
+from margint.crypto import encrypt
+from margint.models import Organization
+
+_KEY_BODY = re.compile(r"^[A-Za-z0-9_]{20,255}$")
+_WEBHOOK_SECRET = re.compile(r"^whsec_[A-Za-z0-9+/=_-]{8,255}$")
+MASK_HEAD, MASK_TAIL = 12, 4
+
+
+class InvalidStripeKey(ValueError):
+    """The key's format is not accepted (validation_error)."""
+
+
+class StripeKeyRejected(Exception):
+    """Stripe refused the key (stripe_validation_failed)."""
+
+
+class StripeAlreadyConnected(Exception):
+    pass
+
+
+def stripe_key_validate(key: str) -> str:
+    """A restricted key (rk_); a secret test key (sk_test_) only outside production."""
+    key = (key or "").strip()
+    allowed = ("rk_",) if settings.IS_PRODUCTION else ("rk_", "sk_test_")
+    if not key.startswith(allowed):
+        wanted = "a restricted key (rk_...)" + ("" if settings.IS_PRODUCTION else " or a test secret key")
+        raise InvalidStripeKey(f"The Stripe key must be {wanted}.")
+    if not _KEY_BODY.match(key):
+        raise InvalidStripeKey("The Stripe key is not well formed.")
+    return key
+
+
+def webhook_secret_validate(secret: str) -> str:
+    secret = (secret or "").strip()
+    if not _WEBHOOK_SECRET.match(secret):
+        raise InvalidStripeKey("The webhook signing secret must start with whsec_.")
+    return secret
+
+
+def key_mask(key: str) -> str:
+    """rk_live_abcd...wxyz: enough to recognize a key, never enough to use it."""
+    return f"{key[:MASK_HEAD]}...{key[-MASK_TAIL:]}"
+
+
+def stripe_connect(
+    *, org: Organization, stripe_key: str, webhook_secret: str = "", start_sync: bool = True
+) -> StripeConnection:
+    """Check the key with one customers.list(limit=1), then store it encrypted.
+
+    Raises InvalidStripeKey, StripeKeyRejected, StripeAlreadyConnected, or StripeUnavailable when
+    Stripe cannot be reached. With `start_sync`, the first sync is queued once the row is committed.
+    """
+    key = stripe_key_validate(stripe_key)
+    secret = webhook_secret_validate(webhook_secret) if webhook_secret else ""
+    if StripeConnection.objects.filter(org=org).exists():
+        raise StripeAlreadyConnected("Stripe is already connected; disconnect it first.")
+    try:
+        StripeGateway(key).check_key()
+    except StripeAuthFailed as error:
+        raise StripeKeyRejected(str(error)) from None
+    try:
+        with transaction.atomic():
+            connection = StripeConnection.objects.create(
+                org=org,
+                encrypted_key=encrypt(key),
+                key_prefix=key_mask(key),
+                encrypted_webhook_secret=encrypt(secret) if secret else "",
+            )
+            if start_sync:
+                transaction.on_commit(lambda: _enqueue_sync(org))
+    except IntegrityError:
+        raise StripeAlreadyConnected("Stripe is already connected; disconnect it first.") from None
+    return connection
+
+
+def _enqueue_sync(org: Organization) -> None:
+    from billing.tasks import revenue_sync_org
+
+    revenue_sync_org.delay(str(org.pk), "connect")
+
+
+@transaction.atomic
+def stripe_disconnect(*, org: Organization) -> bool:
+    """Remove the connection and, in this one transaction, every revenue row, Stripe mirror,
+    webhook event, sync run and customer mapping of the org. False when nothing was connected."""
+    connection = StripeConnection.objects.select_for_update().filter(org=org).first()
+    if connection is None:
+        return False
+    # Children before parents, so each delete is one statement without cascading collection.
+    for model in (
+        RevenueDaily,
+        RevenueAllocation,
+        StripeInvoiceLine,
+        StripeInvoice,
+        StripeCreditNote,
+        StripeSubscriptionItem,
+        StripeSubscription,
+        StripeCustomer,
+        StripeWebhookEvent,
+        # A failed run's cursor must not be resumed against whatever account connects next.
+        SyncRun,
+    ):
+        model.objects.filter(org=org).delete()
+    hooks.mappings_delete_all(org=org)
+    connection.delete()
+    return True

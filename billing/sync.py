@@ -1,0 +1,419 @@
+"""Revenue sync: read one org's Stripe account into the mirrors and the revenue tables.
+
+One sync per org at a time: the claim is inserting a running SyncRun, which the partial unique
+constraint "one running per org" refuses for a second one (compare-and-set in the database).
+Phases run in order; each reads Stripe page by page and writes each page in one transaction
+that also saves the run's cursor and progress, so a run that fails (after the gateway's retries)
+leaves every page before the failure counted and none after it: the next run resumes from the
+cursor. The first sync reads 12 months back; later ones read what was created since the last
+successful sync, minus an overlap window.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from billing import hooks
+from billing.mirrors import (
+    OPEN_INVOICE_STATUSES,
+    credit_notes_upsert,
+    customers_mark_deleted,
+    customers_upsert,
+    invoice_delete,
+    invoices_upsert,
+    subscriptions_upsert,
+)
+from billing.models import StripeConnection, StripeCustomer, StripeInvoice, SyncRun
+from billing.money import normalize_currency
+from billing.revenue import DayKey, months_of, revenue_daily_recompute, revenue_lock
+from billing.stripe_gateway import Page, StripeAuthFailed, StripeGateway, StripeNotFound, StripeUnavailable
+from margint.crypto import decrypt
+from margint.models import Organization
+
+logger = logging.getLogger(__name__)
+
+PHASES = (
+    "customers",
+    "subscriptions",
+    "invoices",
+    "credit_notes",
+    "open_invoices",
+    "stale_invoices",
+    "deleted_customers",
+)
+# Share of the progress bar per phase: invoices are nearly all of the work.
+PHASE_WEIGHTS = {
+    "customers": 5,
+    "subscriptions": 5,
+    "invoices": 75,
+    "credit_notes": 5,
+    "open_invoices": 3,
+    "stale_invoices": 2,
+    "deleted_customers": 5,
+}
+DONE = "done"
+_RETRIEVE_BATCH = 50
+
+
+class SyncAlreadyRunning(Exception):
+    def __init__(self, run_id: Any | None) -> None:
+        super().__init__("A revenue sync is already running for this organization.")
+        self.run_id = run_id
+
+
+class StripeNotConnected(Exception):
+    pass
+
+
+# -- claim -----------------------------------------------------------------------------------
+
+
+def sync_run_claim(*, org: Organization, trigger: str, cursor: dict | None = None) -> SyncRun:
+    """Insert the org's one running SyncRun, or raise SyncAlreadyRunning."""
+    _fail_abandoned_runs(org)
+    try:
+        with transaction.atomic():
+            return SyncRun.objects.create(
+                org=org, trigger=trigger, status=SyncRun.Status.RUNNING, cursor=cursor or {}, stats={}
+            )
+    except IntegrityError:
+        running = SyncRun.objects.filter(org=org, status=SyncRun.Status.RUNNING).values_list("pk", flat=True)
+        raise SyncAlreadyRunning(running.first()) from None
+
+
+def _fail_abandoned_runs(org: Organization) -> None:
+    """A run older than the task's hard time limit was killed with its worker: free the claim."""
+    limit = timezone.now() - timedelta(seconds=settings.STRIPE_SYNC_TIME_LIMIT)
+    SyncRun.objects.filter(org=org, status=SyncRun.Status.RUNNING, started_at__lt=limit).update(
+        status=SyncRun.Status.FAILED,
+        finished_at=timezone.now(),
+        error="Abandoned: still marked running after the sync's hard time limit.",
+    )
+
+
+# -- entry point -----------------------------------------------------------------------------
+
+
+def revenue_sync_run(*, org: Organization, trigger: str) -> SyncRun:
+    """Run one sync of `org` to its end and return the finished run (succeeded or failed).
+
+    Raises StripeNotConnected, or SyncAlreadyRunning when another sync holds the claim.
+    A failed run keeps its cursor; the next call resumes from it.
+    """
+    connection = StripeConnection.objects.filter(org=org).first()
+    if connection is None:
+        raise StripeNotConnected("Stripe is not connected for this organization.")
+    gateway = StripeGateway(decrypt(connection.encrypted_key))
+    cursor, resumed_from = _starting_cursor(org, timezone.now())
+    run = sync_run_claim(org=org, trigger=trigger, cursor=cursor)
+    runner = SyncRunner(org, run, gateway, resumed_from=resumed_from)
+    runner.execute()
+    runner.after_sync()
+    return run
+
+
+def _starting_cursor(org: Organization, now: datetime) -> tuple[dict, str | None]:
+    last = SyncRun.objects.filter(org=org).exclude(status=SyncRun.Status.RUNNING).first()
+    if last is not None and last.status == SyncRun.Status.FAILED and last.cursor.get("phase") in PHASES:
+        return dict(last.cursor), str(last.pk)
+    cursor = {
+        "phase": PHASES[0],
+        "after": None,
+        "windowStart": int(_window_start(org, now).timestamp()),
+        "listingStarted": now.isoformat(),
+        "reportingCurrency": org.reporting_currency,
+    }
+    return cursor, None
+
+
+def _window_start(org: Organization, now: datetime) -> datetime:
+    last_ok = SyncRun.objects.filter(org=org, status=SyncRun.Status.SUCCEEDED).first()
+    # A new reporting currency needs every document re-allocated: read the full lookback again.
+    if last_ok is None or last_ok.cursor.get("reportingCurrency") != org.reporting_currency:
+        return months_back(now, settings.STRIPE_SYNC_LOOKBACK_MONTHS)
+    # From when that sync's listing began (a resumed run began listing in the run it resumed).
+    listed_from = datetime.fromisoformat(last_ok.cursor["listingStarted"])
+    return listed_from - timedelta(hours=settings.STRIPE_SYNC_OVERLAP_HOURS)
+
+
+def months_back(moment: datetime, months: int) -> datetime:
+    """The same instant `months` calendar months earlier (day clamped to the month's end)."""
+    index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    days_in_month = (datetime(year + month // 12, month % 12 + 1, 1) - datetime(year, month, 1)).days
+    return moment.replace(year=year, month=month, day=min(moment.day, days_in_month))
+
+
+# -- the runner ------------------------------------------------------------------------------
+
+
+class SyncRunner:
+    def __init__(
+        self, org: Organization, run: SyncRun, gateway: StripeGateway, *, resumed_from: str | None = None
+    ) -> None:
+        self.org, self.run, self.gateway = org, run, gateway
+        self.cursor: dict[str, Any] = dict(run.cursor)
+        self.window_start = int(self.cursor["windowStart"])
+        self.listing_started = datetime.fromisoformat(self.cursor["listingStarted"])
+        self.periods: set[tuple[int, str]] = set()
+        self.clock = time.monotonic()
+        self.stats: dict[str, Any] = {
+            "phase": self.cursor["phase"],
+            "progress": 0,
+            "pages": 0,
+            "customersProcessed": 0,
+            "subscriptionsFetched": 0,
+            "invoicesFetched": 0,
+            "invoicesSkipped": 0,
+            "skippedCurrencies": {},
+            "creditNotesFetched": 0,
+            "periodsUpdated": 0,
+            "autoMatchesCreated": 0,
+            "windowStart": datetime.fromtimestamp(self.window_start, tz=UTC).isoformat(),
+            "resumedFrom": resumed_from,
+        }
+
+    def execute(self) -> None:
+        try:
+            for phase in PHASES[PHASES.index(self.cursor["phase"]) :]:
+                getattr(self, f"_phase_{phase}")()
+                self._advance(phase)
+        except StripeAuthFailed as error:
+            self._fail(error)
+            _connection_revoke(self.org, str(error))
+        except StripeUnavailable as error:
+            self._fail(error)
+        except Exception as error:  # any other failure (database, time limit) still ends the run
+            logger.exception("revenue sync %s of %s failed", self.run.pk, self.org.public_id)
+            self._fail(error)
+        else:
+            self._succeed()
+
+    # -- phases ----------------------------------------------------------------------------
+
+    def _phase_customers(self) -> None:
+        def write(page: Page) -> set[DayKey]:
+            customers_upsert(org=self.org, customers=page.items, seen_at=self.listing_started)
+            self.stats["customersProcessed"] += len(page.items)
+            return set()
+
+        self._paged(lambda after: self.gateway.list_customers(starting_after=after), write)
+
+    def _phase_subscriptions(self) -> None:
+        def write(page: Page) -> set[DayKey]:
+            subscriptions_upsert(org=self.org, subscriptions=page.items)
+            self.stats["subscriptionsFetched"] += len(page.items)
+            return set()
+
+        self._paged(lambda after: self.gateway.list_subscriptions(starting_after=after), write)
+
+    def _phase_invoices(self) -> None:
+        def fetch(after: str | None) -> Page:
+            return self.gateway.list_invoices(created_gte=self.window_start, starting_after=after)
+
+        self._paged(fetch, self._write_invoices, progress=self._invoice_progress)
+
+    def _phase_credit_notes(self) -> None:
+        def fetch(after: str | None) -> Page:
+            return self.gateway.list_credit_notes(created_gte=self.window_start, starting_after=after)
+
+        def write(page: Page) -> set[DayKey]:
+            self.stats["creditNotesFetched"] += len(page.items)
+            return credit_notes_upsert(org=self.org, credit_notes=page.items).touched
+
+        self._paged(fetch, write)
+
+    def _phase_open_invoices(self) -> None:
+        """Every invoice still open, whenever it was created: an open invoice from before the
+        window has its payment attempts updated, and one missing from this list has changed."""
+
+        def fetch(after: str | None) -> Page:
+            return self.gateway.list_invoices(status="open", starting_after=after)
+
+        self._paged(fetch, lambda page: self._write_invoices(page, before_window_only=True))
+
+    def _phase_stale_invoices(self) -> None:
+        """Invoices mirrored as open (or draft) that neither listing returned have been paid,
+        voided or deleted since: read each one again."""
+        stale = StripeInvoice.objects.filter(
+            org=self.org, status__in=OPEN_INVOICE_STATUSES, synced_at__lt=self.listing_started
+        ).values_list("stripe_id", flat=True)
+        for batch in _batches(list(stale)):
+            fetched, gone = [], []
+            for stripe_id in batch:
+                try:
+                    fetched.append(self.gateway.retrieve_invoice(stripe_id))
+                except StripeNotFound:
+                    gone.append(stripe_id)  # a deleted draft
+            self._write(Page(tuple(fetched), False, None), self._write_invoices, deleted=gone)
+
+    def _phase_deleted_customers(self) -> None:
+        """Lists leave deleted customers out: any live mirror the listing did not return is read
+        again; Stripe answers a deleted one with a stub."""
+        unseen = (
+            StripeCustomer.objects.filter(org=self.org, deleted=False)
+            .exclude(last_seen_at__gte=self.listing_started)
+            .values_list("stripe_id", flat=True)
+        )
+        for batch in _batches(list(unseen)):
+            live, deleted = [], []
+            for stripe_id in batch:
+                try:
+                    customer = self.gateway.retrieve_customer(stripe_id)
+                except StripeNotFound:
+                    deleted.append(stripe_id)
+                    continue
+                if customer.deleted:
+                    deleted.append(stripe_id)
+                else:
+                    live.append(customer)
+            self._write_customers_checked(live, deleted)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def _write_invoices(self, page: Page, *, before_window_only: bool = False) -> set[DayKey]:
+        """Write a page of invoices; count them unless this run counted them already (the open
+        listing repeats the open invoices the window's listing returned)."""
+        result = invoices_upsert(org=self.org, invoices=page.items)
+        counted = [
+            invoice
+            for invoice in page.items
+            if not before_window_only or invoice.created.timestamp() < self.window_start
+        ]
+        self.stats["invoicesFetched"] += len(counted)
+        skipped = self.stats["skippedCurrencies"]
+        for invoice in counted:
+            currency = normalize_currency(invoice.currency)
+            if currency != normalize_currency(self.org.reporting_currency):
+                skipped[currency] = skipped.get(currency, 0) + 1
+                self.stats["invoicesSkipped"] += 1
+        return result.touched
+
+    def _write_customers_checked(self, live: list, deleted: list[str]) -> None:
+        with transaction.atomic():
+            revenue_lock(org=self.org)
+            customers_upsert(org=self.org, customers=live, seen_at=timezone.now())
+            customers_mark_deleted(org=self.org, stripe_ids=deleted)
+            self._save()
+
+    def _paged(
+        self,
+        fetch: Callable[[str | None], Page],
+        write: Callable[[Page], set[DayKey]],
+        *,
+        progress: Callable[[Page], float] | None = None,
+    ) -> None:
+        while True:
+            page = fetch(self.cursor.get("after"))
+            self._write(page, write, progress=progress)
+            if not page.has_more or page.last_id is None:
+                return
+
+    def _write(
+        self,
+        page: Page,
+        write: Callable[[Page], set[DayKey]],
+        *,
+        progress: Callable[[Page], float] | None = None,
+        deleted: Iterable[str] = (),
+    ) -> None:
+        """One page: mirrors, allocations, daily revenue, cursor and progress in one transaction."""
+        with transaction.atomic():
+            revenue_lock(org=self.org)
+            touched = write(page)
+            for stripe_id in deleted:
+                touched |= invoice_delete(org=self.org, stripe_id=stripe_id)
+            changed = revenue_daily_recompute(org=self.org, keys=touched)
+            self.periods |= months_of(changed)
+            self.stats["periodsUpdated"] = len(self.periods)
+            self.stats["pages"] += 1
+            if page.last_id is not None:
+                self.cursor["after"] = page.last_id
+            if progress is not None:
+                self._set_progress(self.cursor["phase"], progress(page))
+            self._save()
+
+    def _invoice_progress(self, page: Page) -> float:
+        # Lists are newest first: how far back the last invoice is tells how much is left.
+        if not page.items or not page.has_more:
+            return 1.0
+        span = self.listing_started.timestamp() - self.window_start
+        covered = self.listing_started.timestamp() - page.items[-1].created.timestamp()
+        return min(max(covered / span, 0.0), 1.0) if span > 0 else 1.0
+
+    def _advance(self, finished: str) -> None:
+        following = PHASES.index(finished) + 1
+        self.cursor["phase"] = PHASES[following] if following < len(PHASES) else DONE
+        self.cursor["after"] = None
+        self._set_progress(self.cursor["phase"], 0.0)
+        self._save()
+
+    def _set_progress(self, phase: str, fraction: float) -> None:
+        done = sum(PHASE_WEIGHTS[p] for p in PHASES[: PHASES.index(phase)]) if phase in PHASES else 100
+        current = PHASE_WEIGHTS.get(phase, 0) * fraction
+        self.stats["phase"] = phase
+        self.stats["progress"] = min(int(done + current), 100)
+
+    def _save(self, *fields: str) -> None:
+        self.run.cursor = dict(self.cursor)
+        self.run.stats = dict(self.stats, durationMs=self._elapsed_ms())
+        self.run.heartbeat_at = timezone.now()
+        # An update, not save(): a disconnect deletes the run, and that must not raise here.
+        values = {name: getattr(self.run, name) for name in ("cursor", "stats", "heartbeat_at", *fields)}
+        SyncRun.objects.filter(pk=self.run.pk).update(**values)
+
+    def _elapsed_ms(self) -> int:
+        return int((time.monotonic() - self.clock) * 1000)
+
+    # -- endings ---------------------------------------------------------------------------
+
+    def _succeed(self) -> None:
+        now = timezone.now()
+        self.run.status = SyncRun.Status.SUCCEEDED
+        self.run.finished_at = now
+        self.run.error = ""
+        self._save("status", "finished_at", "error")
+        StripeConnection.objects.filter(org=self.org).update(
+            status=StripeConnection.Status.ACTIVE, last_error="", last_synced_at=now, updated_at=now
+        )
+
+    def _fail(self, error: BaseException) -> None:
+        message = str(error) or type(error).__name__
+        self.run.status = SyncRun.Status.FAILED
+        self.run.finished_at = timezone.now()
+        self.run.error = message
+        self._save("status", "finished_at", "error")
+        StripeConnection.objects.filter(org=self.org).update(last_error=message, updated_at=timezone.now())
+
+    def after_sync(self) -> None:
+        """Auto-matching and margin alerts see the new revenue; their counts go into the stats."""
+        now = timezone.now()
+        try:
+            self.stats["autoMatchesCreated"] = hooks.auto_matches_run(org=self.org, as_of=now)
+            self.stats["alertsRaised"] = hooks.margin_alerts_evaluate(org=self.org, as_of=now)
+        except Exception as error:  # the revenue is committed; a follow-up failing must not undo it
+            logger.exception("after-sync hooks failed for %s", self.org.public_id)
+            self.stats["afterSyncError"] = f"{type(error).__name__}: {error}"
+        # durationMs covers the whole sync, follow-ups included, as the manual response reports it.
+        self.run.stats = dict(self.stats, durationMs=self._elapsed_ms())
+        SyncRun.objects.filter(pk=self.run.pk).update(stats=self.run.stats)
+
+
+def _connection_revoke(org: Organization, message: str) -> None:
+    StripeConnection.objects.filter(org=org).update(
+        status=StripeConnection.Status.REVOKED, last_error=message, updated_at=timezone.now()
+    )
+
+
+def _batches(values: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(values), _RETRIEVE_BATCH):
+        yield values[start : start + _RETRIEVE_BATCH]

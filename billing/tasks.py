@@ -1,0 +1,38 @@
+"""Celery tasks of the revenue side: one org's sync, and the two-hourly fan-out (beat)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+
+from billing.selectors import orgs_to_sync
+from billing.sync import StripeNotConnected, SyncAlreadyRunning, revenue_sync_run
+from margint.models import Organization
+
+
+@shared_task(
+    soft_time_limit=settings.STRIPE_SYNC_SOFT_TIME_LIMIT,
+    time_limit=settings.STRIPE_SYNC_TIME_LIMIT,
+    # A sync killed mid-way is resumed by the next one from its cursor; no redelivery needed.
+    acks_late=False,
+)
+def revenue_sync_org(org_id: str, trigger: str = "cron") -> dict:
+    org = Organization.objects.filter(pk=org_id).first()
+    if org is None:
+        return {"status": "missing"}
+    try:
+        run = revenue_sync_run(org=org, trigger=trigger)
+    except SyncAlreadyRunning as running:
+        return {"status": "already_running", "runId": str(running.run_id)}
+    except StripeNotConnected:
+        return {"status": "not_connected"}
+    return {"status": run.status, "runId": str(run.pk)}
+
+
+@shared_task
+def revenue_sync_fan_out() -> int:
+    """Queue one sync task per connected Pro organization."""
+    org_ids = orgs_to_sync()
+    for org_id in org_ids:
+        revenue_sync_org.delay(str(org_id), "cron")
+    return len(org_ids)

@@ -1,0 +1,173 @@
+"""The margin table as the API documents it: JSON field names, microdollars, and the CSV export.
+
+Plain functions from the dataclasses of margins.calculations and margins.selectors to JSON-ready
+dicts and CSV text; no queries. A model change cannot change the contract, and serialising
+10,000 rows stays a matter of milliseconds.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from billing.selectors import SyncStatus
+from margins.calculations import MarginRow, Month, SparkPoint, margin_percent, micros_to_dollars
+from margins.selectors import BreakdownRow, CustomerDetail, MarginReport
+
+CSV_COLUMNS = (
+    "Customer",
+    "Stripe ID",
+    "Tag Value",
+    "Revenue ($)",
+    "Cost ($)",
+    "Margin (%)",
+    "Margin ($)",
+    "Health Tier",
+)
+# A spreadsheet treats a cell starting with one of these as a formula (or strips the
+# whitespace and then does); a leading apostrophe makes it text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A plain decimal number such as "-12.50" is data, not a formula; quoting it would turn every
+# negative margin into text that no longer sorts or sums.
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def timestamp_json(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with milliseconds, as the documents write it: 2026-04-05T10:00:00.000Z."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def sparkline_json(points: Iterable[SparkPoint]) -> list[dict[str, Any]]:
+    out = []
+    for point in points:
+        item: dict[str, Any] = {"period": str(point.period), "marginPercent": float(point.margin_percent)}
+        if point.projected:
+            item["projected"] = True
+        out.append(item)
+    return out
+
+
+def row_json(row: MarginRow) -> dict[str, Any]:
+    return {
+        "stripeCustomerId": row.stripe_customer_id,
+        "customerName": row.customer_name,
+        "avatarUrl": row.avatar_url,
+        "tagValue": row.tag_value,
+        "revenueMicrodollars": row.revenue,
+        "costMicrodollars": row.cost,
+        "marginMicrodollars": row.margin,
+        "marginPercent": float(row.margin_percent),
+        "healthTier": row.health_tier.value,
+        "sparkline": sparkline_json(row.sparkline),
+        "projectedTierWorsening": row.projected_tier_worsening,
+        "budgetSuggestionMicrodollars": row.budget_suggestion,
+    }
+
+
+def summary_json(report: MarginReport) -> dict[str, Any]:
+    """The summary's numbers; `with_sync` adds the sync fields, which change on their own."""
+    summary = report.table.summary
+    return {
+        "blendedMarginPercent": float(summary.blended_margin_percent),
+        "totalRevenueMicrodollars": summary.total_revenue,
+        "totalCostMicrodollars": summary.total_cost,
+        "criticalCount": summary.critical_count,
+        "atRiskCount": summary.at_risk_count,
+        "unattributedCostMicrodollars": report.reconciliation.unattributed_cost,
+        "unmatchedRevenueMicrodollars": report.reconciliation.unmatched_revenue,
+    }
+
+
+_RECONCILIATION_FIELDS = ("unattributedCostMicrodollars", "unmatchedRevenueMicrodollars")
+
+
+def with_sync(numbers: dict[str, Any], sync: SyncStatus) -> dict[str, Any]:
+    """The document's summary fields in its order, then the reconciliation fields it does not have."""
+    documented = {key: value for key, value in numbers.items() if key not in _RECONCILIATION_FIELDS}
+    added = {key: numbers[key] for key in _RECONCILIATION_FIELDS}
+    return {**documented, **sync_json(sync), **added}
+
+
+def sync_json(sync: SyncStatus) -> dict[str, Any]:
+    return {
+        "lastSyncAt": timestamp_json(sync.last_sync_at),
+        "syncStatus": sync.status,
+        "skippedCurrencies": dict(sync.skipped_currencies),
+    }
+
+
+def _breakdown_json(rows: Iterable[BreakdownRow], key: str) -> list[dict[str, Any]]:
+    return [{key: row.key, "cost": row.cost_micro, "requestCount": row.request_count} for row in rows]
+
+
+def detail_json(detail: CustomerDetail) -> dict[str, Any]:
+    """The customer endpoint's body: the row's fields, then the series and the breakdowns.
+
+    A mapped customer with neither revenue nor cost in the period still answers, with zero
+    amounts and `healthTier` null: no activity has no health.
+    """
+    body = row_json(detail.row) if detail.row is not None else _idle_row_json(detail)
+    body["revenueOverTime"] = [
+        {"period": str(p.period), "revenue": p.revenue, "cost": p.cost} for p in detail.revenue_over_time
+    ]
+    body["modelBreakdown"] = _breakdown_json(detail.model_breakdown, "model")
+    body["featureBreakdown"] = _breakdown_json(detail.feature_breakdown, "feature")
+    return body
+
+
+def _idle_row_json(detail: CustomerDetail) -> dict[str, Any]:
+    customer = detail.customer
+    return {
+        "stripeCustomerId": customer.stripe_customer_id,
+        "customerName": customer.customer_name,
+        "avatarUrl": customer.avatar_url,
+        "tagValue": customer.tag_value,
+        "revenueMicrodollars": 0,
+        "costMicrodollars": 0,
+        "marginMicrodollars": 0,
+        "marginPercent": float(margin_percent(0, 0)),
+        "healthTier": None,
+        "sparkline": sparkline_json(detail.sparkline),
+        "projectedTierWorsening": False,
+        "budgetSuggestionMicrodollars": None,
+    }
+
+
+def neutralize_cell(value: str) -> str:
+    """Defuse spreadsheet formula injection: text starting with = + - @ tab or CR gets a leading '."""
+    if value.startswith(_FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def csv_row(row: MarginRow) -> list[str]:
+    cells = [
+        row.customer_name or "",
+        row.stripe_customer_id,
+        row.tag_value,
+        micros_to_dollars(row.revenue),
+        micros_to_dollars(row.cost),
+        str(row.margin_percent),
+        micros_to_dollars(row.margin),
+        row.health_tier.value,
+    ]
+    return [neutralize_cell(cell) for cell in cells]
+
+
+def table_csv(report: MarginReport) -> str:
+    """RFC 4180: CRLF line ends, fields quoted when they hold a comma, a quote or a line break."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(csv_row(row) for row in report.table.rows)
+    return buffer.getvalue()
+
+
+def csv_filename(period: Month) -> str:
+    return f"margins-{period}.csv"

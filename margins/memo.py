@@ -1,0 +1,94 @@
+"""Row versions of an org's rows, and process-local copies of reads keyed by them.
+
+A PostgreSQL row's `xmin` is the id of the transaction that wrote that version of it. For one
+org's rows of a table, the row count and the sum of `xmin` change with every committed insert,
+update or delete, by any code path: a token that says "these rows are exactly as they were".
+A read cached under that token can never be stale (values under a key never change).
+
+Only outside transactions: inside `atomic` a reader sees its own uncommitted rows, and a row
+written twice by one transaction keeps one `xmin`. On other databases there is no token and
+nothing is kept.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from django.db import connection
+from django.db.models import Model
+
+from margint.models import Organization
+
+T = TypeVar("T")
+
+
+def versions_possible() -> bool:
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def rows_version_sql(model: type[Model], extra_where: str = "") -> str:
+    """A scalar subquery: "<count>.<sum of xmin>" of the org's rows (first parameter: the org id)."""
+    table = model._meta.db_table
+    return (
+        f"(SELECT count(*) || '.' || coalesce(sum(xmin::text::bigint), 0) FROM {table} "  # noqa: S608
+        f"WHERE org_id = %s{extra_where})"
+    )
+
+
+def rows_version(parts: Sequence[tuple[str, Sequence[Any]]]) -> str:
+    """Several `rows_version_sql` subqueries with their parameters, read in one query."""
+    sql = "SELECT " + " || ':' || ".join(subquery for subquery, _ in parts)
+    params = [param for _, part_params in parts for param in part_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+class LocalCopies:
+    """The most recently used values of this process, by key (values never change under a key)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Any:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_reads = LocalCopies(32)
+
+
+def read_through(*, name: str, org: Organization, model: type[Model], read: Callable[[], T]) -> T:
+    """`read()`, or this process's copy of it while the org's rows of `model` are unchanged."""
+    if not versions_possible():
+        return read()
+    key = f"{name}:{org.pk}:{rows_version([(rows_version_sql(model), [org.pk])])}"
+    value = _reads.get(key)
+    if value is None:
+        value = read()
+        _reads.put(key, value)
+    return value
+
+
+def clear() -> None:
+    """Forget this process's copies (tests)."""
+    _reads.clear()

@@ -1,0 +1,201 @@
+"""Monthly totals kept by the database: CustomerMonthlyCost and CustomerMonthlyRevenue.
+
+Why triggers: a margin table for 10,000 customers needs three months of cost and revenue per
+customer. Summing the daily rows (about 900,000 of each for three months) takes seconds; reading
+monthly rows takes milliseconds. The daily rows are written by ingestion (cost) and by the
+Stripe sync (revenue), and also by backfills, webhooks, the admin and cascading deletes. A
+trigger keeps the monthly row right in the same statement as any of those writes, so no writer
+has to remember it and a reader never sees a month out of step with its days.
+
+- PostgreSQL: statement-level AFTER triggers with transition tables, so a batch of 1,000 daily
+  upserts costs one grouped upsert on the monthly table, not 1,000.
+- SQLite: row-level triggers (SQLite has no statement-level ones); its UPSERT does the same.
+
+Deletes only subtract from monthly rows that exist and never insert one: while an organization
+is being deleted, its monthly rows may already be gone, and inserting one would point at a
+deleted organization.
+
+A month is the UTC calendar month of the row's `day` (a date, so no time zone is involved).
+`rebuild` recomputes the monthly rows from the daily rows, for repair after a bulk change that
+bypassed triggers (TRUNCATE, or rows loaded with triggers disabled).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import UUIDField
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """A daily table, its monthly table, the key column besides org and the summed columns."""
+
+    name: str
+    daily: str
+    monthly: str
+    key: str
+    sums: tuple[str, ...]
+
+
+COST = Rollup(
+    "cost",
+    "margins_customerdailycost",
+    "margins_customermonthlycost",
+    "customer_id",
+    ("cost_micro", "request_count"),
+)
+REVENUE = Rollup(
+    "revenue",
+    "billing_revenuedaily",
+    "margins_customermonthlyrevenue",
+    "stripe_customer_id",
+    ("amount_micro",),
+)
+ROLLUPS = (COST, REVENUE)
+
+_PG_MONTH = "date_trunc('month', {day}::timestamp)::date"
+_SQLITE_MONTH = "date({day}, 'start of month')"
+
+
+def _pg_function(r: Rollup) -> str:
+    cols = ", ".join(r.sums)
+    keys = f"org_id, {r.key}, month"
+    month = _PG_MONTH.format(day="day")
+    summed = ", ".join(f"sum({c}) AS {c}" for c in r.sums)
+    negated = ", ".join(f"-{c}" for c in r.sums)
+    subtract = ", ".join(f"{c} = m.{c} - o.{c}" for c in r.sums)
+    add = ", ".join(f"{c} = {r.monthly}.{c} + EXCLUDED.{c}" for c in r.sums)
+    nonzero = " OR ".join(f"sum({c}) <> 0" for c in r.sums)
+    return f"""
+CREATE OR REPLACE FUNCTION margint_monthly_{r.name}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    UPDATE {r.monthly} AS m SET {subtract}
+      FROM (SELECT org_id, {r.key}, {month} AS month, {summed}
+              FROM old_rows GROUP BY 1, 2, 3) AS o
+     WHERE m.org_id = o.org_id AND m.{r.key} = o.{r.key} AND m.month = o.month;
+  ELSIF TG_OP = 'INSERT' THEN
+    INSERT INTO {r.monthly} ({keys}, {cols})
+    SELECT org_id, {r.key}, {month}, {", ".join(f"sum({c})" for c in r.sums)}
+      FROM new_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (org_id, {r.key}, month) DO UPDATE SET {add};
+  ELSE
+    INSERT INTO {r.monthly} ({keys}, {cols})
+    SELECT org_id, {r.key}, month, {", ".join(f"sum({c})" for c in r.sums)}
+      FROM (SELECT org_id, {r.key}, {month} AS month, {cols} FROM new_rows
+            UNION ALL
+            SELECT org_id, {r.key}, {month}, {negated} FROM old_rows) AS delta
+     GROUP BY 1, 2, 3 HAVING {nonzero} ORDER BY 1, 2, 3
+    ON CONFLICT (org_id, {r.key}, month) DO UPDATE SET {add};
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+"""
+
+
+def _pg_install(r: Rollup) -> list[str]:
+    name = f"margint_monthly_{r.name}"
+    return [
+        *_pg_drop(r)[:3],
+        _pg_function(r),
+        f"CREATE TRIGGER {name}_ins AFTER INSERT ON {r.daily} REFERENCING NEW TABLE AS new_rows "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
+        f"CREATE TRIGGER {name}_upd AFTER UPDATE ON {r.daily} REFERENCING OLD TABLE AS old_rows "
+        f"NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
+        f"CREATE TRIGGER {name}_del AFTER DELETE ON {r.daily} REFERENCING OLD TABLE AS old_rows "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
+    ]
+
+
+def _pg_drop(r: Rollup) -> list[str]:
+    name = f"margint_monthly_{r.name}"
+    drops = [f"DROP TRIGGER IF EXISTS {name}_{op} ON {r.daily}" for op in ("ins", "upd", "del")]
+    return [*drops, f"DROP FUNCTION IF EXISTS {name}()"]
+
+
+def _sqlite_upsert(r: Rollup, row: str, sign: str) -> str:
+    cols = ", ".join(r.sums)
+    values = ", ".join(f"{sign}{row}.{c}" for c in r.sums)
+    add = ", ".join(f"{c} = {c} + excluded.{c}" for c in r.sums)
+    month = _SQLITE_MONTH.format(day=f"{row}.day")
+    return (
+        f"INSERT INTO {r.monthly} (org_id, {r.key}, month, {cols}) "
+        f"VALUES ({row}.org_id, {row}.{r.key}, {month}, {values}) "
+        f"ON CONFLICT (org_id, {r.key}, month) DO UPDATE SET {add};"
+    )
+
+
+def _sqlite_subtract(r: Rollup) -> str:
+    subtract = ", ".join(f"{c} = {c} - old.{c}" for c in r.sums)
+    month = _SQLITE_MONTH.format(day="old.day")
+    return (
+        f"UPDATE {r.monthly} SET {subtract} "
+        f"WHERE org_id = old.org_id AND {r.key} = old.{r.key} AND month = {month};"
+    )
+
+
+def _sqlite_install(r: Rollup) -> list[str]:
+    name = f"margint_monthly_{r.name}"
+    return [
+        *_sqlite_drop(r),
+        f"CREATE TRIGGER {name}_ins AFTER INSERT ON {r.daily} BEGIN {_sqlite_upsert(r, 'new', '')} END",
+        f"CREATE TRIGGER {name}_upd AFTER UPDATE ON {r.daily} BEGIN "
+        f"{_sqlite_subtract(r)} {_sqlite_upsert(r, 'new', '')} END",
+        f"CREATE TRIGGER {name}_del AFTER DELETE ON {r.daily} BEGIN {_sqlite_subtract(r)} END",
+    ]
+
+
+def _sqlite_drop(r: Rollup) -> list[str]:
+    name = f"margint_monthly_{r.name}"
+    return [f"DROP TRIGGER IF EXISTS {name}_{op}" for op in ("ins", "upd", "del")]
+
+
+def _rebuild_statements(r: Rollup, vendor: str, org_id: object | None) -> tuple[list[str], list]:
+    month = (_PG_MONTH if vendor == "postgresql" else _SQLITE_MONTH).format(day="day")
+    cols = ", ".join(r.sums)
+    where, params = ("WHERE org_id = %s", [org_id]) if org_id is not None else ("", [])
+    # Writers wait while a table is rebuilt, so no daily change lands between delete and insert.
+    lock = [f"LOCK TABLE {r.daily} IN SHARE ROW EXCLUSIVE MODE"] if vendor == "postgresql" else []
+    return [
+        *lock,
+        f"DELETE FROM {r.monthly} {where}",
+        f"INSERT INTO {r.monthly} (org_id, {r.key}, month, {cols}) "
+        f"SELECT org_id, {r.key}, {month}, {', '.join(f'sum({c})' for c in r.sums)} "
+        f"FROM {r.daily} {where} GROUP BY 1, 2, 3",
+    ], params
+
+
+def _statements(vendor: str, install: bool) -> list[str]:
+    if vendor == "postgresql":
+        build = _pg_install if install else _pg_drop
+    elif vendor == "sqlite":
+        build = _sqlite_install if install else _sqlite_drop
+    else:
+        raise NotImplementedError(f"monthly totals need PostgreSQL or SQLite, not {vendor}")
+    return [sql for r in ROLLUPS for sql in build(r)]
+
+
+def install_triggers(connection: BaseDatabaseWrapper) -> None:
+    """Create (or re-create) the triggers; idempotent."""
+    with connection.cursor() as cursor:
+        for sql in _statements(connection.vendor, install=True):
+            cursor.execute(sql)
+
+
+def drop_triggers(connection: BaseDatabaseWrapper) -> None:
+    with connection.cursor() as cursor:
+        for sql in _statements(connection.vendor, install=False):
+            cursor.execute(sql)
+
+
+def rebuild(connection: BaseDatabaseWrapper, *, org_id: object | None = None) -> None:
+    """Recompute the monthly rows from the daily rows (of one org, or of all); call it in a transaction."""
+    db_org_id = None if org_id is None else UUIDField().get_db_prep_value(org_id, connection)
+    with connection.cursor() as cursor:
+        for r in ROLLUPS:
+            statements, params = _rebuild_statements(r, connection.vendor, db_org_id)
+            for sql in statements:
+                cursor.execute(sql, params if "%s" in sql else None)

@@ -1,0 +1,82 @@
+"""The rendered margin table (JSON rows, CSV), cached under the version of what it is computed from.
+
+Rendering 10,000 rows takes seconds (reading mappings and Stripe customers, computing,
+serialising); serving the same bytes again takes milliseconds. The key carries the org's
+thresholds and `margins.selectors.margin_inputs_version`, which changes with any committed change
+to the inputs (margins/memo.py), so a cached table is never stale; the timeout only bounds memory.
+Each process also keeps its last few tables: a key names one value that never changes, and a
+10,000-row table is 5 MB of JSON not worth fetching from Redis again.
+
+Nothing is cached inside a transaction or without PostgreSQL: every call computes there.
+The sync fields of the summary are not cached: they change without the numbers changing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+
+from margins import exports, memo
+from margins.calculations import SPARKLINE_MONTHS, Month
+from margins.selectors import margin_inputs_version, margin_table
+from margint.models import Organization
+
+CACHE_SECONDS = 300
+LOCAL_ENTRIES = 8
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RenderedTable:
+    summary: dict[str, Any]
+    customers_json: bytes
+
+
+def dumps(value: Any) -> bytes:
+    """Compact UTF-8 JSON, as DRF's renderer writes it."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def rendered_table_json(*, org: Organization, period: Month, as_of: datetime) -> RenderedTable:
+    def build() -> RenderedTable:
+        report = margin_table(org=org, period=period, as_of=as_of)
+        rows = [exports.row_json(row) for row in report.table.rows]
+        return RenderedTable(exports.summary_json(report), dumps(rows))
+
+    return _cached(org, period, "json", build)
+
+
+def rendered_table_csv(*, org: Organization, period: Month, as_of: datetime) -> str:
+    return _cached(
+        org, period, "csv", lambda: exports.table_csv(margin_table(org=org, period=period, as_of=as_of))
+    )
+
+
+def _cached(org: Organization, period: Month, kind: str, build: Callable[[], T]) -> T:
+    if not memo.versions_possible():
+        return build()
+    version = margin_inputs_version(org=org, months=period.months_back(SPARKLINE_MONTHS))
+    thresholds = f"{org.healthy_threshold}/{org.moderate_threshold}/{org.at_risk_threshold}"
+    key = f"margins:table:{org.pk}:{period}:{kind}:{thresholds}:{version}"
+    value = _local.get(key)
+    if value is None:
+        value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, CACHE_SECONDS)
+    _local.put(key, value)
+    return value
+
+
+_local = memo.LocalCopies(LOCAL_ENTRIES)
+
+
+def clear_local_copies() -> None:
+    """Forget this process's copies (tests and the benchmark; the shared cache is untouched)."""
+    _local.clear()
+    memo.clear()

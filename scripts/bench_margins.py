@@ -1,0 +1,285 @@
+"""Benchmark of the margins API on PostgreSQL: 10,000 mapped customers, 6 months, 10 million events.
+
+    DATABASE_URL is ignored: the script uses its own database (default margint_bench6 on
+    127.0.0.1), creates it if missing, migrates it, loads the data once, and then times
+    GET /api/margins (JSON and CSV) and GET /api/margins/<customer> through Django's test client.
+
+    python scripts/bench_margins.py [--db margint_bench6] [--runs 20] [--reload]
+
+What 10 million cost events leave behind, generated directly in SQL (ingestion is not timed
+here): every one of the 10,000 customers is active on every day of the 6 calendar months ending
+with the current UTC month (about 1.8 million customer-days), with 5 or 6 events a day
+(10,000,000 / customer-days, the remainder spread evenly), split over three (feature, model,
+provider) combinations: about 5.5 million DailyRollup rows and 1.8 million CustomerDailyCost
+rows. Each customer has one Stripe customer, mapped to it, paying a monthly plan recognized
+evenly over the days: 1.8 million RevenueDaily rows. The monthly totals follow through their
+triggers, as they would during ingestion and sync.
+
+Timings: "cold" clears the caches before every request, so each one reads and computes
+everything; "new cost" adds one micro-unit to one customer's cost of today before every request,
+as ingestion would, so the table is computed again but mappings and Stripe customers, unchanged,
+are not read again; "shared" finds the rendered table in the shared cache (Redis when REDIS_URL is set)
+but not in the process, as another web process would; "warm" repeats the request with unchanged
+data in the same process. Every mode still checks the version of the inputs and reads the sync
+state and the session.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CUSTOMERS = 10_000
+MONTHS = 6
+EVENTS = 10_000_000
+ORG_PUBLIC_ID = "org_bench6margins"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", default="margint_bench6", help="PostgreSQL database to create and use")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--user", default="postgres")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--reload", action="store_true", help="drop the benchmark org and load it again")
+    return parser.parse_args()
+
+
+def setup_django(args: argparse.Namespace) -> None:
+    os.environ["DATABASE_URL"] = f"postgres://{args.user}@{args.host}:5432/{args.db}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "margint.settings")
+    # Production-like: no SQL logging in connection.queries.
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 40)
+    import django
+
+    django.setup()
+
+
+def create_database(args: argparse.Namespace) -> None:
+    import psycopg
+
+    with psycopg.connect(host=args.host, user=args.user, dbname="postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.db]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{args.db}"')
+            print(f"created database {args.db}")
+
+
+def window() -> tuple[date, date]:
+    """The first day of the month 5 months before the current one, and the first day after it."""
+    from margins.selectors import month_of
+
+    current = month_of(datetime.now(UTC))
+    return current.shifted(1 - MONTHS).first_day, current.next().first_day
+
+
+LOAD_SQL = """
+INSERT INTO margins_customer (id, org_id, external_id, name, email, first_seen_at, last_seen_at)
+SELECT md5(%(org)s || '-c' || i)::uuid, %(org)s, 'cust-' || lpad(i::text, 5, '0'), 'Customer ' || i, '',
+       %(start)s, %(end)s
+  FROM generate_series(1, %(n)s) i;
+
+INSERT INTO billing_stripecustomer (org_id, stripe_id, name, email, metadata, deleted, created, updated_at)
+SELECT %(org)s, 'cus_bench' || lpad(i::text, 5, '0'), 'Customer ' || i || ' Inc', '', '{}', false,
+       %(start)s, now()
+  FROM generate_series(1, %(n)s) i;
+
+INSERT INTO mappings_customermapping
+       (id, org_id, stripe_customer_id, tag_key, tag_value, match_type, status, created_at, updated_at)
+SELECT md5(%(org)s || '-m' || i)::uuid, %(org)s, 'cus_bench' || lpad(i::text, 5, '0'), 'customer',
+       'cust-' || lpad(i::text, 5, '0'), 'manual', 'confirmed', now(), now()
+  FROM generate_series(1, %(n)s) i;
+
+-- Events per customer-day: 5 or 6, exactly %(events)s in all. g * 7919 mod N is a permutation of
+-- 0..N-1 (7919 is a prime that does not divide N), so exactly `extra` customer-days get a 6th.
+CREATE TEMP TABLE bench_days AS
+SELECT i, d, day,
+       base + CASE WHEN ((i - 1) * ndays + d)::bigint * 7919 %% total < extra THEN 1 ELSE 0 END AS events
+  FROM (SELECT %(n)s::bigint * ndays AS total, %(events)s / (%(n)s::bigint * ndays) AS base,
+               %(events)s %% (%(n)s::bigint * ndays) AS extra, ndays
+          FROM (SELECT (%(end)s::date - %(start)s::date) AS ndays) k) p,
+       generate_series(1, %(n)s) i,
+       LATERAL (SELECT d, %(start)s::date + d AS day FROM generate_series(0, p.ndays - 1) d) dd;
+
+INSERT INTO margins_dailyrollup (org_id, customer_id, day, feature, model, provider, cost_micro,
+       request_count, unpriced_count, input_tokens, output_tokens, cached_input_tokens)
+SELECT %(org)s, md5(%(org)s || '-c' || b.i)::uuid, b.day, f.feature, f.model, f.provider,
+       f.per_request * f.requests, f.requests, 0, 900 * f.requests, 300 * f.requests, 0
+  FROM bench_days b,
+       -- Cost per request scaled to the customer's plan so margins spread over every tier.
+       LATERAL (SELECT ((b.i * 13) %% 150) * (30 + (b.i * 7) %% 271) * 60 AS base) k,
+       LATERAL (VALUES
+         ('chat', 'gpt-4o', 'openai', (b.events + 1) / 2, k.base),
+         ('search', 'gpt-4o-mini', 'openai', b.events / 3, k.base / 4),
+         ('summarize', 'claude-3-5-sonnet', 'anthropic', b.events - (b.events + 1) / 2 - b.events / 3,
+          k.base * 2)
+       ) AS f(feature, model, provider, requests, per_request)
+ WHERE f.requests > 0;
+
+INSERT INTO margins_customerdailycost (org_id, customer_id, day, cost_micro, request_count)
+SELECT org_id, customer_id, day, sum(cost_micro), sum(request_count)
+  FROM margins_dailyrollup WHERE org_id = %(org)s GROUP BY 1, 2, 3;
+
+-- A monthly plan of $30 to $300, recognized evenly over the days of each month.
+INSERT INTO billing_revenuedaily (org_id, stripe_customer_id, day, amount_micro)
+SELECT %(org)s, s.id, b.day,
+       (30 + (b.i * 7) %% 271) * 1000000 / extract(day from (date_trunc('month', b.day::timestamp)
+                                                   + interval '1 month' - interval '1 day'))::int
+  FROM bench_days b
+  JOIN billing_stripecustomer s
+    ON s.org_id = %(org)s AND s.stripe_id = 'cus_bench' || lpad(b.i::text, 5, '0');
+"""
+
+
+def load(args: argparse.Namespace) -> None:
+    from django.db import connection, transaction
+
+    from billing.models import StripeConnection, SyncRun
+    from margint.models import Membership, Organization, Role, Tier
+    from margint.tests.factories import UserFactory
+
+    existing = Organization.objects.filter(public_id=ORG_PUBLIC_ID).first()
+    if existing and not args.reload:
+        print(f"reusing the loaded benchmark org {ORG_PUBLIC_ID} (--reload to load it again)")
+        return
+    if existing:
+        print("deleting the previous benchmark org ...")
+        existing.delete()
+    start, end = window()
+    print(f"loading {CUSTOMERS} customers, {start} .. {end}, {EVENTS} events ...")
+    started = time.monotonic()
+    with transaction.atomic():
+        org = Organization.objects.create(public_id=ORG_PUBLIC_ID, name="Bench margins", tier=Tier.PRO)
+        user = UserFactory(email="viewer@bench.margint.dev")
+        Membership.objects.create(user=user, organization=org, role=Role.VIEWER)
+        StripeConnection.objects.create(
+            org=org, encrypted_key="-", key_prefix="rk_test_...", last_synced_at=datetime.now(UTC)
+        )
+        stats = {"skippedCurrencies": {"eur": 3}}
+        SyncRun.objects.create(org=org, status=SyncRun.Status.SUCCEEDED, stats=stats)
+        params = {"org": str(org.pk), "n": CUSTOMERS, "events": EVENTS, "start": start, "end": end}
+        with connection.cursor() as cursor:
+            for statement in LOAD_SQL.split(";\n"):
+                if statement.strip():
+                    cursor.execute(statement, params)
+    with connection.cursor() as cursor:
+        for table in ("margins_dailyrollup", "margins_customerdailycost", "billing_revenuedaily"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
+        cursor.execute("VACUUM ANALYZE")
+    print(f"loaded in {time.monotonic() - started:.0f} s")
+
+
+def describe() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for label, sql in (
+            ("cost events represented", "SELECT sum(request_count) FROM margins_customerdailycost"),
+            ("DailyRollup rows", "SELECT count(*) FROM margins_dailyrollup"),
+            ("CustomerDailyCost rows", "SELECT count(*) FROM margins_customerdailycost"),
+            ("RevenueDaily rows", "SELECT count(*) FROM billing_revenuedaily"),
+            ("CustomerMonthlyCost rows", "SELECT count(*) FROM margins_customermonthlycost"),
+            ("CustomerMonthlyRevenue rows", "SELECT count(*) FROM margins_customermonthlyrevenue"),
+            ("mapped customers", "SELECT count(*) FROM mappings_customermapping"),
+        ):
+            cursor.execute(sql)
+            print(f"  {label:30} {cursor.fetchone()[0]:>12,}")
+
+
+def timed(client, url: str, runs: int, *, mode: str) -> tuple[list[float], object, int]:
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from margins.table_cache import clear_local_copies
+
+    samples, response, queries = [], None, 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT min(id) FROM margins_customerdailycost WHERE day >= date_trunc('month', now())::date"
+        )
+        todays_row = cursor.fetchone()[0]
+    for _ in range(runs):
+        if mode == "cold":
+            cache.clear()
+        if mode in ("cold", "shared"):
+            clear_local_copies()
+        if mode == "new cost":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "UPDATE margins_customerdailycost SET cost_micro = cost_micro + 1 WHERE id = %s",
+                    [todays_row],
+                )
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.get(url)
+            body = response.content
+            samples.append((time.perf_counter() - started) * 1000)
+        queries = len(captured.captured_queries)
+        assert response.status_code == 200, (response.status_code, body[:300])
+    return samples, response, queries
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def run(args: argparse.Namespace) -> None:
+    from django.conf import settings
+    from django.test import Client
+
+    from margint.models import Membership
+
+    membership = Membership.objects.select_related("user").get(organization__public_id=ORG_PUBLIC_ID)
+    client = Client()
+    client.force_login(membership.user)
+    cache_backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    print(f"\n{args.runs} runs each, Django test client, cache: {cache_backend}, load {load_average()}")
+    print(f"{'request':44} {'mode':8} {'p50 ms':>8} {'p99 ms':>8} {'min ms':>8} {'queries':>8} {'bytes':>10}")
+    cases = [
+        ("GET /api/margins", "/api/margins"),
+        ("GET /api/margins?format=csv", "/api/margins?format=csv"),
+        ("GET /api/margins/cust-04242", "/api/margins/cust-04242"),
+    ]
+    for label, url in cases:
+        table = url.startswith("/api/margins?") or url == "/api/margins"
+        for mode in ("cold", "new cost", "shared", "warm") if table else ("cold", "warm"):
+            client.get(url)  # warm the connection and, for "warm", the cache
+            samples, response, queries = timed(client, url, args.runs, mode=mode)
+            print(
+                f"{label:44} {mode:8} {statistics.median(samples):8.1f} {percentile(samples, 99):8.1f} "
+                f"{min(samples):8.1f} {queries:8d} {len(response.content):10,}"
+            )
+    print(f"load average at the end: {load_average()} on {os.cpu_count()} cores")
+
+
+def main() -> None:
+    args = parse_args()
+    create_database(args)
+    setup_django(args)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    load(args)
+    describe()
+    run(args)
+
+
+if __name__ == "__main__":
+    main()
