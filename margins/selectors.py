@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from django.db.models import BigIntegerField, Q, Sum
@@ -128,6 +129,40 @@ def cost_by_customer_day(
             "customer__external_id", "day", "cost_micro"
         )
     return {(ext, day): int(total) for ext, day, total in rows}
+
+
+def cost_by_customer_buckets(
+    *,
+    org: Organization,
+    edges: Sequence[date],
+    features: Iterable[str] | None = None,
+    external_ids: Iterable[str] | None = None,
+) -> dict[str, tuple[int, ...]]:
+    """Cost per cost-side customer in each day range [edges[i], edges[i+1]), in one grouped query.
+
+    One row per customer instead of one per (customer, day): a 90-day table of 10,000 customers
+    reads 10,000 rows, not 900,000. Customers without cost in [edges[0], edges[-1]) are absent.
+    Grouped by the customer's key and named afterwards: joining the customer table for its
+    external id before grouping would join every daily row.
+    """
+    if len(edges) < 2 or any(lo >= hi for lo, hi in pairwise(edges)):
+        raise ValueError("edges must be at least two strictly increasing days")
+    if features:
+        base = DailyRollup.objects.filter(feature__in=list(features))
+    else:
+        base = CustomerDailyCost.objects.all()
+    base = base.filter(org=org, day__gte=edges[0], day__lt=edges[-1])
+    customers = Customer.objects.filter(org=org)
+    if external_ids is not None:
+        customers = customers.filter(external_id__in=list(external_ids))
+        base = base.filter(customer__in=customers)
+    sums = {
+        f"b{index}": Sum("cost_micro", filter=Q(day__gte=lo, day__lt=hi), default=0)
+        for index, (lo, hi) in enumerate(pairwise(edges))
+    }
+    rows = base.values_list("customer_id").annotate(**sums).order_by()
+    names = dict(customers.values_list("id", "external_id"))
+    return {names[pk]: tuple(map(int, amounts)) for pk, *amounts in rows}
 
 
 def cost_total(*, org: Organization, start: date, end: date) -> int:

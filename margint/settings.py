@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "drf_spectacular",
     "django_htmx",
     "margint",
     "margins",
@@ -112,7 +113,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "margint.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="margint"),
         }
@@ -135,6 +136,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "billing-revenue-sync": {
         "task": "billing.tasks.revenue_sync_fan_out",
         "schedule": crontab(minute=0, hour="*/2"),
+    },
+    # Budget webhooks (budget.threshold_crossed, budget.exceeded) for every budget.
+    "publicapi-budget-alerts": {
+        "task": "publicapi.tasks.budget_alerts_scan",
+        "schedule": crontab(minute="*/5"),
     },
 }
 
@@ -169,6 +175,23 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "margint.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+# The public API's OpenAPI document (GET /api/v1/openapi.json): only the keyed /api/v1 and /v0 paths.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Margint Public API",
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "DESCRIPTION": (
+        "Read API for per-customer AI margin data, budgets and the profitability summary. "
+        "v1 is additive-only: new fields and endpoints may be added, but existing fields will not "
+        "change type, be renamed, or be removed. Breaking changes ship as /v2/."
+    ),
+    "PREPROCESSING_HOOKS": ["publicapi.schema.public_paths_only"],
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
 }
 
 # Stripe: the gateway talks to this base address (tests and the demo point it at the loopback double).

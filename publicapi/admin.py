@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
+from publicapi.budgets import budget_delete, budgets_changed
 from publicapi.keys import api_key_revoke
-from publicapi.models import ApiKey
+from publicapi.models import ApiKey, Budget
 
 
 @admin.register(ApiKey)
@@ -24,3 +25,32 @@ class ApiKeyAdmin(admin.ModelAdmin):
         for key in queryset:
             api_key_revoke(api_key=key)
         messages.success(request, f"Revoked {queryset.count()} key(s).")
+
+
+@admin.register(Budget)
+class BudgetAdmin(admin.ModelAdmin):
+    list_display = [
+        "org",
+        "scope",
+        "customer_external_id",
+        "feature",
+        "monthly_limit_micro",
+        "action",
+        "created_at",
+    ]
+    list_filter = ["scope", "action"]
+    list_select_related = ["org"]
+    search_fields = ["org__name", "customer_external_id", "feature"]
+    readonly_fields = ["created_at"]
+
+    # Through the services, so cached budget checks see the change at once.
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        budgets_changed(org_id=obj.org_id)
+
+    def delete_model(self, request, obj) -> None:
+        budget_delete(budget=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for budget in queryset:
+            budget_delete(budget=budget)

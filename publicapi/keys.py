@@ -22,6 +22,11 @@ LOOKUP_PREFIX_LENGTH = len(KEY_PREFIX) + 8
 KEY_PATTERN = re.compile(r"mk_live_[A-Za-z0-9]{32,64}")
 VALID_SCOPES = ("read", "write")
 LAST_USED_EVERY_SECONDS = 60
+# A verified key (with its org) is kept this long in the cache, keyed by the secret's digest, so a
+# keyed request costs no query. Revoking deletes the entry; other changes to the key or its org
+# (tier, rate limits) show within this time.
+VERIFIED_KEY_SECONDS = 60
+_REVOKED = "revoked"
 _UNKNOWN_DIGEST = "0" * 64
 
 
@@ -62,26 +67,42 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
-        cache.delete(_cache_key(api_key.prefix))
+        # A marker rather than a delete: a request that read the key as active just before the
+        # revocation can then not put it back in the cache (it only adds, never overwrites).
+        cache.set(_cache_key(api_key.digest), _REVOKED, VERIFIED_KEY_SECONDS * 2)
     return api_key
 
 
-def _cache_key(prefix: str) -> str:
-    return f"apikey:{prefix}"
+def _cache_key(digest: str) -> str:
+    return f"apikey:{digest}"
 
 
 def api_key_verify(secret: str) -> ApiKey | None:
     """The active key for this secret, or None. Constant-time digest comparison."""
     if not KEY_PATTERN.fullmatch(secret):
         return None
-    prefix = secret[:LOOKUP_PREFIX_LENGTH]
+    digest = _digest(secret)
+    # Only the secret itself hashes to this digest, so a cached entry is already verified.
+    key = cache.get(_cache_key(digest))
+    if key == _REVOKED:
+        return None
+    if key is None:
+        key = _verified_from_database(secret[:LOOKUP_PREFIX_LENGTH], digest)
+        if key is None:
+            return None
+        cache.add(_cache_key(digest), key, VERIFIED_KEY_SECONDS)
+        # Read from the database at most once a minute per key: last_used_at follows at that pace.
+        _touch(key)
+    return key
+
+
+def _verified_from_database(prefix: str, digest: str) -> ApiKey | None:
     key = ApiKey.objects.select_related("org").filter(prefix=prefix).first()
-    # The digest is computed and compared whatever was found, so an unknown or revoked key takes
-    # as long to refuse as a wrong one.
-    matches = hmac.compare_digest(key.digest if key else _UNKNOWN_DIGEST, _digest(secret))
+    # The digest is compared whatever was found, so an unknown or revoked key takes as long to
+    # refuse as a wrong one.
+    matches = hmac.compare_digest(key.digest if key else _UNKNOWN_DIGEST, digest)
     if key is None or key.revoked_at is not None or not matches:
         return None
-    _touch(key)
     return key
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 
 WINDOW_SECONDS = 60
 
@@ -32,15 +33,25 @@ class RateLimitState:
         }
 
 
+def _count(cache_key: str, ttl: int) -> int:
+    """Add one to the counter and return it; the counter expires `ttl` seconds after its first hit."""
+    backend = caches["default"]  # the backend itself: `cache` is a proxy, never a RedisCache
+    if isinstance(backend, RedisCache):
+        # One round trip on the hot path: INCR, and a TTL set only by the window's first hit.
+        # (Django's own incr is two: EXISTS, then INCR.)
+        key = backend.make_and_validate_key(cache_key)
+        pipe = backend._cache.get_client(key, write=True).pipeline(transaction=False)
+        count, _ = pipe.incr(key).expire(key, ttl, nx=True).execute()
+        return int(count)
+    try:
+        return cache.incr(cache_key)
+    except ValueError:
+        return 1 if cache.add(cache_key, 1, ttl) else cache.incr(cache_key)
+
+
 def hit(*, key_id: str, kind: str, limit: int, now: float | None = None) -> RateLimitState:
     """Count one request of this kind ("read" or "ingest") for this key in the current window."""
     now = time.time() if now is None else now
     window = int(now // WINDOW_SECONDS)
-    cache_key = f"rl:{kind}:{key_id}:{window}"
-    cache.add(cache_key, 0, WINDOW_SECONDS + 5)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, WINDOW_SECONDS + 5)
-        count = 1
+    count = _count(f"rl:{kind}:{key_id}:{window}", WINDOW_SECONDS + 5)
     return RateLimitState(limit=limit, remaining=limit - count, reset_at=(window + 1) * WINDOW_SECONDS)

@@ -31,7 +31,7 @@ class ApiKeyForm(forms.Form):
         choices=[(s, s) for s in VALID_SCOPES],
         initial=list(VALID_SCOPES),
         widget=forms.CheckboxSelectMultiple,
-        help_text="read: the v1 read endpoints; write: sending cost events.",
+        help_text="read: the v1 read endpoints; write: sending cost events and changing budgets.",
         error_messages={"required": "Choose at least one scope."},
     )
 

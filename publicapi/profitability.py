@@ -1,0 +1,111 @@
+"""GET /v0/profitability: facts from the other apps' selectors, arithmetic in `profit_calc`.
+
+A row is a customer as the margins see it: the external id the integrator tags cost with,
+with the revenue of every Stripe customer mapped to it. Revenue of unmapped Stripe customers
+belongs to no row and is reported in `warnings`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from billing import selectors as billing_selectors
+from mappings.selectors import counting_mappings
+from margins import selectors as cost_selectors
+from margint.models import Organization
+from publicapi.profit_calc import (
+    CustomerAmounts,
+    SummaryRow,
+    SummaryWindow,
+    amount_between,
+    micros_to_minor,
+    minor_string,
+    summary_rows,
+)
+
+MAX_WARNINGS = 100
+
+
+def profitability_summary(*, org: Organization, window: SummaryWindow, top_n: int) -> dict[str, Any]:
+    currency = org.reporting_currency
+    first, after = window.fact_days()
+    revenue_days = billing_selectors.revenue_by_customer_day(org=org, start=first, end=after)
+    cost_days = cost_selectors.cost_by_customer_day(org=org, start=first, end=after)
+    tag_of = {link.stripe_customer_id: link.tag_value for link in counting_mappings(org=org)}
+    revenue: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    unmapped: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    for (stripe_id, day), amount in revenue_days.items():
+        if stripe_id in tag_of:
+            revenue[tag_of[stripe_id]][day] += amount
+        else:
+            unmapped[stripe_id][day] += amount
+    cost: dict[str, dict[date, int]] = defaultdict(dict)
+    for (ext, day), amount in cost_days.items():
+        cost[ext][day] = amount
+    ids = sorted(set(revenue) | set(cost))
+    names = _names(org, ids, tag_of)
+    customers = [
+        CustomerAmounts(ext, names.get(ext) or ext, revenue.get(ext, {}), cost.get(ext, {})) for ext in ids
+    ]
+    rows = summary_rows(customers, window, currency=currency, top_n=top_n)
+    warnings = _sync_warnings(org) + _unmapped_warnings(unmapped, window, currency)
+    return {
+        "object": "profitability_summary",
+        "currency": currency.upper(),
+        "rows": [row_json(row, currency) for row in rows],
+        "warnings": warnings[:MAX_WARNINGS],
+    }
+
+
+def _names(org: Organization, ids: list[str], tag_of: dict[str, str]) -> dict[str, str]:
+    """The cost side's name, else the name of the first Stripe customer mapped to it."""
+    names = {ext: info.name for ext, info in cost_selectors.cost_customers(org=org, external_ids=ids).items()}
+    missing = set(ids) - {ext for ext, name in names.items() if name}
+    stripe_ids = sorted(sid for sid, tag in tag_of.items() if tag in missing)
+    for sid, info in billing_selectors.stripe_customers(org=org, stripe_ids=stripe_ids).items():
+        if info.name and not names.get(tag_of[sid]):
+            names[tag_of[sid]] = info.name
+    return names
+
+
+def row_json(row: SummaryRow, currency: str) -> dict[str, Any]:
+    change = row.period_change
+    return {
+        "customerId": row.customer_id,
+        "customerName": row.name,
+        "netRevenue": minor_string(row.revenue, currency),
+        "totalCost": minor_string(row.cost, currency),
+        "profit": minor_string(row.profit, currency),
+        "marginPct": format(row.margin_pct, "f"),
+        "trend": {
+            "values": [minor_string(value, currency) for value in row.trend],
+            "periodChange": float(change) if change is not None else None,
+        },
+        "isOther": row.is_other,
+    }
+
+
+def _sync_warnings(org: Organization) -> list[str]:
+    status = billing_selectors.sync_status(org=org)
+    reporting = org.reporting_currency.upper()
+    return [
+        f"{count} Stripe document(s) in {code.upper()} were skipped: "
+        f"revenue is summarized in {reporting} only."
+        for code, count in sorted(status.skipped_currencies.items())
+    ]
+
+
+def _unmapped_warnings(
+    unmapped: dict[str, dict[date, int]], window: SummaryWindow, currency: str
+) -> list[str]:
+    amounts = [amount_between(daily, window.start, window.end) for daily in unmapped.values()]
+    amounts = [amount for amount in amounts if amount]
+    if not amounts:
+        return []
+    total = minor_string(micros_to_minor(sum(amounts), currency), currency)
+    return [
+        f"{len(amounts)} Stripe customer(s) with {total} {currency.upper()} of revenue in this range "
+        "are not mapped to a customer: their revenue is in no row."
+    ]

@@ -1,0 +1,216 @@
+"""GET /api/v1/customers, /api/v1/customers/{externalId} and /api/v1/costs/overview: exact figures."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.core.cache import cache
+
+from publicapi.tests.factories import add_cost, add_revenue, link
+
+
+@pytest.fixture
+def spine(org, other_org, frozen_now):
+    """Today is 2026-03-18: the 7d window is 03-12..03-18, the previous one 03-05..03-11."""
+    link(org, "cus_a", "acme")
+    link(org, "cus_b", "acme")
+    add_cost(org, "acme", date(2026, 3, 12), 5_000)  # half a cent: rounds to 0
+    add_cost(org, "acme", date(2026, 3, 13), 2_000_000)
+    add_cost(org, "acme", date(2026, 3, 18), 15_000, feature="search", model="gpt-4o-mini")  # 1.5 → 2
+    add_cost(org, "acme", date(2026, 3, 11), 1_000_000)
+    add_cost(org, "acme", date(2026, 3, 5), 250_000)
+    add_cost(org, "acme", date(2025, 12, 19), 10_000)  # first day of the 90d window
+    add_cost(org, "acme", date(2025, 12, 18), 20_000)  # last day of the previous 90d window
+    add_revenue(org, "cus_a", date(2026, 3, 15), 3_000_000)
+    add_revenue(org, "cus_b", date(2026, 3, 18), 1_000_000)
+    add_revenue(org, "cus_a", date(2026, 3, 8), 1_000_000)
+    add_cost(org, "beta", date(2026, 3, 14), 333_333)
+    add_cost(org, "gamma", date(2026, 2, 1), 40_000)
+    add_revenue(org, "cus_z", date(2026, 3, 16), 700_000)  # mapped to nobody
+    add_cost(other_org, "acme", date(2026, 3, 18), 99_000_000)
+    add_cost(other_org, "rival-only", date(2026, 3, 18), 1_000_000)
+
+
+def _rows(response):
+    assert response.status_code == 200, response.content
+    return {row["externalId"]: row for row in response.json()["data"]}
+
+
+def test_seven_day_rows_have_exact_cents_margins_states_and_daily_spark(api, spine):
+    response = api.get("/api/v1/customers?range=7d")
+    assert [row["externalId"] for row in response.json()["data"]] == ["acme", "beta", "gamma"]
+    acme = _rows(response)["acme"]
+    assert acme == {
+        "id": acme["id"],
+        "externalId": "acme",
+        "name": None,
+        "email": None,
+        "stripeCustomerId": "cus_a",
+        "stripeCustomerIds": ["cus_a", "cus_b"],
+        "mrrCents": 500,
+        "mrrSource": "invoices",
+        "costCents": 202,
+        "previousCostCents": 125,
+        "revenueCents": 400,
+        "previousRevenueCents": 100,
+        "marginCents": 198,
+        "previousMarginCents": -25,
+        "marginPercent": 49.5,
+        "previousMarginPercent": -25.0,
+        "marginState": "moderate",
+        "previousMarginState": "critical",
+        "spark": [0, 200, 0, 0, 0, 0, 2],
+    }
+
+
+def test_unmapped_and_idle_customers_are_listed_with_their_state(api, spine):
+    rows = _rows(api.get("/api/v1/customers?range=7d"))
+    beta, gamma = rows["beta"], rows["gamma"]
+    assert (beta["costCents"], beta["marginCents"], beta["marginPercent"]) == (33, -33, 0.0)
+    assert (beta["marginState"], beta["previousMarginState"]) == ("critical", "inactive")
+    assert (beta["stripeCustomerId"], beta["mrrCents"], beta["mrrSource"]) == (None, 0, "none")
+    assert (gamma["costCents"], gamma["marginState"], gamma["spark"]) == (0, "inactive", [0] * 7)
+
+
+def test_thirty_day_spark_has_one_bucket_per_day(api, spine):
+    acme = _rows(api.get("/api/v1/customers?range=30d"))["acme"]
+    assert len(acme["spark"]) == 30
+    assert acme["spark"][-8:] == [100, 0, 200, 0, 0, 0, 0, 2]  # 03-11, then 03-12..03-18
+    assert acme["spark"][-14] == 25  # 03-05
+    assert (acme["costCents"], acme["previousCostCents"]) == (327, 0)
+
+
+def test_ninety_day_spark_has_thirteen_weekly_buckets_counted_back_from_today(api, spine):
+    rows = _rows(api.get("/api/v1/customers?range=90d"))
+    # Buckets end on 03-18: [03-12, 03-19), [03-05, 03-12), ... and the first holds 12-19..12-24.
+    assert rows["acme"]["spark"] == [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 125, 202]
+    assert rows["gamma"]["spark"] == [0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0]  # 02-01 in [01-29, 02-05)
+    assert rows["acme"]["previousCostCents"] == 2
+
+
+def test_features_limit_cost_to_those_features(api, spine):
+    rows = _rows(api.get("/api/v1/customers?range=7d&features=search,%20voice"))
+    assert (rows["acme"]["costCents"], rows["acme"]["previousCostCents"]) == (2, 0)
+    assert rows["acme"]["spark"] == [0, 0, 0, 0, 0, 0, 2]
+    assert rows["acme"]["revenueCents"] == 400  # revenue is never filtered by feature
+    assert rows["beta"]["costCents"] == 0
+
+
+def test_default_range_is_thirty_days(api, spine):
+    assert len(_rows(api.get("/api/v1/customers"))["acme"]["spark"]) == 30
+
+
+@pytest.mark.parametrize("query", ["range=14d", "range=", "range=7D"])
+def test_a_bad_range_is_a_validation_error(api, spine, query):
+    response = api.get(f"/api/v1/customers?{query}")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert "range" in error["details"]["fields"]
+
+
+def test_other_organizations_customers_never_appear(api, outsider_api, spine):
+    assert set(_rows(api.get("/api/v1/customers?range=7d"))) == {"acme", "beta", "gamma"}
+    theirs = _rows(outsider_api.get("/api/v1/customers?range=7d"))
+    assert set(theirs) == {"acme", "rival-only"}
+    assert theirs["acme"]["costCents"] == 9900
+
+
+def test_customer_detail_has_the_row_and_breakdowns(api, spine):
+    response = api.get("/api/v1/customers/acme?range=7d")
+    assert response.status_code == 200
+    data = response.json()["data"]
+    assert (data["costCents"], data["marginCents"], data["spark"]) == (202, 198, [0, 200, 0, 0, 0, 0, 2])
+    assert data["byFeature"] == [
+        {"feature": "chat", "costCents": 200, "requestCount": 2},  # 200.5 cents: half to even
+        {"feature": "search", "costCents": 2, "requestCount": 1},
+    ]
+    assert data["byModel"] == [
+        {"model": "gpt-4o", "costCents": 200, "requestCount": 2},
+        {"model": "gpt-4o-mini", "costCents": 2, "requestCount": 1},
+    ]
+    assert data["byProvider"] == [{"provider": "openai", "costCents": 202, "requestCount": 3}]
+
+
+def test_customer_detail_of_an_unknown_or_foreign_customer_is_not_found(api, outsider_api, spine):
+    for client, external_id in ((api, "nobody"), (outsider_api, "beta")):
+        response = client.get(f"/api/v1/customers/{external_id}")
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_found"
+        assert response.json()["error"]["message"] == "Customer not found."
+
+
+def test_customer_detail_validates_the_range(api, spine):
+    assert api.get("/api/v1/customers/acme?range=1y").status_code == 400
+
+
+def test_overview_totals_sit_beside_the_previous_window(api, spine):
+    response = api.get("/api/v1/costs/overview?range=7d")
+    assert response.status_code == 200
+    assert response.json()["data"] == {
+        "range": "7d",
+        "from": "2026-03-12",
+        "to": "2026-03-19",
+        "costCents": 235,
+        "previousCostCents": 125,
+        "revenueCents": 470,
+        "previousRevenueCents": 100,
+        "marginCents": 235,
+        "previousMarginCents": -25,
+        "marginPercent": 49.93,
+        "previousMarginPercent": -25.0,
+        "customerCount": 2,
+        "previousCustomerCount": 1,
+        "unprofitableCount": 0,
+        "previousUnprofitableCount": 1,
+        "unattributedCostCents": 33,
+        "previousUnattributedCostCents": 0,
+        "unmatchedRevenueCents": 70,
+        "previousUnmatchedRevenueCents": 0,
+    }
+
+
+def test_overview_of_another_org_does_not_count_this_one(outsider_api, spine):
+    data = outsider_api.get("/api/v1/costs/overview?range=7d").json()["data"]
+    assert (data["costCents"], data["revenueCents"], data["customerCount"]) == (10000, 0, 2)
+
+
+def test_overview_validates_the_range(api, spine):
+    response = api.get("/api/v1/costs/overview?range=365d")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+
+
+def test_the_list_reads_a_fixed_number_of_queries_whatever_the_customer_count(api, org, frozen_now):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(count: int) -> int:
+        for index in range(count):
+            add_cost(org, f"c{count}-{index}", date(2026, 3, 17), 1_000 * index)
+            link(org, f"cus_{count}_{index}", f"c{count}-{index}")
+        cache.clear()
+        api.get("/api/v1/budgets")  # puts the key in the verified-key cache
+        with CaptureQueriesContext(connection) as queries:
+            rows = len(api.get("/api/v1/customers?range=90d").json()["data"])
+        return rows, len(queries)
+
+    rows, few = queries_for(3)
+    assert rows == 3 and few <= 8
+    assert queries_for(30) == (33, few)
+
+
+def test_list_and_overview_answers_are_kept_for_a_minute_per_query(
+    api, org, spine, django_assert_num_queries
+):
+    first = api.get("/api/v1/customers?range=7d").json()
+    overview = api.get("/api/v1/costs/overview?range=7d").json()
+    add_cost(org, "beta", date(2026, 3, 18), 10_000_000)
+    with django_assert_num_queries(0):
+        assert api.get("/api/v1/customers?range=7d").json() == first
+        assert api.get("/api/v1/costs/overview?range=7d").json() == overview
+    other_query = api.get("/api/v1/customers?range=7d&features=")
+    assert _rows(other_query)["beta"]["costCents"] == 1033
+    cache.clear()  # what the minute's end does
+    assert _rows(api.get("/api/v1/customers?range=7d"))["beta"]["costCents"] == 1033
