@@ -153,6 +153,7 @@ def _table_context(request: HttpRequest) -> dict[str, Any]:
         "report": report,
         "summary": report.table.summary,
         "sync": report.sync,
+        "sync_label": report.sync.status.replace("_", " ").capitalize(),
         "query": query,
         "rows": rows[start : start + PAGE_SIZE],
         "shown_count": len(rows),

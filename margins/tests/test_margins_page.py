@@ -52,6 +52,11 @@ def test_viewer_sees_summary_and_rows_with_formatted_numbers(viewer, acme):
     assert ">32.6%<" in html and ">$1,344.00<" in html and ">$906.00<" in html
     assert ">$3.00<" in html and ">$7.00<" in html  # unattributed cost, unmatched revenue
     assert "EUR (3)" in html and "note-amber" in html
+    last_sync = html[html.index(">Last sync<") :]
+    assert (
+        '<time datetime="2026-04-05T10:00:00Z" data-local="datetime">2026-04-05 10:00 UTC</time>' in last_sync
+    )
+    assert '<div class="sub">Active</div>' in last_sync
     assert _tags(html) == ["burner", "middle", "acme-corp"]  # worst margin first
     acme_row = html[html.index('<tr data-tag="acme-corp"') :]
     acme_row = acme_row[: acme_row.index("</tr>")]
