@@ -161,11 +161,15 @@ def csv_row(row: MarginRow) -> list[str]:
 
 
 def table_csv(report: MarginReport) -> str:
+    return rows_csv(report.table.rows)
+
+
+def rows_csv(rows: Iterable[MarginRow]) -> str:
     """RFC 4180: CRLF line ends, fields quoted when they hold a comma, a quote or a line break."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(CSV_COLUMNS)
-    writer.writerows(csv_row(row) for row in report.table.rows)
+    writer.writerows(csv_row(row) for row in rows)
     return buffer.getvalue()
 
 

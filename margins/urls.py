@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.urls import include, path, register_converter
 
-from margins import api
+from margins import api, views
 
 
 class TagValueConverter:
@@ -29,5 +29,8 @@ register_converter(TagValueConverter, "tag_value")
 urlpatterns = [
     path("api/margins", api.margins_table, name="margins-table"),
     path("api/margins/<tag_value:customer>", api.margin_customer, name="margin-customer"),
+    path("margins/", views.margins_page, name="margins"),
+    path("margins/export.csv", views.margins_csv, name="margins-csv"),
+    path("margins/<tag_value:customer>/", views.customer_page, name="margin-customer-page"),
     path("", include("margins.webhooks.urls")),
 ]

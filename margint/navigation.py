@@ -40,7 +40,7 @@ class NavLink:
 
 NAV_ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("Overview", Role.VIEWER, pro=False, url_name="home"),
-    NavEntry("Margins", Role.VIEWER, pro=True, path="/margins/"),
+    NavEntry("Margins", Role.VIEWER, pro=True, url_name="margins"),
     NavEntry("Customers", Role.VIEWER, pro=True, path="/customers/"),
     NavEntry("Mappings", Role.VIEWER, pro=True, path="/mappings/"),
     NavEntry("Stripe", Role.MEMBER, pro=True, path="/stripe/"),
