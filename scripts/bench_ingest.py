@@ -10,9 +10,11 @@
 4. COPYs the same rows with psycopg into a scratch table, for the floor of what the database can take.
 5. Replays every batch and checks that nothing was added, then runs check_rollups.
 
-Events are deterministic (seeded): 2,000 customers with a skewed (Zipf-like) share of traffic,
-4 features, 7 models of 3 providers plus one unknown model, half priced from tokens by Margint,
-half sent with costMicrodollars, occurredAt spread over the last 6 hours, a unique idempotency key each.
+Events are deterministic (seeded) and shaped like one SaaS product's traffic: 2,000 customers with
+a skewed (Zipf-like) share of it, 4 features, each served by one to three models (7 models of
+3 providers, plus an in-house model genai-prices cannot price), half priced from tokens by
+Margint and half sent with costMicrodollars, occurredAt spread over the last 6 hours, a unique
+idempotency key each.
 """
 
 from __future__ import annotations
@@ -36,17 +38,16 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
-MODELS = [
-    ("openai", "gpt-4o", 20),
-    ("openai", "gpt-4o-mini", 30),
-    ("openai", "gpt-4.1-nano", 10),
-    ("anthropic", "claude-sonnet-4-5", 15),
-    ("anthropic", "claude-3-5-haiku", 10),
-    ("google", "gemini-2.5-flash", 12),
-    ("google", "gemini-2.5-pro", 2),
-    ("acme", "in-house-llm-v2", 1),  # unknown to genai-prices: stored unpriced
-]
-FEATURES = ["chat", "search", "summarize", "agent"]
+# feature: (share of traffic, [(provider, model, share within the feature)])
+FEATURES = {
+    "chat": (40, [("anthropic", "claude-sonnet-4-5", 7), ("openai", "gpt-4o", 3)]),
+    "search": (30, [("openai", "gpt-4o-mini", 1)]),
+    "summarize": (20, [("google", "gemini-2.5-flash", 6), ("anthropic", "claude-3-5-haiku", 4)]),
+    "agent": (
+        10,
+        [("openai", "gpt-4.1-nano", 5), ("google", "gemini-2.5-pro", 4), ("acme", "in-house-llm-v2", 1)],
+    ),  # the in-house model is unknown to genai-prices: stored unpriced
+}
 
 
 def parse_args() -> argparse.Namespace:
@@ -124,15 +125,16 @@ def make_events(count: int, seed: int) -> list[dict]:
     customers = [f"cus_{i:05d}" for i in range(2000)]
     weights = [1 / (rank + 1) ** 0.9 for rank in range(len(customers))]
     picks = rnd.choices(customers, weights, k=count)
-    models = rnd.choices(MODELS, [w for *_, w in MODELS], k=count)
+    features = rnd.choices(list(FEATURES), [share for share, _ in FEATURES.values()], k=count)
     now = datetime.now(UTC)
     events = []
     for i in range(count):
-        provider, model, _ = models[i]
+        models = FEATURES[features[i]][1]
+        provider, model, _ = rnd.choices(models, [share for *_, share in models])[0]
         input_tokens = rnd.randint(200, 12_000)
         event = {
             "customer": picks[i],
-            "feature": FEATURES[i % 4],
+            "feature": features[i],
             "provider": provider,
             "model": model,
             "inputTokens": input_tokens,
