@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """End-to-end ingestion benchmark: Margint under gunicorn on loopback, PostgreSQL behind it.
 
-    python scripts/bench_ingest.py [--events 200000] [--batch 1000] [--clients 4] [--workers 3]
+    python scripts/bench_ingest.py [--events 200000] [--batch 1000] [--clients 3] [--workers 2]
 
 1. (Re)creates a dedicated database (default margint_bench), migrates it, creates an org and a key.
 2. Starts gunicorn on 127.0.0.1 with persistent database connections.
@@ -54,8 +54,8 @@ def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--events", type=int, default=200_000)
     p.add_argument("--batch", type=int, default=1000)
-    p.add_argument("--clients", type=int, default=4, help="concurrent client connections")
-    p.add_argument("--workers", type=int, default=3, help="gunicorn sync workers")
+    p.add_argument("--clients", type=int, default=3, help="concurrent client connections")
+    p.add_argument("--workers", type=int, default=2, help="gunicorn sync workers, one per core")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
     p.add_argument("--database", default="margint_bench")
