@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """End-to-end ingestion benchmark: Margint under gunicorn on loopback, PostgreSQL behind it.
 
-    python scripts/bench_ingest.py [--events 200000] [--batch 1000] [--clients 4] [--workers 3]
+    python scripts/bench_ingest.py [--events 200000] [--batch 1000] [--clients 3] [--workers 2]
 
 1. (Re)creates a dedicated database (default margint_bench), migrates it, creates an org and a key.
 2. Starts gunicorn on 127.0.0.1 with persistent database connections.
@@ -10,9 +10,11 @@
 4. COPYs the same rows with psycopg into a scratch table, for the floor of what the database can take.
 5. Replays every batch and checks that nothing was added, then runs check_rollups.
 
-Events are deterministic (seeded): 2,000 customers with a skewed (Zipf-like) share of traffic,
-4 features, 7 models of 3 providers plus one unknown model, half priced from tokens by Margint,
-half sent with costMicrodollars, occurredAt spread over the last 6 hours, a unique idempotency key each.
+Events are deterministic (seeded) and shaped like one SaaS product's traffic: 2,000 customers with
+a skewed (Zipf-like) share of it, 4 features, each served by one to three models (7 models of
+3 providers, plus an in-house model genai-prices cannot price), half priced from tokens by
+Margint and half sent with costMicrodollars, occurredAt spread over the last 6 hours, a unique
+idempotency key each.
 """
 
 from __future__ import annotations
@@ -36,25 +38,24 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
-MODELS = [
-    ("openai", "gpt-4o", 20),
-    ("openai", "gpt-4o-mini", 30),
-    ("openai", "gpt-4.1-nano", 10),
-    ("anthropic", "claude-sonnet-4-5", 15),
-    ("anthropic", "claude-3-5-haiku", 10),
-    ("google", "gemini-2.5-flash", 12),
-    ("google", "gemini-2.5-pro", 2),
-    ("acme", "in-house-llm-v2", 1),  # unknown to genai-prices: stored unpriced
-]
-FEATURES = ["chat", "search", "summarize", "agent"]
+# feature: (share of traffic, [(provider, model, share within the feature)])
+FEATURES = {
+    "chat": (40, [("anthropic", "claude-sonnet-4-5", 7), ("openai", "gpt-4o", 3)]),
+    "search": (30, [("openai", "gpt-4o-mini", 1)]),
+    "summarize": (20, [("google", "gemini-2.5-flash", 6), ("anthropic", "claude-3-5-haiku", 4)]),
+    "agent": (
+        10,
+        [("openai", "gpt-4.1-nano", 5), ("google", "gemini-2.5-pro", 4), ("acme", "in-house-llm-v2", 1)],
+    ),  # the in-house model is unknown to genai-prices: stored unpriced
+}
 
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--events", type=int, default=200_000)
     p.add_argument("--batch", type=int, default=1000)
-    p.add_argument("--clients", type=int, default=4, help="concurrent client connections")
-    p.add_argument("--workers", type=int, default=3, help="gunicorn sync workers")
+    p.add_argument("--clients", type=int, default=3, help="concurrent client connections")
+    p.add_argument("--workers", type=int, default=2, help="gunicorn sync workers, one per core")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
     p.add_argument("--database", default="margint_bench")
@@ -124,15 +125,16 @@ def make_events(count: int, seed: int) -> list[dict]:
     customers = [f"cus_{i:05d}" for i in range(2000)]
     weights = [1 / (rank + 1) ** 0.9 for rank in range(len(customers))]
     picks = rnd.choices(customers, weights, k=count)
-    models = rnd.choices(MODELS, [w for *_, w in MODELS], k=count)
+    features = rnd.choices(list(FEATURES), [share for share, _ in FEATURES.values()], k=count)
     now = datetime.now(UTC)
     events = []
     for i in range(count):
-        provider, model, _ = models[i]
+        models = FEATURES[features[i]][1]
+        provider, model, _ = rnd.choices(models, [share for *_, share in models])[0]
         input_tokens = rnd.randint(200, 12_000)
         event = {
             "customer": picks[i],
-            "feature": FEATURES[i % 4],
+            "feature": features[i],
             "provider": provider,
             "model": model,
             "inputTokens": input_tokens,
