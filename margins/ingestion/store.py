@@ -1,12 +1,12 @@
 """The SQL of ingestion: cost-side customers, raw events and rollup increments, in bulk.
 
 Two writers with one contract. The portable writer (SQLite) runs standard multi-row inserts and
-upserts with `executemany`; SQLite serialises writers anyway. The PostgreSQL writer does a
-1,000-event batch in three or four statements and no ORM objects: one reads the batch's
-customers, one creates or updates those that need it, and one inserts the events with
-`ON CONFLICT DO NOTHING` and, in the same statement, adds exactly the inserted rows to both
-rollup tables with `ON CONFLICT DO UPDATE` increments. The unique constraint, not a read,
-decides which events are new, so racing requests never both count an idempotency key.
+upserts with `executemany`; SQLite serialises writers anyway. The PostgreSQL writer does a 1,000-event batch in three
+or four statements and no ORM objects: one reads the batch's customers, one creates or updates
+those that need it, and one inserts the events with `ON CONFLICT DO NOTHING` and, in the same
+statement, adds exactly the inserted rows to both rollup tables with `ON CONFLICT DO UPDATE`
+increments. The unique constraint, not a read, decides which events are new, so racing requests
+never both count an idempotency key.
 
 Rows are written in a fixed order in every table (customers by external id, events by
 idempotency key, rollups by their key), so two concurrent batches touching the same rows wait
@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
-import psycopg
 from django.db import connection
 
 
@@ -341,7 +340,7 @@ class PostgresWriter(Writer):
     def _customers_select(self, external_ids: Sequence[str]) -> dict[str, tuple]:
         if not external_ids:
             return {}
-        with _bound_cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(_CUSTOMERS_SELECT_PG, {"org": self.org_id, "e": _joined(external_ids)})
             return {row[0]: row[1:] for row in cursor.fetchall()}
 
@@ -355,7 +354,7 @@ class PostgresWriter(Writer):
             "f": _ints(s.first for _, s, _ in rows),
             "l": _ints(s.last for _, s, _ in rows),
         }
-        with _bound_cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(_CUSTOMERS_UPSERT_PG, params)
 
     def events_store(self, rows: Sequence[EventRow], *, now: datetime) -> Stored:
@@ -377,27 +376,10 @@ class PostgresWriter(Writer):
             "k": _joined(r.idempotency_key or "" for r in rows),
             "t": _joined(r.tags_json for r in rows),
         }
-        with _bound_cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(_STORE_PG, params)
             accepted, unpriced, customer_ids = cursor.fetchone()
         return Stored(accepted, unpriced, frozenset(customer_ids or ()))
-
-
-def _bound_cursor():
-    """A cursor that sends parameters apart from the statement (server-side binding), wrapped by
-    Django like any other so query logging and execute wrappers still see it.
-
-    Django's PostgreSQL cursors bind on the client: every value is quoted into the SQL text, which
-    for a batch's 150 kB of columns costs the app time to quote and PostgreSQL time to parse and
-    plan the whole text each time. Bound parameters travel as they are, and psycopg prepares the
-    statement once it has run a few times, so PostgreSQL plans it once per connection.
-    """
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    cursor = psycopg.Cursor(connection.connection)
-    return (
-        connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
-    )
 
 
 def writer_for(org_id: uuid.UUID) -> Writer:
