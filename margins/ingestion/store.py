@@ -3,10 +3,10 @@
 Two writers with one contract. The portable writer (SQLite) runs standard multi-row inserts and
 upserts with `executemany`; SQLite serialises writers anyway. The PostgreSQL writer does a
 1,000-event batch in three or four statements and no ORM objects: one reads the batch's
-customers, one creates or updates those that need it, and one inserts the events with `ON
-CONFLICT DO NOTHING` and, in the same statement, adds exactly the inserted rows to both rollup
-tables with `ON CONFLICT DO UPDATE` increments. The unique constraint, not a read, decides which
-events are new, so racing requests never both count an idempotency key.
+customers, one creates or updates those that need it, and one inserts the events with
+`ON CONFLICT DO NOTHING` and, in the same statement, adds exactly the inserted rows to both
+rollup tables with `ON CONFLICT DO UPDATE` increments. The unique constraint, not a read,
+decides which events are new, so racing requests never both count an idempotency key.
 
 Rows are written in a fixed order in every table (customers by external id, events by
 idempotency key, rollups by their key), so two concurrent batches touching the same rows wait
