@@ -148,13 +148,7 @@ def subscriptions_upsert(
         return
     customers = customer_pks(org=org, stripe_ids=[sub.customer_id for sub in subscriptions])
     rows = [_subscription_row(org, sub, customers[sub.customer_id], event_at) for sub in subscriptions]
-    StripeSubscription.objects.bulk_create(
-        rows,
-        batch_size=_BATCH,
-        update_conflicts=True,
-        unique_fields=["org", "stripe_id"],
-        update_fields=[f.name for f in StripeSubscription._meta.concrete_fields if f.name not in _KEYS],
-    )
+    _mirror_upsert(StripeSubscription, rows)
     pks = dict(
         StripeSubscription.objects.filter(
             org=org, stripe_id__in=[sub.stripe_id for sub in subscriptions]
@@ -236,13 +230,7 @@ def invoices_upsert(
     rows = [
         _invoice_row(org, inv, customers[inv.customer_id], prints[inv.stripe_id], event_at) for inv in changed
     ]
-    StripeInvoice.objects.bulk_create(
-        rows,
-        batch_size=_BATCH,
-        update_conflicts=True,
-        unique_fields=["org", "stripe_id"],
-        update_fields=[f.name for f in StripeInvoice._meta.concrete_fields if f.name not in _KEYS],
-    )
+    _mirror_upsert(StripeInvoice, rows)
     _lines_replace(org, changed)
     sources = [
         SourceAllocations("invoice", invoice.stripe_id, invoice_allocations(invoice, currency))
@@ -397,13 +385,7 @@ def credit_notes_upsert(
         )
         for note in changed
     ]
-    StripeCreditNote.objects.bulk_create(
-        rows,
-        batch_size=_BATCH,
-        update_conflicts=True,
-        unique_fields=["org", "stripe_id"],
-        update_fields=[f.name for f in StripeCreditNote._meta.concrete_fields if f.name not in _KEYS],
-    )
+    _mirror_upsert(StripeCreditNote, rows)
     sources = [
         SourceAllocations("credit_note", note.stripe_id, credit_note_allocations(note, currency))
         for note in changed
@@ -427,3 +409,14 @@ def credit_note_allocations(note: CreditNoteData, reporting_currency: str) -> tu
         effective_at=note.effective_at,
     )
     return allocate_credit_note(facts, reporting_currency=reporting_currency).allocations
+
+
+def _mirror_upsert(model, rows: list) -> None:
+    """Insert or update mirrors on their (org, Stripe id) key: every other column takes the new value."""
+    model.objects.bulk_create(
+        rows,
+        batch_size=_BATCH,
+        update_conflicts=True,
+        unique_fields=["org", "stripe_id"],
+        update_fields=[f.name for f in model._meta.concrete_fields if f.name not in _KEYS],
+    )
