@@ -7,7 +7,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from mappings.models import CustomerMapping, MappingChange, MappingRejection
@@ -292,3 +294,19 @@ def test_pro_tier_and_sign_in_are_required(free_admin, db):
     assert _client(free_admin).get("/mappings/").status_code == 403
     assert Client().get("/mappings/").status_code == 302
     assert Client().post("/mappings/new/", {}).status_code == 302
+
+
+def _queries(client, path: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return len(queries)
+
+
+def test_the_page_reads_a_fixed_number_of_queries_whatever_the_number_of_mappings(admin, org, queue):
+    client = _client(admin)
+    _queries(client, "/mappings/")  # the first answer also saves the new session
+    few = _queries(client, "/mappings/")
+    for n in range(40):
+        map_tag(org, f"cus_{n:03d}", f"team-{n:03d}", name=f"Team {n:03d}")
+        add_cost(org, f"loose-{n:03d}", timezone.now().date(), M)
+    assert _queries(client, "/mappings/") == few
