@@ -205,7 +205,8 @@ def _checked_fields(raw: dict, now: datetime, oldest: datetime, newest: datetime
         raise _Invalid(
             "out_of_range", "cachedInputTokens", "cachedInputTokens are part of inputTokens: not more."
         )
-    _occurred_at(raw.get("occurredAt"), now, oldest, newest)  # checks in their usual order: time before feature
+    # The checks keep their order: a bad time is named before a bad feature.
+    _occurred_at(raw.get("occurredAt"), now, oldest, newest)
     return (
         customer,
         _string(raw, "feature"),

@@ -196,6 +196,7 @@ def test_a_c1_control_character_is_refused_in_every_string(field):
 def test_an_event_with_several_faults_is_rejected_for_the_first_in_field_order():
     faults = {"feature": "f" * 129, "outputTokens": -1, "costMicrodollars": -1, "idempotencyKey": ""}
     assert rejection_of(one(occurredAt="yesterday", **faults)) == ("invalid_format", "occurredAt")
-    assert rejection_of(one(inputTokens=-1, occurredAt="yesterday", **faults)) == ("out_of_range", "inputTokens")
+    late = one(inputTokens=-1, occurredAt="yesterday", **faults)
+    assert rejection_of(late) == ("out_of_range", "inputTokens")
     assert rejection_of(one(**faults)) == ("too_long", "feature")
     assert rejection_of(one(**{**faults, "feature": "chat"})) == ("out_of_range", "outputTokens")
