@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from margins import monthly
+
 # Ingestion's monthly-total trigger updates CustomerMonthlyCost rows all day, like the daily rows
 # (0003): room on each page lets those updates be HOT (no index writes).
 TABLE = "margins_customermonthlycost"
@@ -17,6 +19,16 @@ def reset_fillfactor(apps, schema_editor):
     set_fillfactor(apps, schema_editor, value=100)
 
 
+# SQLite alters a table by copying it, and renaming the copy fails while a trigger on a daily
+# table names the monthly one: the triggers go for the alteration and come back after it.
+def drop_triggers(apps, schema_editor):
+    monthly.drop_triggers(schema_editor.connection)
+
+
+def install_triggers(apps, schema_editor):
+    monthly.install_triggers(schema_editor.connection)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -25,6 +37,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(drop_triggers, install_triggers),
         migrations.AlterField(
             model_name='customermonthlycost',
             name='org',
@@ -36,4 +49,5 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='margint.organization'),
         ),
         migrations.RunPython(set_fillfactor, reset_fillfactor),
+        migrations.RunPython(install_triggers, drop_triggers),
     ]
