@@ -169,7 +169,7 @@ def test_postgres_monthly_cost_rows_leave_room_for_hot_updates(requires_postgres
         cursor.execute(
             "SELECT indexdef FROM pg_indexes WHERE tablename = 'margins_customermonthlycost' ORDER BY 1"
         )
-        indexes = [definition.split(" USING ")[1] for (definition,) in cursor.fetchall()]
+        indexes = sorted(definition.split(" USING ")[1] for (definition,) in cursor.fetchall())
     assert options == ["fillfactor=70"]
     assert indexes == [
         "btree (customer_id)",
