@@ -159,7 +159,9 @@ class CustomerMonthlyCost(models.Model):
     3 rows per customer here instead of 90 daily rows.
     """
 
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    # No separate org index: the unique constraint and the month index both start with org, and
+    # every index is one more write for each update that cannot be HOT.
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
     month = models.DateField(help_text="First day of the calendar month.")
     cost_micro = models.BigIntegerField(default=0)
@@ -182,7 +184,7 @@ class CustomerMonthlyRevenue(models.Model):
     CustomerMonthlyCost; billing code never needs to know it exists.
     """
 
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
     stripe_customer = models.ForeignKey("billing.StripeCustomer", on_delete=models.CASCADE, related_name="+")
     month = models.DateField(help_text="First day of the calendar month.")
     amount_micro = models.BigIntegerField(default=0)

@@ -1,10 +1,11 @@
 #!/usr/bin/env python
 """End-to-end ingestion benchmark: Margint under gunicorn on loopback, PostgreSQL behind it.
 
-    python scripts/bench_ingest.py [--events 200000] [--batch 1000] [--clients 3] [--workers 2]
+    python scripts/bench_ingest.py [--events 200000] [--batch 1000] [--clients 3] [--workers 3]
 
 1. (Re)creates a dedicated database (default margint_bench), migrates it, creates an org and a key.
-2. Starts gunicorn on 127.0.0.1 with persistent database connections.
+2. Starts gunicorn on 127.0.0.1 with persistent database connections, with the Procfile's worker
+   settings (sync workers, WEB_CONCURRENCY or 3 of them).
 3. From this process (a separate one), sends the events in batches over several concurrent
    connections with http.client, and prints events/s end to end and p50/p99 batch latency.
 4. COPYs the same rows with psycopg into a scratch table, for the floor of what the database can take.
@@ -55,7 +56,12 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--events", type=int, default=200_000)
     p.add_argument("--batch", type=int, default=1000)
     p.add_argument("--clients", type=int, default=3, help="concurrent client connections")
-    p.add_argument("--workers", type=int, default=2, help="gunicorn sync workers, one per core")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("WEB_CONCURRENCY", 3)),
+        help="gunicorn sync workers; default as in the Procfile: WEB_CONCURRENCY, else 3",
+    )
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
     p.add_argument("--database", default="margint_bench")

@@ -41,7 +41,8 @@ ALLOWED_FIELDS = frozenset(
 )
 
 _TAG_KEY = re.compile(r"[a-zA-Z0-9_-]{1,64}")
-# C0 and C1 control characters and DEL: never part of an id, a name or a tag.
+# C0 and C1 control characters and DEL: never part of an id, a name or a tag. They are all
+# non-printable, so a string that str.isprintable() passes (a fast scan in C) needs no search.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -142,25 +143,13 @@ def _event(
     if not raw.keys() <= ALLOWED_FIELDS:
         name = sorted(raw.keys() - ALLOWED_FIELDS)[0]
         raise _Invalid("unknown_field", name, f"Unknown field {name!r}.")
-    if raw.get("customer") is None:
-        raise _Invalid("required", "customer", "customer is required: your id of the customer.")
-    customer = _string(raw, "customer", required=True)
-    input_tokens = _tokens(raw, "inputTokens")
-    cached = _tokens(raw, "cachedInputTokens")
-    if cached > input_tokens:
-        raise _Invalid(
-            "out_of_range", "cachedInputTokens", "cachedInputTokens are part of inputTokens: not more."
-        )
+    usual = _usual_fields(raw)
+    if usual is None:  # something unusual: the field-by-field checks name what is wrong, if anything
+        usual = _checked_fields(raw, now, oldest, newest)
     occurred_at = _occurred_at(raw.get("occurredAt"), now, oldest, newest)
     return ValidEvent(
         index,
-        customer,
-        _string(raw, "feature"),
-        _string(raw, "provider"),
-        _string(raw, "model"),
-        input_tokens,
-        _tokens(raw, "outputTokens"),
-        cached,
+        *usual,
         _cost(raw.get("costMicrodollars")),
         occurred_at,
         (occurred_at - _EPOCH) // _MICROSECOND,
@@ -172,6 +161,63 @@ def _event(
     )
 
 
+def _usual_fields(raw: dict) -> tuple | None:
+    """customer, feature, provider, model and the token counts of an event as most are sent, in a
+    few comparisons and one control-character search; None for anything else (including every
+    invalid value), which _checked_fields then checks one field at a time."""
+    customer = raw.get("customer")
+    feature = raw.get("feature", "")
+    provider = raw.get("provider", "")
+    model = raw.get("model", "")
+    key = raw.get("idempotencyKey", "")
+    input_tokens = raw.get("inputTokens", 0)
+    output_tokens = raw.get("outputTokens", 0)
+    cached = raw.get("cachedInputTokens", 0)
+    if (
+        type(customer) is str
+        and type(feature) is str
+        and type(provider) is str
+        and type(model) is str
+        and type(key) is str
+        and 0 < len(customer) <= 255
+        and len(feature) <= 128
+        and len(provider) <= 64
+        and len(model) <= 128
+        and type(input_tokens) is int
+        and type(output_tokens) is int
+        and type(cached) is int
+        and 0 <= cached <= input_tokens <= MAX_TOKENS
+        and 0 <= output_tokens <= MAX_TOKENS
+        and not customer.isspace()
+        and not _has_control(customer + feature + provider + model + key)
+    ):
+        return customer, feature, provider, model, input_tokens, output_tokens, cached
+    return None
+
+
+def _checked_fields(raw: dict, now: datetime, oldest: datetime, newest: datetime) -> tuple:
+    if raw.get("customer") is None:
+        raise _Invalid("required", "customer", "customer is required: your id of the customer.")
+    customer = _string(raw, "customer", required=True)
+    input_tokens = _tokens(raw, "inputTokens")
+    cached = _tokens(raw, "cachedInputTokens")
+    if cached > input_tokens:
+        raise _Invalid(
+            "out_of_range", "cachedInputTokens", "cachedInputTokens are part of inputTokens: not more."
+        )
+    # The checks keep their order: a bad time is named before a bad feature.
+    _occurred_at(raw.get("occurredAt"), now, oldest, newest)
+    return (
+        customer,
+        _string(raw, "feature"),
+        _string(raw, "provider"),
+        _string(raw, "model"),
+        input_tokens,
+        _tokens(raw, "outputTokens"),
+        cached,
+    )
+
+
 def _string(raw: dict, name: str, *, required: bool = False) -> str:
     value = raw.get(name)
     if value is None:
@@ -180,11 +226,15 @@ def _string(raw: dict, name: str, *, required: bool = False) -> str:
         raise _Invalid("invalid_type", name, f"{name} must be a string.")
     if len(value) > STRING_LIMITS[name]:
         raise _Invalid("too_long", name, f"{name} is longer than {STRING_LIMITS[name]} characters.")
-    if _CONTROL.search(value):
+    if _has_control(value):
         raise _Invalid("invalid_format", name, f"{name} must not contain control characters.")
     if required and not value.strip():
         raise _Invalid("required", name, f"{name} must not be empty.")
     return value
+
+
+def _has_control(value: str) -> bool:
+    return not value.isprintable() and _CONTROL.search(value) is not None
 
 
 def _tokens(raw: dict, name: str) -> int:
@@ -236,7 +286,7 @@ def _idempotency_key(value: Any) -> str | None:
         raise _Invalid("invalid_type", "idempotencyKey", "idempotencyKey must be a string.")
     if not value or len(value) > MAX_IDEMPOTENCY_KEY:
         raise _Invalid("out_of_range", "idempotencyKey", "idempotencyKey must be 1 to 255 characters.")
-    if _CONTROL.search(value):
+    if _has_control(value):
         raise _Invalid("invalid_format", "idempotencyKey", "idempotencyKey has control characters.")
     return value
 
@@ -257,7 +307,7 @@ def _tags(value: Any, seen: dict[tuple, str]) -> str:
             raise _Invalid("invalid_format", "tags", f"Tag key {key[:70]!r} is not [a-zA-Z0-9_-]{{1,64}}.")
         if type(tag) is not str:
             raise _Invalid("invalid_type", "tags", f"Tag {key!r} must have a string value.")
-        if len(tag) > MAX_TAG_VALUE or _CONTROL.search(tag):
+        if len(tag) > MAX_TAG_VALUE or _has_control(tag):
             raise _Invalid(
                 "invalid_format",
                 "tags",

@@ -169,3 +169,34 @@ def test_a_body_of_the_wrong_shape_or_size_fails_as_a_whole(body, too_large):
 
 def test_a_thousand_events_is_the_most_a_body_may_hold():
     assert len(events_from_body(json.dumps({"events": [{"customer": "c"}] * 1000}).encode())) == 1000
+
+
+def test_explicit_nulls_are_read_as_absent_fields():
+    nulls = {"feature": None, "provider": None, "model": None, "inputTokens": None, "outputTokens": None}
+    nulls |= {"cachedInputTokens": None, "idempotencyKey": None, "tags": None, "customerName": None}
+    valid, rejected = validate_events([one(), {**one(), **nulls}], now=NOW)
+    assert rejected == []
+    assert valid[0]._replace(index=1) == valid[1]
+
+
+@pytest.mark.parametrize("text", ["Café\u00a0Nord", "line\u2028separator", "zero\u200bwidth", "😀"])
+def test_non_printable_characters_that_are_not_control_characters_are_accepted(text):
+    # Only C0, DEL and C1 are refused; other characters that str.isprintable() refuses are kept.
+    event = one(customer=text, feature=text, model=text, idempotencyKey=text, tags={"team": text})
+    valid, rejected = validate_events([event], now=NOW)
+    assert rejected == []
+    assert (valid[0].customer, valid[0].feature, valid[0].model, valid[0].idempotency_key) == (text,) * 4
+
+
+@pytest.mark.parametrize("field", ["customer", "feature", "provider", "model", "customerName"])
+def test_a_c1_control_character_is_refused_in_every_string(field):
+    assert rejection_of(one(**{field: "a\u0085b"})) == ("invalid_format", field)
+
+
+def test_an_event_with_several_faults_is_rejected_for_the_first_in_field_order():
+    faults = {"feature": "f" * 129, "outputTokens": -1, "costMicrodollars": -1, "idempotencyKey": ""}
+    assert rejection_of(one(occurredAt="yesterday", **faults)) == ("invalid_format", "occurredAt")
+    late = one(inputTokens=-1, occurredAt="yesterday", **faults)
+    assert rejection_of(late) == ("out_of_range", "inputTokens")
+    assert rejection_of(one(**faults)) == ("too_long", "feature")
+    assert rejection_of(one(**{**faults, "feature": "chat"})) == ("out_of_range", "outputTokens")

@@ -157,3 +157,23 @@ def test_triggers_lost_to_a_table_rebuild_come_back_after_migrate(org):
     )
     add_cost(org, "acme", date(2026, 4, 4), 12)
     assert monthly_cost(org) == {("acme", date(2026, 4, 1)): (12, 1)}
+
+
+@pytest.mark.postgres
+def test_postgres_monthly_cost_rows_leave_room_for_hot_updates(requires_postgres):
+    # Ingestion's trigger updates these rows all day: spare room on each page and no index beyond
+    # those the reads need keep the updates HOT, like the daily rows'.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'margins_customermonthlycost'")
+        options = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'margins_customermonthlycost' ORDER BY 1"
+        )
+        indexes = sorted(definition.split(" USING ")[1] for (definition,) in cursor.fetchall())
+    assert options == ["fillfactor=70"]
+    assert indexes == [
+        "btree (customer_id)",
+        "btree (id)",
+        "btree (org_id, customer_id, month)",
+        "btree (org_id, month)",
+    ]
