@@ -227,7 +227,13 @@ def test_sync_now_claims_a_run_whose_panel_polls_until_it_ends(
 def test_the_progress_fragment_reads_the_runs_progress_and_counters(viewer, org, connection):
     run = sync_run_claim(org=org, trigger="cron")
     SyncRun.objects.filter(pk=run.pk).update(
-        stats={"phase": "invoices", "progress": 37, "pages": 6, "invoicesFetched": 512, "customersProcessed": 80}
+        stats={
+            "phase": "invoices",
+            "progress": 37,
+            "pages": 6,
+            "invoicesFetched": 512,
+            "customersProcessed": 80,
+        }
     )
     html = _client(viewer).get(f"/stripe/sync-runs/{run.pk}/", **HX).content.decode()
     assert "Syncing: invoices" in html and 'value="37"' in html
