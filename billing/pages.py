@@ -182,14 +182,27 @@ def stripe_disconnect_view(request: HttpRequest) -> HttpResponse:
 
 
 def _panel(request: HttpRequest, run: SyncRun | None, **extra: Any) -> HttpResponse:
+    org = request.org
+    connection = StripeConnection.objects.filter(org=org).first()
+    finished = run is not None and run.status != SyncRun.Status.RUNNING
     context = {
+        "org": org,
         "current": RunView(run) if run else None,
         "can_sync": request.membership.has_role(Role.MEMBER),
-        "connection": StripeConnection.objects.filter(org=request.org).first(),
+        "connection": connection,
         **extra,
     }
+    if finished and connection is not None:
+        # The connection's facts (last sync, skipped currencies) and the disconnect counts
+        # changed with the run: they come along out of band.
+        is_admin = request.membership.has_role(Role.ADMIN)
+        context |= {
+            "oob": True,
+            "status": selectors.sync_status(org=org),
+            "impact": selectors.disconnect_impact(org=org) if is_admin else None,
+        }
     response = render(request, SYNC_PANEL, context)
-    if run is not None and run.status != SyncRun.Status.RUNNING:
+    if finished:
         # The runs table listens for this and reloads itself with the finished run.
         trigger_client_event(response, "syncRunFinished", {"runId": str(run.pk), "status": run.status})
     return response

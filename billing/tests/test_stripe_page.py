@@ -222,6 +222,22 @@ def test_sync_now_claims_a_run_whose_panel_polls_until_it_ends(
     assert '<progress id="sync-progress" max="100" value="100">' in html
     assert '<dd data-count="invoices">4</dd>' in html
     assert response["HX-Trigger"] == f'{{"syncRunFinished": {{"runId": "{run.pk}", "status": "succeeded"}}}}'
+    # The connection's last sync and the disconnect counts follow out of band (members see no counts).
+    assert '<div id="stripe-connection" hx-swap-oob="true">' in html
+    assert 'id="disconnect-impact"' not in html
+
+
+def test_an_admin_gets_the_new_disconnect_counts_when_a_run_ends(
+    admin, org, connection, stripe_account, django_capture_on_commit_callbacks
+):
+    simple_account(stripe_account, invoices=2)
+    client = _client(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/stripe/sync/", **HX)
+    run = SyncRun.objects.get(org=org)
+    html = client.get(f"/stripe/sync-runs/{run.pk}/", **HX).content.decode()
+    assert 'hx-swap-oob="true">Disconnecting deletes' in html
+    assert "<strong>2</strong> mirrored Stripe customers" in html
 
 
 def test_the_progress_fragment_reads_the_runs_progress_and_counters(viewer, org, connection):
