@@ -102,6 +102,9 @@ def test_connect_stripe_then_sync_now_while_the_progress_bar_moves(
     _wait_for_run_end(page)  # the first sync, started by connecting
     first = SyncRun.objects.get(org=org)
     expect(page.locator(f"#run-{first.pk}")).to_contain_text("Succeeded")
+    # The connection's facts and the disconnect counts followed out of band.
+    expect(page.locator("#disconnect-impact")).to_contain_text("40 mirrored Stripe customers")
+    expect(page.locator("#stripe-connection")).not_to_contain_text("not yet")
 
     page.evaluate(RECORD_PROGRESS)
     page.get_by_role("button", name="Sync now").click()
