@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 
 from billing import hooks
@@ -52,6 +52,15 @@ def stripe_customers(
         r.stripe_id: StripeCustomerInfo(r.stripe_id, r.name, r.email, r.deleted, r.metadata)
         for r in rows.only("stripe_id", "name", "email", "deleted", "metadata")
     }
+
+
+def stripe_customer_search(*, org: Organization, q: str, limit: int) -> list[StripeCustomerInfo]:
+    """Live Stripe customers whose id, name or email contains `q` (any case), by name then id."""
+    rows = StripeCustomer.objects.filter(org=org, deleted=False)
+    if q:
+        rows = rows.filter(Q(stripe_id__icontains=q) | Q(name__icontains=q) | Q(email__icontains=q))
+    rows = rows.order_by("name", "stripe_id").only("stripe_id", "name", "email", "deleted", "metadata")
+    return [StripeCustomerInfo(r.stripe_id, r.name, r.email, r.deleted, r.metadata) for r in rows[:limit]]
 
 
 def revenue_by_customer(*, org: Organization, start: date, end: date) -> dict[str, int]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from billing import selectors as billing_selectors
 from mappings.models import COUNTING_STATUSES, CustomerMapping, MappingChange, MappingStatus, MatchType
@@ -175,3 +176,76 @@ def unmatched_queue(*, org: Organization, as_of: datetime) -> UnmatchedQueue:
         pending_auto_matches=_awaiting_review(org, names),
         customer_names=names,
     )
+
+
+def mappings_for_tag(*, org: Organization, tag_value: str) -> list[CustomerMapping]:
+    """Every mapping of the org to this tag value (counting or not), confirmed ones first."""
+    rows = CustomerMapping.objects.filter(org=org, tag_key=MARGIN_TAG_KEY, tag_value=tag_value)
+    return sorted(rows, key=lambda m: (m.status != MappingStatus.CONFIRMED, m.stripe_customer_id))
+
+
+def mappings_matching(*, org: Organization, q: str) -> QuerySet[CustomerMapping]:
+    """The org's mappings, newest first; with `q`, those whose Stripe id, name or tag value holds it."""
+    rows = mappings_for_org(org=org)
+    if not q:
+        return rows
+    named = [info.stripe_id for info in billing_selectors.stripe_customer_search(org=org, q=q, limit=1000)]
+    return rows.filter(
+        Q(stripe_customer_id__icontains=q) | Q(tag_value__icontains=q) | Q(stripe_customer_id__in=named)
+    )
+
+
+MAX_SUGGESTION_QUERY = 100
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    value: str
+    label: str
+
+
+def mapping_suggestions(*, org: Organization, side: str, q: str, limit: int = 20) -> list[Suggestion]:
+    """Type-ahead for the mapping form: Stripe customers (side "stripe") or tag values (side "tag")."""
+    q = q.strip()[:MAX_SUGGESTION_QUERY]
+    if side == "stripe":
+        found = billing_selectors.stripe_customer_search(org=org, q=q, limit=limit)
+        return [Suggestion(c.stripe_id, " · ".join(filter(None, (c.name, c.email)))) for c in found]
+    found = cost_selectors.cost_customer_search(org=org, q=q, limit=limit)
+    return [Suggestion(c.external_id, " · ".join(filter(None, (c.name, c.email)))) for c in found]
+
+
+@dataclass(frozen=True)
+class MappedCustomer:
+    tag_value: str
+    name: str | None
+    stripe_customer_ids: tuple[str, ...]
+    awaiting_review: bool  # one of its counting mappings is an auto-match still pending
+    last_seen_at: datetime | None  # of its cost, None when it has sent none
+
+
+def mapped_customers(*, org: Organization) -> list[MappedCustomer]:
+    """Every tag value with a mapping that counts in margins, by name: the customers of the dashboard.
+
+    The name is a mapped Stripe customer's (as in the margin table), else the cost side's own.
+    """
+    links = counting_mappings(org=org)
+    links_by_tag: dict[str, list[MappingLink]] = defaultdict(list)
+    for link in links:
+        links_by_tag[link.tag_value].append(link)
+    cost_side = cost_selectors.cost_customers(org=org, external_ids=list(links_by_tag))
+    names = customer_names(org=org, stripe_ids={link.stripe_customer_id for link in links})
+    rows = []
+    for tag, tag_links in links_by_tag.items():
+        info = cost_side.get(tag)
+        stripe_names = [names[sid] for sid in (link.stripe_customer_id for link in tag_links) if sid in names]
+        rows.append(
+            MappedCustomer(
+                tag_value=tag,
+                name=next(iter(stripe_names), None) or (info.name if info and info.name else None),
+                stripe_customer_ids=tuple(link.stripe_customer_id for link in tag_links),
+                awaiting_review=any(link.status == MappingStatus.PENDING for link in tag_links),
+                last_seen_at=info.last_seen_at if info else None,
+            )
+        )
+    rows.sort(key=lambda r: ((r.name or r.tag_value).casefold(), r.tag_value))
+    return rows

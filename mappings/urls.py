@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from mappings import api
+from mappings import api, views
 
 # margint/urls.py includes these before margins.urls: "api/margins/unmatched" is a literal path
 # and must be matched before a pattern such as "api/margins/<customer>" can take "unmatched".
@@ -12,4 +12,11 @@ urlpatterns = [
     path("api/customer-mappings/<str:mapping_id>/confirm", api.confirm, name="customer-mapping-confirm"),
     path("api/customer-mappings/<str:mapping_id>/reject", api.reject, name="customer-mapping-reject"),
     path("api/margins/unmatched", api.unmatched, name="margins-unmatched"),
+    path("mappings/", views.mappings_page, name="mappings"),
+    path("mappings/new/", views.mapping_create, name="mapping-create"),
+    path("mappings/suggestions/", views.suggestions, name="mapping-suggestions"),
+    path("mappings/auto-match/", views.automatch, name="mapping-automatch"),
+    path("mappings/<str:mapping_id>/confirm/", views.mapping_confirm, name="mapping-confirm"),
+    path("mappings/<str:mapping_id>/reject/", views.mapping_reject, name="mapping-reject"),
+    path("mappings/<str:mapping_id>/delete/", views.mapping_delete, name="mapping-delete"),
 ]

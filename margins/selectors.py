@@ -83,6 +83,18 @@ def cost_customers(
     }
 
 
+def cost_customer_search(*, org: Organization, q: str, limit: int) -> list[CostCustomerInfo]:
+    """Cost-side customers whose tag value (external id), name or email contains `q`, most recent first."""
+    rows = Customer.objects.filter(org=org)
+    if q:
+        rows = rows.filter(Q(external_id__icontains=q) | Q(name__icontains=q) | Q(email__icontains=q))
+    rows = rows.order_by("-last_seen_at", "external_id")[:limit]
+    return [
+        CostCustomerInfo(str(c.id), c.external_id, c.name, c.email, c.first_seen_at, c.last_seen_at)
+        for c in rows
+    ]
+
+
 def cost_by_customer(
     *, org: Organization, start: date, end: date, features: Iterable[str] | None = None
 ) -> dict[str, CostTotals]:

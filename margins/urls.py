@@ -32,5 +32,6 @@ urlpatterns = [
     path("margins/", views.margins_page, name="margins"),
     path("margins/export.csv", views.margins_csv, name="margins-csv"),
     path("margins/<tag_value:customer>/", views.customer_page, name="margin-customer-page"),
+    path("customers/", views.customers_page, name="customers"),
     path("", include("margins.webhooks.urls")),
 ]

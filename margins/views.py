@@ -10,16 +10,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from mappings.selectors import customer_names, mapped_customers, mappings_for_tag
 from margins import exports
 from margins.calculations import InvalidPeriod, MarginRow, Month, Tier
 from margins.selectors import margin_customer_detail, margin_table, month_of
 from margint.decorators import member_required
 from margint.htmx import page_or_partial
+from publicapi.budgets import customer_budget_statuses
 
 PAGE_SIZE = 50
 TIER_ORDER = {Tier.CRITICAL: 0, Tier.AT_RISK: 1, Tier.MODERATE: 2, Tier.HEALTHY: 3}
@@ -228,6 +231,13 @@ def _bars(detail) -> dict[str, Any]:
     return {"groups": groups, "width": 20 + len(series) * 60, "height": CHART_HEIGHT}
 
 
+def _customer_mappings(org, tag_value: str) -> list[tuple[Any, str | None]]:
+    """Every mapping to this tag (suggestions too) with its Stripe customer's name."""
+    rows = mappings_for_tag(org=org, tag_value=tag_value)
+    names = customer_names(org=org, stripe_ids={m.stripe_customer_id for m in rows})
+    return [(m, names.get(m.stripe_customer_id)) for m in rows]
+
+
 @require_GET
 @member_required(pro=True)
 def customer_page(request: HttpRequest, customer: str) -> HttpResponse:
@@ -247,5 +257,49 @@ def customer_page(request: HttpRequest, customer: str) -> HttpResponse:
             "period": query.period,
             "chart": _bars(detail),
             "back_qs": query.querystring(page=1),
+            "mappings": _customer_mappings(request.org, customer),
+            "budgets": customer_budget_statuses(org=request.org, customer=customer, today=now.date()),
         },
+    )
+
+
+CUSTOMERS_PAGE_SIZE = 50
+
+
+def _customers_context(request: HttpRequest) -> dict[str, Any]:
+    q = request.GET.get("q", "").strip()[:200]
+    needle = q.casefold()
+    rows = [
+        row
+        for row in mapped_customers(org=request.org)
+        if not needle or needle in row.tag_value.casefold() or needle in (row.name or "").casefold()
+    ]
+    page = Paginator(rows, CUSTOMERS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return {
+        "org": request.org,
+        "q": q,
+        "page": page,
+        "previous_qs": _customers_qs(q, page.previous_page_number()) if page.has_previous() else "",
+        "next_qs": _customers_qs(q, page.next_page_number()) if page.has_next() else "",
+    }
+
+
+def _customers_qs(q: str, number: int) -> str:
+    params = QueryDict(mutable=True)
+    if q:
+        params["q"] = q
+    if number > 1:
+        params["page"] = str(number)
+    return params.urlencode()
+
+
+@require_GET
+@member_required(pro=True)
+def customers_page(request: HttpRequest) -> HttpResponse:
+    """Every customer with a mapping that counts in margins, by name, each linking to its page."""
+    return page_or_partial(
+        request,
+        "margins/customers.html",
+        "margins/partials/_customers_table.html",
+        _customers_context(request),
     )

@@ -41,8 +41,8 @@ class NavLink:
 NAV_ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("Overview", Role.VIEWER, pro=False, url_name="home"),
     NavEntry("Margins", Role.VIEWER, pro=True, url_name="margins"),
-    NavEntry("Customers", Role.VIEWER, pro=True, path="/customers/"),
-    NavEntry("Mappings", Role.VIEWER, pro=True, path="/mappings/"),
+    NavEntry("Customers", Role.VIEWER, pro=True, url_name="customers"),
+    NavEntry("Mappings", Role.VIEWER, pro=True, url_name="mappings"),
     NavEntry("Stripe", Role.VIEWER, pro=True, url_name="stripe-page"),
     NavEntry("Budgets", Role.VIEWER, pro=True, path="/budgets/"),
     NavEntry("Webhooks", Role.ADMIN, pro=True, url_name="webhooks"),

@@ -151,8 +151,19 @@ def budget_statuses(*, org: Organization, customer: str, feature: str, today: da
 
 def org_budget_statuses(*, org: Organization, today: date) -> list[BudgetStatus]:
     """Every budget of the org with the month-to-date spend of what it covers (one query each)."""
+    return _statuses(org, [_rule(b) for b in budgets_of(org=org)], today)
+
+
+def customer_budget_statuses(*, org: Organization, customer: str, today: date) -> list[BudgetStatus]:
+    """The budgets a check for this customer can apply, whatever feature it names: the workspace's,
+    every feature's, and the customer's own (alone or with a feature), each with its spend."""
+    rules = [_rule(b) for b in budgets_of(org=org)]
+    return _statuses(org, [r for r in rules if r.customer in ("", customer)], today)
+
+
+def _statuses(org: Organization, rules: list[BudgetRule], today: date) -> list[BudgetStatus]:
     statuses = []
-    for rule in (_rule(b) for b in budgets_of(org=org)):
+    for rule in rules:
         spent = _month_to_date_spend(org, {rule.scope}, rule.customer, rule.feature, today)
         statuses.append(budget_calc.evaluate(rule, spent[rule.scope], today))
     return statuses

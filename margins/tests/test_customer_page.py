@@ -6,8 +6,10 @@ import re
 from datetime import date
 
 from django.test import Client
+from django.utils import timezone
 
 from margins.tests.factories import add_cost, add_revenue, map_tag
+from publicapi.budgets import budget_create, budget_statuses
 
 M = 1_000_000
 
@@ -71,3 +73,57 @@ def test_unknown_tag_and_other_orgs_customers_are_not_found(viewer, outsider, or
 def test_customer_page_is_pro_and_needs_sign_in(free_admin, db):
     assert _client(free_admin).get("/margins/anything/").status_code == 403
     assert Client().get("/margins/anything/").status_code == 302
+
+
+def test_customer_page_lists_the_stripe_customers_mapped_to_it(viewer, org):
+    _acme(org)
+    map_tag(org, "cus_eu", "team/alpha", name="Acme Europe")
+    map_tag(org, "cus_guess", "team/alpha", status="suggested", name="Acme Maybe")
+    map_tag(org, "cus_other", "someone-else", name="Other Co")
+    html = _client(viewer).get("/margins/team/alpha/?period=2026-04").content.decode()
+    section = html.split('id="customer-mappings"', 1)[1]
+    assert re.findall(r'<tr data-stripe="([^"]+)"', section) == ["cus_abc123", "cus_eu", "cus_guess"]
+    assert "suggested, not counted" in section and "cus_other" not in section
+    assert 'href="/mappings/?q=team/alpha"' in section
+
+
+def test_customer_page_shows_the_budgets_a_check_for_it_applies(viewer, org):
+    _acme(org)
+    today = timezone.now().date()
+    add_cost(org, "team/alpha", today, 45 * M, feature="chat")
+    add_cost(org, "rival", today, 5 * M, feature="chat")
+    mine = budget_create(
+        org=org, scope="customer", customer="team/alpha", monthly_limit_micro=50 * M, action="block"
+    )
+    workspace = budget_create(org=org, scope="workspace", monthly_limit_micro=200 * M, action="warn")
+    pair = budget_create(
+        org=org,
+        scope="customer_feature",
+        customer="team/alpha",
+        feature="chat",
+        monthly_limit_micro=90 * M,
+        action="warn",
+    )
+    theirs = budget_create(org=org, scope="customer", customer="rival", monthly_limit_micro=M, action="block")
+    html = _client(viewer).get("/margins/team/alpha/").content.decode()
+    section = html.split('id="customer-budgets"', 1)[1].split("</section>", 1)[0]
+    shown = re.findall(r'<tr data-budget="([^"]+)"', section)
+    assert (
+        sorted(shown) == sorted([str(mine.pk), str(workspace.pk), str(pair.pk)])
+        and str(theirs.pk) not in shown
+    )
+    # The figures are the budget check's own: spend $45.00 of $50.00, 90.0%, past the 80% warning.
+    (checked,) = [
+        s
+        for s in budget_statuses(org=org, customer="team/alpha", feature="", today=today)
+        if s.rule.id == str(mine.pk)
+    ]
+    assert (checked.spent, str(checked.percent)) == (45 * M, "90.00")
+    row = section.split(f'data-budget="{mine.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert ">$45.00<" in row and ">$50.00<" in row and "90.0%" in row and "Past 80%" in row
+
+
+def test_customer_page_without_budgets_says_so(viewer, org):
+    _acme(org)
+    html = _client(viewer).get("/margins/team/alpha/").content.decode()
+    assert "No budget applies to this customer." in html
