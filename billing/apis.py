@@ -53,7 +53,7 @@ def run_json(run: SyncRun) -> dict[str, Any]:
         "startedAt": iso(run.started_at),
         "finishedAt": iso(run.finished_at),
         "phase": stats.get("phase"),
-        "progress": 100 if run.status == SyncRun.Status.SUCCEEDED else stats.get("progress", 0),
+        "progress": run.progress,
         "stats": {key: value for key, value in stats.items() if key not in ("phase", "progress")},
         "error": run.error or None,
         # The next sync continues from this run's cursor.

@@ -32,3 +32,10 @@ def mappings_delete_all(*, org: Organization) -> int:
     from mappings.services import mappings_clear
 
     return int(mappings_clear(org=org) or 0)
+
+
+def mappings_count(*, org: Organization) -> int:
+    """How many customer mappings the org has (what a disconnect would delete)."""
+    from mappings.selectors import mappings_for_org
+
+    return mappings_for_org(org=org).count()

@@ -97,6 +97,11 @@ class SyncRun(models.Model):
             ),
         ]
 
+    @property
+    def progress(self) -> int:
+        """Percent done: the runner's estimate while it runs, 100 once succeeded."""
+        return 100 if self.status == self.Status.SUCCEEDED else int((self.stats or {}).get("progress", 0))
+
 
 class StripeSubscription(models.Model):
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")

@@ -11,9 +11,11 @@ from typing import Any
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 
+from billing import hooks
 from billing.models import (
     RevenueDaily,
     StripeConnection,
+    StripeCreditNote,
     StripeCustomer,
     StripeInvoice,
     StripeSubscription,
@@ -216,6 +218,37 @@ def orgs_to_sync() -> list[Any]:
 
 def recent_sync_runs(*, org: Organization, limit: int = 5) -> list[SyncRun]:
     return list(SyncRun.objects.filter(org=org)[:limit])
+
+
+def sync_run_running(*, org: Organization) -> SyncRun | None:
+    return SyncRun.objects.filter(org=org, status=SyncRun.Status.RUNNING).first()
+
+
+@dataclass(frozen=True)
+class DisconnectImpact:
+    """What stripe_disconnect deletes, counted before the admin confirms it."""
+
+    customers: int
+    subscriptions: int
+    invoices: int
+    credit_notes: int
+    revenue_days: int
+    webhook_events: int
+    sync_runs: int
+    mappings: int
+
+
+def disconnect_impact(*, org: Organization) -> DisconnectImpact:
+    return DisconnectImpact(
+        customers=StripeCustomer.objects.filter(org=org).count(),
+        subscriptions=StripeSubscription.objects.filter(org=org).count(),
+        invoices=StripeInvoice.objects.filter(org=org).count(),
+        credit_notes=StripeCreditNote.objects.filter(org=org).count(),
+        revenue_days=RevenueDaily.objects.filter(org=org).count(),
+        webhook_events=StripeWebhookEvent.objects.filter(org=org).count(),
+        sync_runs=SyncRun.objects.filter(org=org).count(),
+        mappings=hooks.mappings_count(org=org),
+    )
 
 
 def sync_run_get(*, org: Organization, run_id: Any) -> SyncRun | None:

@@ -103,6 +103,24 @@ def _enqueue_sync(org: Organization) -> None:
     revenue_sync_org.delay(str(org.pk), "connect")
 
 
+class StripeNotConnectedError(Exception):
+    pass
+
+
+def stripe_webhook_secret_set(*, org: Organization, webhook_secret: str) -> StripeConnection:
+    """Store (or replace) the signing secret of the org's Stripe webhook endpoint, encrypted.
+
+    Raises InvalidStripeKey for a malformed secret, StripeNotConnectedError without a connection.
+    """
+    secret = webhook_secret_validate(webhook_secret)
+    connection = StripeConnection.objects.filter(org=org).first()
+    if connection is None:
+        raise StripeNotConnectedError("Connect Stripe before adding its webhook signing secret.")
+    connection.encrypted_webhook_secret = encrypt(secret)
+    connection.save(update_fields=["encrypted_webhook_secret", "updated_at"])
+    return connection
+
+
 @transaction.atomic
 def stripe_disconnect(*, org: Organization) -> bool:
     """Remove the connection and, in this one transaction, every revenue row, Stripe mirror,

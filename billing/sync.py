@@ -76,13 +76,19 @@ class StripeNotConnected(Exception):
 # -- claim -----------------------------------------------------------------------------------
 
 
-def sync_run_claim(*, org: Organization, trigger: str, cursor: dict | None = None) -> SyncRun:
+def sync_run_claim(
+    *, org: Organization, trigger: str, cursor: dict | None = None, stats: dict | None = None
+) -> SyncRun:
     """Insert the org's one running SyncRun, or raise SyncAlreadyRunning."""
     _fail_abandoned_runs(org)
     try:
         with transaction.atomic():
             return SyncRun.objects.create(
-                org=org, trigger=trigger, status=SyncRun.Status.RUNNING, cursor=cursor or {}, stats={}
+                org=org,
+                trigger=trigger,
+                status=SyncRun.Status.RUNNING,
+                cursor=cursor or {},
+                stats=stats or {},
             )
     except IntegrityError:
         running = SyncRun.objects.filter(org=org, status=SyncRun.Status.RUNNING).values_list("pk", flat=True)
@@ -108,13 +114,62 @@ def revenue_sync_run(*, org: Organization, trigger: str) -> SyncRun:
     Raises StripeNotConnected, or SyncAlreadyRunning when another sync holds the claim.
     A failed run keeps its cursor; the next call resumes from it.
     """
+    return sync_run_execute(run=_claim(org, trigger))
+
+
+def revenue_sync_start(*, org: Organization, trigger: str) -> SyncRun:
+    """Claim a sync now and run it in a task once the claim is committed: the caller gets the
+    running run at once and follows its progress (the dashboard's "Sync now").
+
+    Raises StripeNotConnected or SyncAlreadyRunning, as revenue_sync_run does.
+    """
+    run = _claim(org, trigger)
+    transaction.on_commit(lambda: _enqueue_execute(run.pk))
+    return run
+
+
+def _claim(org: Organization, trigger: str) -> SyncRun:
+    if not StripeConnection.objects.filter(org=org).exists():
+        raise StripeNotConnected("Stripe is not connected for this organization.")
+    cursor, resumed_from = _starting_cursor(org, timezone.now())
+    # Where it resumes from travels in the stats: the run may be executed by another process.
+    return sync_run_claim(org=org, trigger=trigger, cursor=cursor, stats={"resumedFrom": resumed_from})
+
+
+def _enqueue_execute(run_id: Any) -> None:
+    from billing.tasks import revenue_sync_execute
+
+    try:
+        revenue_sync_execute.delay(str(run_id))
+    except Exception as error:  # no broker: free the claim now instead of after the time limit
+        logger.exception("could not queue sync run %s", run_id)
+        _unstarted_run_fail(run_id, f"The sync could not be queued: {error}")
+
+
+def _unstarted_run_fail(run_id: Any, message: str) -> None:
+    """End a claimed run that never reached Stripe, so the claim is free at once."""
+    SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.RUNNING).update(
+        status=SyncRun.Status.FAILED, finished_at=timezone.now(), error=message
+    )
+
+
+def sync_run_execute(*, run: SyncRun) -> SyncRun:
+    """Execute a claimed, running run to its end, follow-ups included, and return it.
+
+    A run whose connection is gone (a disconnect in between deleted the run too) is returned as is.
+    """
+    org = run.org
     connection = StripeConnection.objects.filter(org=org).first()
     if connection is None:
-        raise StripeNotConnected("Stripe is not connected for this organization.")
-    gateway = StripeGateway(decrypt(connection.encrypted_key))
-    cursor, resumed_from = _starting_cursor(org, timezone.now())
-    run = sync_run_claim(org=org, trigger=trigger, cursor=cursor)
-    runner = SyncRunner(org, run, gateway, resumed_from=resumed_from)
+        return run
+    try:
+        gateway = StripeGateway(decrypt(connection.encrypted_key))
+    except Exception as error:  # a key no configured encryption key opens: end the claimed run
+        logger.exception("sync run %s: the Stripe key cannot be decrypted", run.pk)
+        _unstarted_run_fail(run.pk, f"The Stripe key cannot be decrypted: {type(error).__name__}")
+        run.refresh_from_db()
+        return run
+    runner = SyncRunner(org, run, gateway, resumed_from=(run.stats or {}).get("resumedFrom"))
     runner.execute()
     runner.after_sync()
     return run

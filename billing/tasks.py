@@ -5,8 +5,9 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
+from billing.models import SyncRun
 from billing.selectors import orgs_to_sync
-from billing.sync import StripeNotConnected, SyncAlreadyRunning, revenue_sync_run
+from billing.sync import StripeNotConnected, SyncAlreadyRunning, revenue_sync_run, sync_run_execute
 from margint.models import Organization
 
 
@@ -26,6 +27,20 @@ def revenue_sync_org(org_id: str, trigger: str = "cron") -> dict:
         return {"status": "already_running", "runId": str(running.run_id)}
     except StripeNotConnected:
         return {"status": "not_connected"}
+    return {"status": run.status, "runId": str(run.pk)}
+
+
+@shared_task(
+    soft_time_limit=settings.STRIPE_SYNC_SOFT_TIME_LIMIT,
+    time_limit=settings.STRIPE_SYNC_TIME_LIMIT,
+    acks_late=False,
+)
+def revenue_sync_execute(run_id: str) -> dict:
+    """Execute a run claimed by revenue_sync_start (the dashboard's "Sync now")."""
+    run = SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.RUNNING).select_related("org").first()
+    if run is None:  # disconnected meanwhile, or failed as abandoned
+        return {"status": "missing"}
+    run = sync_run_execute(run=run)
     return {"status": run.status, "runId": str(run.pk)}
 
 

@@ -2,9 +2,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from billing import apis, finance_apis, views
+from billing import apis, finance_apis, pages, views
 
 urlpatterns = [
+    path("stripe/", pages.stripe_page, name="stripe-page"),
+    path("stripe/connect/", pages.stripe_connect_view, name="stripe-page-connect"),
+    path("stripe/webhook-secret/", pages.stripe_webhook_secret_view, name="stripe-page-secret"),
+    path("stripe/disconnect/", pages.stripe_disconnect_view, name="stripe-page-disconnect"),
+    path("stripe/sync/", pages.stripe_sync_view, name="stripe-page-sync"),
+    path("stripe/sync-runs/<uuid:run_id>/", pages.stripe_sync_run_view, name="stripe-page-run"),
     path("api/stripe/connect", apis.StripeConnectApi.as_view(), name="stripe-connect"),
     path("api/stripe/disconnect", apis.StripeDisconnectApi.as_view(), name="stripe-disconnect"),
     path("api/stripe/revenue-sync", apis.RevenueSyncApi.as_view(), name="stripe-revenue-sync"),

@@ -75,6 +75,13 @@ def webhook_endpoint_create(
     return endpoint, secret
 
 
+def webhook_endpoint_set_active(*, endpoint: WebhookEndpoint, active: bool) -> WebhookEndpoint:
+    """Disable an endpoint (nothing is sent to it, queued retries stop) or enable it again."""
+    endpoint.active = active
+    endpoint.save(update_fields=["active"])
+    return endpoint
+
+
 def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
     # Its queued retries find no endpoint and stop; its delivery log goes with it.
     endpoint.delete()

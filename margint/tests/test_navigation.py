@@ -32,7 +32,8 @@ def test_member_sees_stripe_but_no_admin_pages(member):
 
 
 def test_viewer_sees_only_reading_pages(viewer):
-    assert _labels(viewer) == ["Overview", "Margins", "Customers", "Mappings", "Budgets"]
+    # Stripe's status and runs are readable by viewers, as GET /api/stripe/status is.
+    assert _labels(viewer) == ["Overview", "Margins", "Customers", "Mappings", "Stripe", "Budgets"]
 
 
 def test_free_org_gets_one_upgrade_link_in_place_of_pro_pages(free_admin, free_org):
@@ -66,8 +67,8 @@ def test_routed_entries_resolve_and_future_ones_are_plain_paths(db):
         ("admin", ["/settings/api-keys/", "/settings/members/", "/webhooks/"], []),
         (
             "viewer",
-            ["/margins/"],
-            ["/settings/api-keys/", "/settings/members/", "/settings/", "/webhooks/", "/stripe/"],
+            ["/margins/", "/stripe/"],
+            ["/settings/api-keys/", "/settings/members/", "/settings/", "/webhooks/"],
         ),
     ],
 )
