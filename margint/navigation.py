@@ -1,9 +1,7 @@
 """The main navigation: which pages a membership may open, in one table.
 
-Pages that other parts of Margint add later are listed by path until their URL names exist;
-an entry switches to its URL name (``url_name``) once the page is routed. The server enforces
-every rule again in the page's own guard (margint.decorators.member_required): hiding a link
-is a courtesy, not a permission.
+Each entry names its page by URL name. The server enforces every rule again in the page's own
+guard (margint.decorators.member_required): hiding a link is a courtesy, not a permission.
 """
 
 from __future__ import annotations
@@ -22,12 +20,11 @@ class NavEntry:
     label: str
     role: str
     pro: bool
-    path: str = ""
-    url_name: str = ""
+    url_name: str
 
     @property
     def href(self) -> str:
-        return reverse(self.url_name) if self.url_name else self.path
+        return reverse(self.url_name)
 
 
 @dataclass(frozen=True)
@@ -44,7 +41,7 @@ NAV_ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("Customers", Role.VIEWER, pro=True, url_name="customers"),
     NavEntry("Mappings", Role.VIEWER, pro=True, url_name="mappings"),
     NavEntry("Stripe", Role.VIEWER, pro=True, url_name="stripe-page"),
-    NavEntry("Budgets", Role.VIEWER, pro=True, path="/budgets/"),
+    NavEntry("Budgets", Role.VIEWER, pro=True, url_name="budgets"),
     NavEntry("Webhooks", Role.ADMIN, pro=True, url_name="webhooks"),
     NavEntry("API keys", Role.ADMIN, pro=False, url_name="api-keys"),
     NavEntry("Settings", Role.ADMIN, pro=True, url_name="org-settings"),
