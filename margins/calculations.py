@@ -8,7 +8,7 @@ currency; every percentage is a Decimal rounded by `round_percent` and nowhere e
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
@@ -404,8 +404,15 @@ def compute_margin_table(
         for customer in customers
         if (row := compute_customer_row(period=period, customer=customer, thresholds=thresholds))
     ]
-    rows.sort(key=_worst_first)
-    return MarginTable(period=period, summary=summarize(rows), rows=tuple(rows))
+    return assemble_margin_table(period=period, rows=rows)
+
+
+def assemble_margin_table(*, period: Month, rows: Iterable[MarginRow]) -> MarginTable:
+    """The table of rows already computed (one per tag value), worst margin first, with their summary."""
+    ordered = sorted(rows, key=_worst_first)
+    if len({row.tag_value for row in ordered}) != len(ordered):
+        raise ValueError("each tag value may appear only once in a margin table")
+    return MarginTable(period=period, summary=summarize(ordered), rows=tuple(ordered))
 
 
 def reconcile(summary: MarginSummary, *, org_revenue: int, org_cost: int) -> Reconciliation:

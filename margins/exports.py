@@ -167,10 +167,25 @@ def table_csv(report: MarginReport) -> str:
 def rows_csv(rows: Iterable[MarginRow]) -> str:
     """RFC 4180: CRLF line ends, fields quoted when they hold a comma, a quote or a line break."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer = _csv_writer(buffer)
     writer.writerow(CSV_COLUMNS)
     writer.writerows(csv_row(row) for row in rows)
     return buffer.getvalue()
+
+
+def csv_header() -> str:
+    """The first line of `rows_csv`; with `csv_line` of each row, the same text line by line."""
+    return rows_csv(())
+
+
+def csv_line(row: MarginRow) -> str:
+    buffer = io.StringIO()
+    _csv_writer(buffer).writerow(csv_row(row))
+    return buffer.getvalue()
+
+
+def _csv_writer(buffer: io.StringIO) -> Any:
+    return csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
 
 
 def csv_filename(period: Month) -> str:

@@ -89,6 +89,56 @@ def read_through(*, name: str, org: Organization, model: type[Model], read: Call
     return value
 
 
+class Reuse:
+    """Per-item values rebuilt only for the items whose inputs changed since the scope's last round.
+
+    A scope (say, one org's table of one month) keeps its last round: {item: (inputs, value)}.
+    The next round gives each item's inputs again; an item whose inputs are the same object or
+    equal to the kept ones gets the kept value, any other is built. Nothing can be stale: a value
+    is reused only for the very inputs it was built from. Rounds replace each other whole, so a
+    scope holds only its current items.
+    """
+
+    def __init__(self, scopes: int) -> None:
+        self._rounds = LocalCopies(scopes)
+        _reuses.append(self)
+
+    def round(self, scope: str) -> ReuseRound:
+        return ReuseRound(self, scope, self._rounds.get(scope) or {})
+
+    def _keep(self, scope: str, items: dict[Any, tuple[Any, Any]]) -> None:
+        self._rounds.put(scope, items)
+
+    def clear(self) -> None:
+        self._rounds.clear()
+
+
+class ReuseRound:
+    def __init__(self, reuse: Reuse, scope: str, previous: dict[Any, tuple[Any, Any]]) -> None:
+        self._reuse, self._scope, self._previous = reuse, scope, previous
+        self._items: dict[Any, tuple[Any, Any]] = {}
+        self.built = 0
+
+    def value(self, item: Any, inputs: Any, build: Callable[[], T]) -> T:
+        kept = self._previous.get(item)
+        if kept is not None and (kept[0] is inputs or kept[0] == inputs):
+            value = kept[1]
+        else:
+            value = build()
+            self.built += 1
+        self._items[item] = (inputs, value)
+        return value
+
+    def keep(self) -> None:
+        """End the round: its items are what the next round of the scope compares with."""
+        self._reuse._keep(self._scope, self._items)
+
+
+_reuses: list[Reuse] = []
+
+
 def clear() -> None:
-    """Forget this process's copies (tests)."""
+    """Forget this process's copies and reused values (tests, the benchmark's cold runs)."""
     _reads.clear()
+    for reuse in _reuses:
+        reuse.clear()

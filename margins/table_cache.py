@@ -14,15 +14,16 @@ The sync fields of the summary are not cached: they change without the numbers c
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from django.core.cache import cache
 
 from margins import exports, memo
-from margins.calculations import SPARKLINE_MONTHS, Month
+from margins.calculations import SPARKLINE_MONTHS, MarginRow, Month
 from margins.selectors import margin_inputs_version, margin_table
 from margint.models import Organization
 
@@ -44,17 +45,39 @@ def dumps(value: Any) -> bytes:
 
 def rendered_table_json(*, org: Organization, period: Month, as_of: datetime) -> RenderedTable:
     def build() -> RenderedTable:
-        report = margin_table(org=org, period=period, as_of=as_of)
-        rows = [exports.row_json(row) for row in report.table.rows]
-        return RenderedTable(exports.summary_json(report), dumps(rows))
+        report = margin_table(org=org, period=period, as_of=as_of, with_sync=False)
+        rows = _rendered_rows(_json_rows, f"{org.pk}:{period}", report.table.rows, _row_json)
+        return RenderedTable(exports.summary_json(report), b"[" + b",".join(rows) + b"]")
 
     return _cached(org, period, "json", build)
 
 
 def rendered_table_csv(*, org: Organization, period: Month, as_of: datetime) -> str:
-    return _cached(
-        org, period, "csv", lambda: exports.table_csv(margin_table(org=org, period=period, as_of=as_of))
-    )
+    def build() -> str:
+        report = margin_table(org=org, period=period, as_of=as_of, with_sync=False)
+        rows = _rendered_rows(_csv_rows, f"{org.pk}:{period}", report.table.rows, exports.csv_line)
+        return exports.csv_header() + "".join(rows)
+
+    return _cached(org, period, "csv", build)
+
+
+# Each row's text, kept per org and month while the row is unchanged: a table computed again
+# after new cost renders only the rows that changed.
+_json_rows = memo.Reuse(LOCAL_ENTRIES)
+_csv_rows = memo.Reuse(LOCAL_ENTRIES)
+
+
+def _rendered_rows(
+    reuse: memo.Reuse, scope: str, rows: Sequence[MarginRow], render: Callable[[MarginRow], T]
+) -> list[T]:
+    rendering = reuse.round(scope)
+    rendered = [rendering.value(row.tag_value, row, partial(render, row)) for row in rows]
+    rendering.keep()
+    return rendered
+
+
+def _row_json(row: MarginRow) -> bytes:
+    return dumps(exports.row_json(row))
 
 
 def _cached(org: Organization, period: Month, kind: str, build: Callable[[], T]) -> T:
