@@ -50,10 +50,12 @@ def rows_version(parts: Sequence[tuple[str, Sequence[Any]]]) -> str:
 class LocalCopies:
     """The most recently used values of this process, by key (values never change under a key)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, *, clear_with_memo: bool = False) -> None:
         self._size = size
         self._items: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
+        if clear_with_memo:
+            _cleared_with_memo.append(self)
 
     def get(self, key: str) -> Any:
         with self._lock:
@@ -74,14 +76,21 @@ class LocalCopies:
             self._items.clear()
 
 
-_reads = LocalCopies(32)
+_cleared_with_memo: list[LocalCopies] = []
+_reads = LocalCopies(32, clear_with_memo=True)
 
 
-def read_through(*, name: str, org: Organization, model: type[Model], read: Callable[[], T]) -> T:
-    """`read()`, or this process's copy of it while the org's rows of `model` are unchanged."""
+def read_through(
+    *, name: str, org: Organization, model: type[Model], read: Callable[[], T], version: str | None = None
+) -> T:
+    """`read()`, or this process's copy of it while the org's rows of `model` are unchanged.
+
+    `version`: the rows' version if the caller has just read it (`rows_version_sql`), saving a query.
+    """
     if not versions_possible():
         return read()
-    key = f"{name}:{org.pk}:{rows_version([(rows_version_sql(model), [org.pk])])}"
+    version = version or rows_version([(rows_version_sql(model), [org.pk])])
+    key = f"{name}:{org.pk}:{version}"
     value = _reads.get(key)
     if value is None:
         value = read()
@@ -100,17 +109,13 @@ class Reuse:
     """
 
     def __init__(self, scopes: int) -> None:
-        self._rounds = LocalCopies(scopes)
-        _reuses.append(self)
+        self._rounds = LocalCopies(scopes, clear_with_memo=True)
 
     def round(self, scope: str) -> ReuseRound:
         return ReuseRound(self, scope, self._rounds.get(scope) or {})
 
     def _keep(self, scope: str, items: dict[Any, tuple[Any, Any]]) -> None:
         self._rounds.put(scope, items)
-
-    def clear(self) -> None:
-        self._rounds.clear()
 
 
 class ReuseRound:
@@ -134,11 +139,7 @@ class ReuseRound:
         self._reuse._keep(self._scope, self._items)
 
 
-_reuses: list[Reuse] = []
-
-
 def clear() -> None:
     """Forget this process's copies and reused values (tests, the benchmark's cold runs)."""
-    _reads.clear()
-    for reuse in _reuses:
-        reuse.clear()
+    for copies in _cleared_with_memo:
+        copies.clear()

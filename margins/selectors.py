@@ -44,6 +44,7 @@ from margins.models import (
     CustomerMonthlyRevenue,
     DailyRollup,
 )
+from margins.totals import TotalsRead, read_totals
 from margint.models import Organization
 
 
@@ -285,7 +286,12 @@ def month_of(moment: datetime) -> Month:
 
 
 def margin_table(
-    *, org: Organization, period: Month | None = None, as_of: datetime, with_sync: bool = True
+    *,
+    org: Organization,
+    period: Month | None = None,
+    as_of: datetime,
+    with_sync: bool = True,
+    totals: TotalsRead | None = None,
 ) -> MarginReport:
     """The margin table of `period` (default: the UTC month of `as_of`), reconciled with org totals.
 
@@ -293,10 +299,10 @@ def margin_table(
     month's days (billing spreads each invoice line over its service period) against the cost
     incurred on them. In the current month, revenue already recognized for the days still to
     come counts while their cost cannot exist yet. `with_sync=False` leaves the sync state
-    unread (None), for callers that read it themselves.
+    unread (None), for callers that read it themselves; `totals`: see `margin_inputs`.
     """
     period = period or month_of(as_of)
-    inputs = margin_inputs(org=org, months=period.months_back(SPARKLINE_MONTHS))
+    inputs = margin_inputs(org=org, months=period.months_back(SPARKLINE_MONTHS), totals=totals)
     return margin_report(org=org, period=period, inputs=inputs, with_sync=with_sync)
 
 
@@ -329,17 +335,26 @@ def margin_report(
     return MarginReport(table, reconciliation, sync, thresholds)
 
 
-def margin_inputs(*, org: Organization, months: Sequence[Month]) -> MarginInputs:
+def margin_inputs(
+    *, org: Organization, months: Sequence[Month], totals: TotalsRead | None = None
+) -> MarginInputs:
     """Monthly amounts of every mapped tag value, in a fixed number of queries whatever their number.
 
+    `totals`: the monthly totals and versions of these months just read by `margins.totals.read`
+    (PostgreSQL, outside transactions); without them, the totals are read here.
     The customers are the same objects as in this process's previous read of the org's months
     when nothing about them changed, which lets `margin_report` reuse their rows.
     """
-    links = _counting_links(org)
-    cost = monthly_cost(org=org, months=months)
-    revenue = monthly_revenue(org=org, months=months)
+    if totals is None:
+        cost = monthly_cost(org=org, months=months)
+        revenue = monthly_revenue(org=org, months=months)
+        links, names = _counting_links(org), _stripe_names(org)
+    else:
+        cost, revenue = totals.cost, totals.revenue
+        links = _counting_links(org, totals.mappings_version)
+        names = _stripe_names(org, totals.stripe_version)
     reuse = _customer_reads.round(f"{org.pk}:{','.join(map(str, months))}")
-    customers = _customers(links, months, cost, revenue, _stripe_names(org), reuse)
+    customers = _customers(links, months, cost, revenue, names, reuse)
     reuse.keep()
     return MarginInputs(
         months=tuple(months),
@@ -387,22 +402,24 @@ _customer_reads = memo.Reuse(16)
 _rows = memo.Reuse(16)
 
 
-def _counting_links(org: Organization) -> dict[str, tuple[str, ...]]:
+def _counting_links(org: Organization, version: str | None = None) -> dict[str, tuple[str, ...]]:
     # Mappings change by hand, cost by the second: keep them while the org's mapping rows are unchanged.
     return memo.read_through(
         name="margins:links",
         org=org,
         model=CustomerMapping,
         read=lambda: mapping_selectors.counting_links(org=org),
+        version=version,
     )
 
 
-def _stripe_names(org: Organization) -> dict[str, str]:
+def _stripe_names(org: Organization, version: str | None = None) -> dict[str, str]:
     return memo.read_through(
         name="margins:stripe-names",
         org=org,
         model=StripeCustomer,
         read=lambda: stripe_customer_names(org=org),
+        version=version,
     )
 
 
@@ -469,16 +486,6 @@ def margin_inputs_version(*, org: Organization, months: Sequence[Month]) -> str:
 
     What `margin_inputs` reads: the org's mappings, its Stripe customers (names) and its monthly
     cost and revenue rows of the months; for each, their row versions (see margins/memo.py).
-    Computing it before the inputs means a table cached under it is never older than it.
     PostgreSQL only, outside transactions (`memo.versions_possible()`).
     """
-    days = [month.first_day for month in months]
-    in_months = " AND month = ANY(%s)"
-    return memo.rows_version(
-        [
-            (memo.rows_version_sql(CustomerMapping), [org.pk]),
-            (memo.rows_version_sql(StripeCustomer), [org.pk]),
-            (memo.rows_version_sql(CustomerMonthlyCost, in_months), [org.pk, days]),
-            (memo.rows_version_sql(CustomerMonthlyRevenue, in_months), [org.pk, days]),
-        ]
-    )
+    return read_totals(org=org, months=months).version

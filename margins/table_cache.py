@@ -24,7 +24,8 @@ from django.core.cache import cache
 
 from margins import exports, memo
 from margins.calculations import SPARKLINE_MONTHS, MarginRow, Month
-from margins.selectors import margin_inputs_version, margin_table
+from margins.selectors import margin_table
+from margins.totals import TotalsRead, read_totals
 from margint.models import Organization
 
 CACHE_SECONDS = 300
@@ -44,8 +45,8 @@ def dumps(value: Any) -> bytes:
 
 
 def rendered_table_json(*, org: Organization, period: Month, as_of: datetime) -> RenderedTable:
-    def build() -> RenderedTable:
-        report = margin_table(org=org, period=period, as_of=as_of, with_sync=False)
+    def build(read: TotalsRead | None) -> RenderedTable:
+        report = margin_table(org=org, period=period, as_of=as_of, with_sync=False, totals=read)
         rows = _rendered_rows(_json_rows, f"{org.pk}:{period}", report.table.rows, _row_json)
         return RenderedTable(exports.summary_json(report), b"[" + b",".join(rows) + b"]")
 
@@ -53,8 +54,8 @@ def rendered_table_json(*, org: Organization, period: Month, as_of: datetime) ->
 
 
 def rendered_table_csv(*, org: Organization, period: Month, as_of: datetime) -> str:
-    def build() -> str:
-        report = margin_table(org=org, period=period, as_of=as_of, with_sync=False)
+    def build(read: TotalsRead | None) -> str:
+        report = margin_table(org=org, period=period, as_of=as_of, with_sync=False, totals=read)
         rows = _rendered_rows(_csv_rows, f"{org.pk}:{period}", report.table.rows, exports.csv_line)
         return exports.csv_header() + "".join(rows)
 
@@ -80,17 +81,17 @@ def _row_json(row: MarginRow) -> bytes:
     return dumps(exports.row_json(row))
 
 
-def _cached(org: Organization, period: Month, kind: str, build: Callable[[], T]) -> T:
+def _cached(org: Organization, period: Month, kind: str, build: Callable[[TotalsRead | None], T]) -> T:
     if not memo.versions_possible():
-        return build()
-    version = margin_inputs_version(org=org, months=period.months_back(SPARKLINE_MONTHS))
+        return build(None)
+    read = read_totals(org=org, months=period.months_back(SPARKLINE_MONTHS))
     thresholds = f"{org.healthy_threshold}/{org.moderate_threshold}/{org.at_risk_threshold}"
-    key = f"margins:table:{org.pk}:{period}:{kind}:{thresholds}:{version}"
+    key = f"margins:table:{org.pk}:{period}:{kind}:{thresholds}:{read.version}"
     value = _local.get(key)
     if value is None:
         value = cache.get(key)
     if value is None:
-        value = build()
+        value = build(read)
         cache.set(key, value, CACHE_SECONDS)
     _local.put(key, value)
     return value

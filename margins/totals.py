@@ -1,0 +1,184 @@
+"""The monthly totals of a margin table, read in full once per process and then only as changes.
+
+A table of 10,000 customers needs 30,000 CustomerMonthlyCost and 30,000 CustomerMonthlyRevenue
+rows (margins/monthly.py). Reading and pivoting them all takes a few hundred milliseconds on a
+busy machine, while between two requests ingestion has typically changed a handful. So each
+process keeps the org's totals of the months it last read, with the oldest transaction id that
+could still hide a change from that read, and each request reads, in one statement:
+
+- the version of every input (row count and sum of `xmin`, see margins/memo.py), which keys
+  the rendered table and the copies of mappings and Stripe names;
+- the monthly rows written since that transaction id, in full (usually a handful).
+
+Why that finds every change: a row version the earlier read could not see was written by a
+transaction that had not committed when it read, and every such transaction's id is at least
+the oldest id still running then (`pg_snapshot_xmin`). A row's `xmin` keeps its writer's id
+(freezing does not change it since PostgreSQL 9.4) and `age()` compares ids across wraparound.
+Rows since that id may include ones already seen: applying them again changes nothing.
+A deleted row leaves nothing to read, so the row count is checked: the rows kept plus the new
+keys read must equal the count, or the totals are read again in full. Updates never move a row
+to another key (customer and month are its identity, unique per org).
+
+Only on PostgreSQL outside transactions, like every version (`memo.versions_possible()`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import connection
+
+from margins import memo
+from margins.calculations import Month
+from margint.models import Organization
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A monthly table, its customer column, the customer table and key naming it, the summed column."""
+
+    name: str
+    customer: str
+    customers: str
+    key: str
+    amount: str
+
+
+_COST = _Table("margins_customermonthlycost", "customer_id", "margins_customer", "external_id", "cost_micro")
+_REVENUE = _Table(
+    "margins_customermonthlyrevenue",
+    "stripe_customer_id",
+    "billing_stripecustomer",
+    "stripe_id",
+    "amount_micro",
+)
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """One table's totals as a read saw them: amounts per key and month, which months have a row."""
+
+    amounts: dict[str, tuple[int, ...]]
+    months_present: dict[str, int]  # key -> bit i set when the key has a row for month i
+    count: int
+    since: str | None  # xid: rows written by it or later may be unseen; None: read in full next
+
+
+@dataclass(frozen=True)
+class TotalsRead:
+    """What one request read: the inputs' versions, and the org's totals as of that read."""
+
+    version: str
+    mappings_version: str
+    stripe_version: str
+    cost: dict[str, tuple[int, ...]]  # external id -> cost per month
+    revenue: dict[str, tuple[int, ...]]  # Stripe id -> recognized revenue per month
+
+
+def read_totals(*, org: Organization, months: Sequence[Month]) -> TotalsRead:
+    """Versions and totals of `months` for the org; two more queries when read in full (first time)."""
+    scope = f"{org.pk}:{','.join(map(str, months))}"
+    kept = _kept.get(scope) or (None, None)
+    days = [month.first_day for month in months]
+    with connection.cursor() as cursor:
+        cursor.execute(_versions_and_changes_sql(), _versions_and_changes_params(org, days, kept))
+        mappings, stripe, since, *sides = cursor.fetchone()
+    tables = (_COST, _REVENUE)
+    fresh = tuple(
+        _applied(previous, count, changes, since, days) if previous is not None else None
+        for previous, (count, _, changes) in zip(kept, _triples(sides), strict=True)
+    )
+    fresh = tuple(
+        side if side is not None else _read_in_full(org, table, days)
+        for side, table in zip(fresh, tables, strict=True)
+    )
+    _kept.put(scope, fresh)
+    versions = [f"{count}.{xmin_sum}" for count, xmin_sum, _ in _triples(sides)]
+    return TotalsRead(
+        version=":".join([mappings, stripe, *versions]),
+        mappings_version=mappings,
+        stripe_version=stripe,
+        cost=fresh[0].amounts,
+        revenue=fresh[1].amounts,
+    )
+
+
+_kept = memo.LocalCopies(16, clear_with_memo=True)
+
+
+def _triples(sides: list) -> list[tuple]:
+    return [tuple(sides[i : i + 3]) for i in range(0, len(sides), 3)]
+
+
+def _side_sql(table: _Table, alias: str) -> str:
+    # One pass over the org's rows of the months: count, xmin sum and the ids of the rows since
+    # `since` (none when it is NULL); then those few rows with their customer's key. The key is
+    # looked up apart from the pass so that the plan stays cheap: a lookup per row inside the
+    # aggregate made the planner estimate enough work to compile the query (JIT, half a second).
+    return (
+        f"(SELECT count(*) AS n, coalesce(sum(m.xmin::text::bigint), 0) AS x, "
+        f"array_agg(m.id) FILTER (WHERE age(m.xmin) <= age(%s::xid)) AS ids "
+        f"FROM {table.name} m WHERE m.org_id = %s AND m.month = ANY(%s)) AS {alias}, "
+        f"LATERAL (SELECT json_agg(json_build_array(k.{table.key}, m.month, m.{table.amount})) AS rows "
+        f"FROM {table.name} m JOIN {table.customers} k ON k.id = m.{table.customer} "
+        f"WHERE m.id = ANY({alias}.ids)) AS {alias}_rows"
+    )
+
+
+def _versions_and_changes_sql() -> str:
+    from billing.models import StripeCustomer
+    from mappings.models import CustomerMapping
+
+    return (
+        f"SELECT {memo.rows_version_sql(CustomerMapping)}, {memo.rows_version_sql(StripeCustomer)}, "
+        "pg_snapshot_xmin(pg_current_snapshot())::xid::text, c.n, c.x, c_rows.rows, r.n, r.x, r_rows.rows "
+        f"FROM {_side_sql(_COST, 'c')}, {_side_sql(_REVENUE, 'r')}"
+    )
+
+
+def _versions_and_changes_params(org: Organization, days: list, kept: tuple) -> list:
+    cost, revenue = (side.since if side is not None else None for side in kept)
+    return [org.pk, org.pk, cost, org.pk, days, revenue, org.pk, days]
+
+
+def _applied(previous: _Kept, count: int, changes: list | None, since: str, days: list) -> _Kept | None:
+    """The kept totals with the changed rows applied; None when a row was deleted (read in full)."""
+    if previous.since is None:
+        return None
+    amounts, present = previous.amounts, previous.months_present
+    expected = previous.count
+    if changes:
+        amounts, present = dict(amounts), dict(present)
+        index = {day.isoformat(): i for i, day in enumerate(days)}
+        zeros = (0,) * len(days)
+        for key, day, amount in changes:
+            i = index[day]
+            if not present.get(key, 0) >> i & 1:
+                expected += 1
+                present[key] = present.get(key, 0) | 1 << i
+            row = list(amounts.get(key, zeros))
+            row[i] = amount
+            amounts[key] = tuple(row)
+    if expected != count:
+        return None
+    return _Kept(amounts, present, count, since)
+
+
+def _read_in_full(org: Organization, table: _Table, days: list) -> _Kept:
+    sums = ", ".join(f"coalesce(sum(m.{table.amount}) FILTER (WHERE m.month = %s), 0)::bigint" for _ in days)
+    bits = " ".join(f"WHEN %s THEN {1 << i}" for i in range(len(days)))
+    sql = (
+        f"SELECT k.{table.key}, p.*, pg_snapshot_xmin(pg_current_snapshot())::xid::text "
+        f"FROM (SELECT m.{table.customer} AS id, {sums}, sum(CASE m.month {bits} END)::int "
+        f"FROM {table.name} m WHERE m.org_id = %s AND m.month = ANY(%s) GROUP BY 1) AS p "
+        f"JOIN {table.customers} k ON k.id = p.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*days, *days, org.pk, days])
+        rows = cursor.fetchall()
+    amounts = {row[0]: tuple(row[2 : 2 + len(days)]) for row in rows}
+    present = {row[0]: row[2 + len(days)] for row in rows}
+    # With no row there is no snapshot to start from: the next request reads in full (cheaply).
+    since = rows[0][-1] if rows else None
+    return _Kept(amounts, present, sum(bin(mask).count("1") for mask in present.values()), since)
