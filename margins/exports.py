@@ -15,7 +15,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from billing.selectors import SyncStatus
-from margins.calculations import MarginRow, Month, SparkPoint, margin_percent, micros_to_dollars
+from margins.calculations import (
+    MarginRow,
+    MarginSummary,
+    Month,
+    Reconciliation,
+    SparkPoint,
+    margin_percent,
+    micros_to_dollars,
+)
 from margins.selectors import BreakdownRow, CustomerDetail, MarginReport
 
 CSV_COLUMNS = (
@@ -72,15 +80,18 @@ def row_json(row: MarginRow) -> dict[str, Any]:
 
 def summary_json(report: MarginReport) -> dict[str, Any]:
     """The summary's numbers; `with_sync` adds the sync fields, which change on their own."""
-    summary = report.table.summary
+    return summary_numbers_json(report.table.summary, report.reconciliation)
+
+
+def summary_numbers_json(summary: MarginSummary, reconciliation: Reconciliation) -> dict[str, Any]:
     return {
         "blendedMarginPercent": float(summary.blended_margin_percent),
         "totalRevenueMicrodollars": summary.total_revenue,
         "totalCostMicrodollars": summary.total_cost,
         "criticalCount": summary.critical_count,
         "atRiskCount": summary.at_risk_count,
-        "unattributedCostMicrodollars": report.reconciliation.unattributed_cost,
-        "unmatchedRevenueMicrodollars": report.reconciliation.unmatched_revenue,
+        "unattributedCostMicrodollars": reconciliation.unattributed_cost,
+        "unmatchedRevenueMicrodollars": reconciliation.unmatched_revenue,
     }
 
 

@@ -359,8 +359,8 @@ def margin_inputs(
     return MarginInputs(
         months=tuple(months),
         customers=customers,
-        org_revenue=_totals(months, revenue),
-        org_cost=_totals(months, cost),
+        org_revenue=_totals(months, revenue) if totals is None else _per_month(months, totals.org_revenue),
+        org_cost=_totals(months, cost) if totals is None else _per_month(months, totals.org_cost),
     )
 
 
@@ -395,6 +395,40 @@ def margin_customer_detail(
         model_breakdown=breakdown["model"],
         feature_breakdown=breakdown["feature"],
     )
+
+
+def margin_rows_of(
+    *, org: Organization, period: Month, totals: TotalsRead, tags: Iterable[str]
+) -> dict[str, MarginRow | None]:
+    """The rows of some tag values, computed as `margin_report` does, from totals just read.
+
+    To bring a table up to date when only these tag values' amounts changed. None for a tag
+    value without a mapping that counts or without revenue and cost in the period.
+    """
+    links = _counting_links(org, totals.mappings_version)
+    names = _stripe_names(org, totals.stripe_version)
+    wanted = {tag: links[tag] for tag in tags if tag in links}
+    months = period.months_back(SPARKLINE_MONTHS)
+    thresholds = org_thresholds(org)
+    rows: dict[str, MarginRow | None] = dict.fromkeys(tags)
+    for customer in _customers(wanted, months, totals.cost, totals.revenue, names):
+        row = compute_customer_row(period=period, customer=customer, thresholds=thresholds)
+        rows[customer.tag_value] = row
+    return rows
+
+
+def tags_of_stripe_ids(*, org: Organization, totals: TotalsRead, stripe_ids: Iterable[str]) -> set[str]:
+    """The tag values the Stripe customers are mapped to (by mappings that count)."""
+    tag_of = memo.read_through(
+        name="margins:tag-of-stripe-id",
+        org=org,
+        model=CustomerMapping,
+        read=lambda: {
+            sid: tag for tag, sids in _counting_links(org, totals.mappings_version).items() for sid in sids
+        },
+        version=totals.mappings_version,
+    )
+    return {tag_of[sid] for sid in stripe_ids if sid in tag_of}
 
 
 # Per process: the customers of the last read of each org's months, and the rows computed from them.
@@ -474,6 +508,10 @@ def _monthly(
     months: Sequence[Month], revenue: tuple[int, ...], cost: tuple[int, ...]
 ) -> dict[Month, MonthAmounts]:
     return {month: MonthAmounts(r, c) for month, r, c in zip(months, revenue, cost, strict=True) if r or c}
+
+
+def _per_month(months: Sequence[Month], amounts: Sequence[int]) -> dict[Month, int]:
+    return dict(zip(months, amounts, strict=True))
 
 
 def _totals(months: Sequence[Month], amounts: Mapping[str, tuple[int, ...]]) -> dict[Month, int]:

@@ -24,6 +24,7 @@ Only on PostgreSQL outside transactions, like every version (`memo.versions_poss
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -63,45 +64,123 @@ class _Kept:
     months_present: dict[str, int]  # key -> bit i set when the key has a row for month i
     count: int
     since: str | None  # xid: rows written by it or later may be unseen; None: read in full next
+    month_totals: tuple[int, ...]  # the sum over keys, per month
+
+
+@dataclass(frozen=True)
+class _Step:
+    """From one generation of an org's kept totals to the next: the keys whose rows were read."""
+
+    before: int
+    after: int
+    cost_keys: frozenset[str]
+    revenue_keys: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _Generation:
+    cost: _Kept
+    revenue: _Kept
+    number: int
+    steps: tuple[_Step, ...]  # the last few, oldest first; none back past a full read
+
+
+HISTORY = 32
+_numbers = itertools.count(1)
 
 
 @dataclass(frozen=True)
 class TotalsRead:
-    """What one request read: the inputs' versions, and the org's totals as of that read."""
+    """What one request read: the inputs' versions, and the org's totals as of that read.
+
+    `generation` numbers the totals: a table built from one generation can be brought to a later
+    one by computing again the customers `changes_since` names, rather than every customer.
+    """
 
     version: str
     mappings_version: str
     stripe_version: str
     cost: dict[str, tuple[int, ...]]  # external id -> cost per month
     revenue: dict[str, tuple[int, ...]]  # Stripe id -> recognized revenue per month
+    org_cost: tuple[int, ...]  # per month, mapped or not
+    org_revenue: tuple[int, ...]
+    generation: int
+    steps: tuple[_Step, ...]
+
+    def changes_since(self, generation: int) -> tuple[set[str], set[str]] | None:
+        """Cost keys and Stripe ids whose totals may differ from `generation`'s; None if unknown."""
+        cost: set[str] = set()
+        revenue: set[str] = set()
+        reached = self.generation
+        for step in reversed(self.steps):
+            if reached == generation:
+                break
+            if step.after != reached:
+                return None
+            cost |= step.cost_keys
+            revenue |= step.revenue_keys
+            reached = step.before
+        return (cost, revenue) if reached == generation else None
 
 
 def read_totals(*, org: Organization, months: Sequence[Month]) -> TotalsRead:
     """Versions and totals of `months` for the org; two more queries when read in full (first time)."""
     scope = f"{org.pk}:{','.join(map(str, months))}"
-    kept = _kept.get(scope) or (None, None)
+    kept: _Generation | None = _kept.get(scope)
     days = [month.first_day for month in months]
     with connection.cursor() as cursor:
         cursor.execute(_versions_and_changes_sql(), _versions_and_changes_params(org, days, kept))
         mappings, stripe, since, *sides = cursor.fetchone()
-    tables = (_COST, _REVENUE)
-    fresh = tuple(
-        _applied(previous, count, changes, since, days) if previous is not None else None
-        for previous, (count, _, changes) in zip(kept, _triples(sides), strict=True)
+    (cost_count, cost_x, cost_rows), (revenue_count, revenue_x, revenue_rows) = _triples(sides)
+    current = _next_generation(
+        org,
+        days,
+        kept,
+        since,
+        (cost_count, cost_rows or []),
+        (revenue_count, revenue_rows or []),
     )
-    fresh = tuple(
-        side if side is not None else _read_in_full(org, table, days)
-        for side, table in zip(fresh, tables, strict=True)
-    )
-    _kept.put(scope, fresh)
-    versions = [f"{count}.{xmin_sum}" for count, xmin_sum, _ in _triples(sides)]
+    _kept.put(scope, current)
     return TotalsRead(
-        version=":".join([mappings, stripe, *versions]),
+        version=f"{mappings}:{stripe}:{cost_count}.{cost_x}:{revenue_count}.{revenue_x}",
         mappings_version=mappings,
         stripe_version=stripe,
-        cost=fresh[0].amounts,
-        revenue=fresh[1].amounts,
+        cost=current.cost.amounts,
+        revenue=current.revenue.amounts,
+        org_cost=current.cost.month_totals,
+        org_revenue=current.revenue.month_totals,
+        generation=current.number,
+        steps=current.steps,
     )
+
+
+def _next_generation(
+    org: Organization,
+    days: list,
+    kept: _Generation | None,
+    since: str,
+    cost: tuple[int, list],
+    revenue: tuple[int, list],
+) -> _Generation:
+    if kept is None:
+        cost_kept, revenue_kept = _read_in_full(org, _COST, days), _read_in_full(org, _REVENUE, days)
+        return _Generation(cost_kept, revenue_kept, next(_numbers), ())
+    cost_kept = _applied(kept.cost, *cost, since, days)
+    revenue_kept = _applied(kept.revenue, *revenue, since, days)
+    if cost_kept is None or revenue_kept is None:
+        # A deleted row: what changed is unknown, so the generation starts a new history.
+        return _Generation(
+            cost_kept or _read_in_full(org, _COST, days),
+            revenue_kept or _read_in_full(org, _REVENUE, days),
+            next(_numbers),
+            (),
+        )
+    if not cost[1] and not revenue[1]:
+        return _Generation(cost_kept, revenue_kept, kept.number, kept.steps)
+    number = next(_numbers)
+    keys = [frozenset(row[0] for row in rows) for rows in (cost[1], revenue[1])]
+    step = _Step(kept.number, number, *keys)
+    return _Generation(cost_kept, revenue_kept, number, (*kept.steps[1 - HISTORY :], step))
 
 
 _kept = memo.LocalCopies(16, clear_with_memo=True)
@@ -137,17 +216,17 @@ def _versions_and_changes_sql() -> str:
     )
 
 
-def _versions_and_changes_params(org: Organization, days: list, kept: tuple) -> list:
-    cost, revenue = (side.since if side is not None else None for side in kept)
+def _versions_and_changes_params(org: Organization, days: list, kept: _Generation | None) -> list:
+    cost, revenue = (kept.cost.since, kept.revenue.since) if kept is not None else (None, None)
     return [org.pk, org.pk, cost, org.pk, days, revenue, org.pk, days]
 
 
-def _applied(previous: _Kept, count: int, changes: list | None, since: str, days: list) -> _Kept | None:
+def _applied(previous: _Kept, count: int, changes: list, since: str, days: list) -> _Kept | None:
     """The kept totals with the changed rows applied; None when a row was deleted (read in full)."""
     if previous.since is None:
         return None
     amounts, present = previous.amounts, previous.months_present
-    expected = previous.count
+    expected, month_totals = previous.count, list(previous.month_totals)
     if changes:
         amounts, present = dict(amounts), dict(present)
         index = {day.isoformat(): i for i, day in enumerate(days)}
@@ -158,11 +237,12 @@ def _applied(previous: _Kept, count: int, changes: list | None, since: str, days
                 expected += 1
                 present[key] = present.get(key, 0) | 1 << i
             row = list(amounts.get(key, zeros))
+            month_totals[i] += amount - row[i]
             row[i] = amount
             amounts[key] = tuple(row)
     if expected != count:
         return None
-    return _Kept(amounts, present, count, since)
+    return _Kept(amounts, present, count, since, tuple(month_totals))
 
 
 def _read_in_full(org: Organization, table: _Table, days: list) -> _Kept:
@@ -181,4 +261,6 @@ def _read_in_full(org: Organization, table: _Table, days: list) -> _Kept:
     present = {row[0]: row[2 + len(days)] for row in rows}
     # With no row there is no snapshot to start from: the next request reads in full (cheaply).
     since = rows[0][-1] if rows else None
-    return _Kept(amounts, present, sum(bin(mask).count("1") for mask in present.values()), since)
+    count = sum(bin(mask).count("1") for mask in present.values())
+    month_totals = tuple(sum(column) for column in zip(*amounts.values(), strict=True)) or (0,) * len(days)
+    return _Kept(amounts, present, count, since, month_totals)
