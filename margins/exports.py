@@ -171,10 +171,6 @@ def csv_row(row: MarginRow) -> list[str]:
     return [neutralize_cell(cell) for cell in cells]
 
 
-def table_csv(report: MarginReport) -> str:
-    return rows_csv(report.table.rows)
-
-
 def rows_csv(rows: Iterable[MarginRow]) -> str:
     """RFC 4180: CRLF line ends, fields quoted when they hold a comma, a quote or a line break."""
     buffer = io.StringIO()

@@ -8,6 +8,9 @@ A read cached under that token can never be stale (values under a key never chan
 Only outside transactions: inside `atomic` a reader sees its own uncommitted rows, and a row
 written twice by one transaction keeps one `xmin`. On other databases there is no token and
 nothing is kept.
+
+`Reuse` is the other kind of copy: values kept with the very inputs they were built from, and
+reused only for equal inputs, so it needs no version and works anywhere.
 """
 
 from __future__ import annotations

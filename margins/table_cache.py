@@ -1,11 +1,18 @@
 """The rendered margin table (JSON rows, CSV), cached under the version of what it is computed from.
 
-Rendering 10,000 rows takes seconds (reading mappings and Stripe customers, computing,
-serialising); serving the same bytes again takes milliseconds. The key carries the org's
-thresholds and `margins.selectors.margin_inputs_version`, which changes with any committed change
-to the inputs (margins/memo.py), so a cached table is never stale; the timeout only bounds memory.
-Each process also keeps its last few tables: a key names one value that never changes, and a
-10,000-row table is 5 MB of JSON not worth fetching from Redis again.
+Computing 10,000 rows in full takes seconds (reading mappings, Stripe names and monthly totals,
+computing, serialising); serving the same bytes again takes milliseconds. The key carries the
+org's thresholds and the inputs' version read by `margins.totals.read_totals`, which changes with
+any committed change to the inputs (margins/memo.py), so a cached table is never stale; the
+timeout only bounds memory. Each process also keeps its last few tables: a key names one value
+that never changes, and a 10,000-row table is 5 MB of JSON not worth fetching from Redis again.
+
+Cost arrives all day, so the version changes between most requests, usually for a handful of
+customers. Each process keeps the last table it built per org, month, format and thresholds
+(rows in order with their text, and the summary's sums) and brings it up to date: the customers
+whose monthly totals changed since (`TotalsRead.changes_since`) are computed again and moved to
+their place, every other row is the one computed from the same amounts. A change of mappings or
+Stripe names, or changes no longer known, and the table is built in full.
 
 Nothing is cached inside a transaction or without PostgreSQL: every call computes there.
 The sync fields of the summary are not cached: they change without the numbers changing.
@@ -94,16 +101,25 @@ _CSV = _Kind(
 def _cached(org: Organization, period: Month, as_of: datetime, kind: _Kind) -> Any:
     if not memo.versions_possible():
         return _finished(kind, _built_in_full(org, period, as_of, kind, None))
-    read = read_totals(org=org, months=period.months_back(SPARKLINE_MONTHS))
-    key = f"margins:table:{org.pk}:{period}:{kind.name}:{_thresholds(org)}:{read.version}"
+    months = period.months_back(SPARKLINE_MONTHS)
+    # A process that keeps no totals yet (just started) may find the table in the shared cache.
+    read = read_totals(org=org, months=months, load=False)
+    key = _key(org, period, kind, read)
     value = _local.get(key)
     if value is None:
         value = cache.get(key)
     if value is None:
+        if not read.loaded:
+            read = read_totals(org=org, months=months)
+            key = _key(org, period, kind, read)
         value = _finished(kind, _built(org, period, as_of, kind, read))
         cache.set(key, value, CACHE_SECONDS)
     _local.put(key, value)
     return value
+
+
+def _key(org: Organization, period: Month, kind: _Kind, read: TotalsRead) -> str:
+    return f"margins:table:{org.pk}:{period}:{kind.name}:{_thresholds(org)}:{read.version}"
 
 
 def _thresholds(org: Organization) -> str:

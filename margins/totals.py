@@ -106,6 +106,7 @@ class TotalsRead:
     org_revenue: tuple[int, ...]
     generation: int
     steps: tuple[_Step, ...]
+    loaded: bool = True
 
     def changes_since(self, generation: int) -> tuple[set[str], set[str]] | None:
         """Cost keys and Stripe ids whose totals may differ from `generation`'s; None if unknown."""
@@ -123,8 +124,12 @@ class TotalsRead:
         return (cost, revenue) if reached == generation else None
 
 
-def read_totals(*, org: Organization, months: Sequence[Month]) -> TotalsRead:
-    """Versions and totals of `months` for the org; two more queries when read in full (first time)."""
+def read_totals(*, org: Organization, months: Sequence[Month], load: bool = True) -> TotalsRead:
+    """Versions and totals of `months` for the org; two more queries when read in full (first time).
+
+    `load=False`: when this process keeps no totals of these months, read only the versions
+    (the read is not `loaded`: its totals are empty), for a caller that may need no more.
+    """
     scope = f"{org.pk}:{','.join(map(str, months))}"
     kept: _Generation | None = _kept.get(scope)
     days = [month.first_day for month in months]
@@ -132,6 +137,10 @@ def read_totals(*, org: Organization, months: Sequence[Month]) -> TotalsRead:
         cursor.execute(_versions_and_changes_sql(), _versions_and_changes_params(org, days, kept))
         mappings, stripe, since, *sides = cursor.fetchone()
     (cost_count, cost_x, cost_rows), (revenue_count, revenue_x, revenue_rows) = _triples(sides)
+    version = f"{mappings}:{stripe}:{cost_count}.{cost_x}:{revenue_count}.{revenue_x}"
+    if kept is None and not load:
+        empty = (0,) * len(days)
+        return TotalsRead(version, mappings, stripe, {}, {}, empty, empty, 0, (), loaded=False)
     current = _next_generation(
         org,
         days,
@@ -142,7 +151,7 @@ def read_totals(*, org: Organization, months: Sequence[Month]) -> TotalsRead:
     )
     _kept.put(scope, current)
     return TotalsRead(
-        version=f"{mappings}:{stripe}:{cost_count}.{cost_x}:{revenue_count}.{revenue_x}",
+        version=version,
         mappings_version=mappings,
         stripe_version=stripe,
         cost=current.cost.amounts,
