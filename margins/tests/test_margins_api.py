@@ -9,6 +9,7 @@ import pytest
 from django.urls import Resolver404, resolve
 
 from margins import api
+from margins.table_cache import clear_local_copies
 from margins.tests.factories import (
     StripeConnectionFactory,
     SyncRunFactory,
@@ -325,6 +326,12 @@ def test_outside_transactions_tables_and_slow_reads_are_reused_while_unchanged(
         rows = client.get("/api/margins?period=2026-04").json()["data"]["customers"]
     assert len(rows) == count
     assert {r["tagValue"]: r["costMicrodollars"] for r in rows}["tag-0"] == 1020
+    # Another process, which keeps nothing yet, finds the table in the shared cache.
+    latest = client.get("/api/margins?period=2026-04")
+    clear_local_copies()
+    with django_assert_num_queries(3 + 1 + 3):
+        shared = client.get("/api/margins?period=2026-04")
+    assert shared.content == latest.content
 
 
 def test_nothing_is_cached_inside_a_transaction(viewer, org, django_assert_num_queries):
