@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -61,6 +62,14 @@ def stripe_customer_search(*, org: Organization, q: str, limit: int) -> list[Str
         rows = rows.filter(Q(stripe_id__icontains=q) | Q(name__icontains=q) | Q(email__icontains=q))
     rows = rows.order_by("name", "stripe_id").only("stripe_id", "name", "email", "deleted", "metadata")
     return [StripeCustomerInfo(r.stripe_id, r.name, r.email, r.deleted, r.metadata) for r in rows[:limit]]
+
+
+def stripe_customer_names(*, org: Organization, stripe_ids: Iterable[str] | None = None) -> dict[str, str]:
+    """The name of each of the org's Stripe customers by Stripe id ("" when Stripe has none)."""
+    rows = StripeCustomer.objects.filter(org=org)
+    if stripe_ids is not None:
+        rows = rows.filter(stripe_id__in=list(stripe_ids))
+    return dict(rows.values_list("stripe_id", "name"))
 
 
 def revenue_by_customer(*, org: Organization, start: date, end: date) -> dict[str, int]:

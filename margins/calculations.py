@@ -8,7 +8,7 @@ currency; every percentage is a Decimal rounded by `round_percent` and nowhere e
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
@@ -375,20 +375,30 @@ def compute_customer_row(
     )
 
 
-def _worst_first(row: MarginRow) -> tuple[Decimal, int, str]:
-    # Tag values are unique in a table, so this key is a total order: same input, same order.
+def worst_first(row: MarginRow) -> tuple[Decimal, int, str]:
+    """The table's sort key. Tag values are unique in a table, so it is a total order."""
     return row.margin_percent, row.margin, row.tag_value
 
 
 def summarize(rows: Sequence[MarginRow]) -> MarginSummary:
-    total_revenue = sum(row.revenue for row in rows)
-    total_cost = sum(row.cost for row in rows)
+    return summary_of(
+        total_revenue=sum(row.revenue for row in rows),
+        total_cost=sum(row.cost for row in rows),
+        critical_count=sum(1 for row in rows if row.health_tier is Tier.CRITICAL),
+        at_risk_count=sum(1 for row in rows if row.health_tier is Tier.AT_RISK),
+    )
+
+
+def summary_of(
+    *, total_revenue: int, total_cost: int, critical_count: int, at_risk_count: int
+) -> MarginSummary:
+    """The summary of rows from their sums (kept up to date when a few rows of a table change)."""
     return MarginSummary(
         blended_margin_percent=margin_percent(total_revenue, total_cost),
         total_revenue=total_revenue,
         total_cost=total_cost,
-        critical_count=sum(1 for row in rows if row.health_tier is Tier.CRITICAL),
-        at_risk_count=sum(1 for row in rows if row.health_tier is Tier.AT_RISK),
+        critical_count=critical_count,
+        at_risk_count=at_risk_count,
     )
 
 
@@ -404,8 +414,15 @@ def compute_margin_table(
         for customer in customers
         if (row := compute_customer_row(period=period, customer=customer, thresholds=thresholds))
     ]
-    rows.sort(key=_worst_first)
-    return MarginTable(period=period, summary=summarize(rows), rows=tuple(rows))
+    return assemble_margin_table(period=period, rows=rows)
+
+
+def assemble_margin_table(*, period: Month, rows: Iterable[MarginRow]) -> MarginTable:
+    """The table of rows already computed (one per tag value), worst margin first, with their summary."""
+    ordered = sorted(rows, key=worst_first)
+    if len({row.tag_value for row in ordered}) != len(ordered):
+        raise ValueError("each tag value may appear only once in a margin table")
+    return MarginTable(period=period, summary=summarize(ordered), rows=tuple(ordered))
 
 
 def reconcile(summary: MarginSummary, *, org_revenue: int, org_cost: int) -> Reconciliation:

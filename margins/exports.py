@@ -15,7 +15,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from billing.selectors import SyncStatus
-from margins.calculations import MarginRow, Month, SparkPoint, margin_percent, micros_to_dollars
+from margins.calculations import (
+    MarginRow,
+    MarginSummary,
+    Month,
+    Reconciliation,
+    SparkPoint,
+    margin_percent,
+    micros_to_dollars,
+)
 from margins.selectors import BreakdownRow, CustomerDetail, MarginReport
 
 CSV_COLUMNS = (
@@ -72,15 +80,18 @@ def row_json(row: MarginRow) -> dict[str, Any]:
 
 def summary_json(report: MarginReport) -> dict[str, Any]:
     """The summary's numbers; `with_sync` adds the sync fields, which change on their own."""
-    summary = report.table.summary
+    return summary_numbers_json(report.table.summary, report.reconciliation)
+
+
+def summary_numbers_json(summary: MarginSummary, reconciliation: Reconciliation) -> dict[str, Any]:
     return {
         "blendedMarginPercent": float(summary.blended_margin_percent),
         "totalRevenueMicrodollars": summary.total_revenue,
         "totalCostMicrodollars": summary.total_cost,
         "criticalCount": summary.critical_count,
         "atRiskCount": summary.at_risk_count,
-        "unattributedCostMicrodollars": report.reconciliation.unattributed_cost,
-        "unmatchedRevenueMicrodollars": report.reconciliation.unmatched_revenue,
+        "unattributedCostMicrodollars": reconciliation.unattributed_cost,
+        "unmatchedRevenueMicrodollars": reconciliation.unmatched_revenue,
     }
 
 
@@ -160,17 +171,28 @@ def csv_row(row: MarginRow) -> list[str]:
     return [neutralize_cell(cell) for cell in cells]
 
 
-def table_csv(report: MarginReport) -> str:
-    return rows_csv(report.table.rows)
-
-
 def rows_csv(rows: Iterable[MarginRow]) -> str:
     """RFC 4180: CRLF line ends, fields quoted when they hold a comma, a quote or a line break."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer = _csv_writer(buffer)
     writer.writerow(CSV_COLUMNS)
     writer.writerows(csv_row(row) for row in rows)
     return buffer.getvalue()
+
+
+def csv_header() -> str:
+    """The first line of `rows_csv`; with `csv_line` of each row, the same text line by line."""
+    return rows_csv(())
+
+
+def csv_line(row: MarginRow) -> str:
+    buffer = io.StringIO()
+    _csv_writer(buffer).writerow(csv_row(row))
+    return buffer.getvalue()
+
+
+def _csv_writer(buffer: io.StringIO) -> Any:
+    return csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
 
 
 def csv_filename(period: Month) -> str:

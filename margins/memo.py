@@ -8,6 +8,9 @@ A read cached under that token can never be stale (values under a key never chan
 Only outside transactions: inside `atomic` a reader sees its own uncommitted rows, and a row
 written twice by one transaction keeps one `xmin`. On other databases there is no token and
 nothing is kept.
+
+`Reuse` is the other kind of copy: values kept with the very inputs they were built from, and
+reused only for equal inputs, so it needs no version and works anywhere.
 """
 
 from __future__ import annotations
@@ -50,10 +53,12 @@ def rows_version(parts: Sequence[tuple[str, Sequence[Any]]]) -> str:
 class LocalCopies:
     """The most recently used values of this process, by key (values never change under a key)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, *, clear_with_memo: bool = False) -> None:
         self._size = size
         self._items: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
+        if clear_with_memo:
+            _cleared_with_memo.append(self)
 
     def get(self, key: str) -> Any:
         with self._lock:
@@ -74,14 +79,21 @@ class LocalCopies:
             self._items.clear()
 
 
-_reads = LocalCopies(32)
+_cleared_with_memo: list[LocalCopies] = []
+_reads = LocalCopies(32, clear_with_memo=True)
 
 
-def read_through(*, name: str, org: Organization, model: type[Model], read: Callable[[], T]) -> T:
-    """`read()`, or this process's copy of it while the org's rows of `model` are unchanged."""
+def read_through(
+    *, name: str, org: Organization, model: type[Model], read: Callable[[], T], version: str | None = None
+) -> T:
+    """`read()`, or this process's copy of it while the org's rows of `model` are unchanged.
+
+    `version`: the rows' version if the caller has just read it (`rows_version_sql`), saving a query.
+    """
     if not versions_possible():
         return read()
-    key = f"{name}:{org.pk}:{rows_version([(rows_version_sql(model), [org.pk])])}"
+    version = version or rows_version([(rows_version_sql(model), [org.pk])])
+    key = f"{name}:{org.pk}:{version}"
     value = _reads.get(key)
     if value is None:
         value = read()
@@ -89,6 +101,48 @@ def read_through(*, name: str, org: Organization, model: type[Model], read: Call
     return value
 
 
+class Reuse:
+    """Per-item values rebuilt only for the items whose inputs changed since the scope's last round.
+
+    A scope (say, one org's table of one month) keeps its last round: {item: (inputs, value)}.
+    The next round gives each item's inputs again; an item whose inputs are the same object or
+    equal to the kept ones gets the kept value, any other is built. Nothing can be stale: a value
+    is reused only for the very inputs it was built from. Rounds replace each other whole, so a
+    scope holds only its current items.
+    """
+
+    def __init__(self, scopes: int) -> None:
+        self._rounds = LocalCopies(scopes, clear_with_memo=True)
+
+    def round(self, scope: str) -> ReuseRound:
+        return ReuseRound(self, scope, self._rounds.get(scope) or {})
+
+    def _keep(self, scope: str, items: dict[Any, tuple[Any, Any]]) -> None:
+        self._rounds.put(scope, items)
+
+
+class ReuseRound:
+    def __init__(self, reuse: Reuse, scope: str, previous: dict[Any, tuple[Any, Any]]) -> None:
+        self._reuse, self._scope, self._previous = reuse, scope, previous
+        self._items: dict[Any, tuple[Any, Any]] = {}
+        self.built = 0
+
+    def value(self, item: Any, inputs: Any, build: Callable[[], T]) -> T:
+        kept = self._previous.get(item)
+        if kept is not None and (kept[0] is inputs or kept[0] == inputs):
+            value = kept[1]
+        else:
+            value = build()
+            self.built += 1
+        self._items[item] = (inputs, value)
+        return value
+
+    def keep(self) -> None:
+        """End the round: its items are what the next round of the scope compares with."""
+        self._reuse._keep(self._scope, self._items)
+
+
 def clear() -> None:
-    """Forget this process's copies (tests)."""
-    _reads.clear()
+    """Forget this process's copies and reused values (tests, the benchmark's cold runs)."""
+    for copies in _cleared_with_memo:
+        copies.clear()

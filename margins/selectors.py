@@ -5,18 +5,17 @@ They read the daily rollups and the monthly totals (see margins/monthly.py), nev
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from itertools import pairwise
-from typing import TYPE_CHECKING
 
 from django.db.models import BigIntegerField, Q, Sum
 from django.db.models.functions import Cast, TruncMonth
 
 from billing.models import StripeCustomer
-from billing.selectors import StripeCustomerInfo, SyncStatus, stripe_customers, sync_status
+from billing.selectors import SyncStatus, stripe_customer_names, sync_status
 from mappings import selectors as mapping_selectors
 from mappings.models import CustomerMapping
 from margins import memo
@@ -32,9 +31,9 @@ from margins.calculations import (
     Reconciliation,
     SparkPoint,
     TierThresholds,
+    assemble_margin_table,
     build_sparkline,
     compute_customer_row,
-    compute_margin_table,
     reconcile,
     revenue_over_time,
 )
@@ -45,10 +44,8 @@ from margins.models import (
     CustomerMonthlyRevenue,
     DailyRollup,
 )
+from margins.totals import TotalsRead, read_totals
 from margint.models import Organization
-
-if TYPE_CHECKING:
-    from mappings.selectors import MappingLink
 
 
 @dataclass(frozen=True)
@@ -262,7 +259,7 @@ class MarginReport:
 
     table: MarginTable
     reconciliation: Reconciliation
-    sync: SyncStatus
+    sync: SyncStatus | None
     thresholds: TierThresholds
 
 
@@ -300,39 +297,82 @@ def month_of(moment: datetime) -> Month:
     return Month.containing(moment.astimezone(UTC).date())
 
 
-def margin_table(*, org: Organization, period: Month | None = None, as_of: datetime) -> MarginReport:
+def margin_table(
+    *,
+    org: Organization,
+    period: Month | None = None,
+    as_of: datetime,
+    with_sync: bool = True,
+    totals: TotalsRead | None = None,
+) -> MarginReport:
     """The margin table of `period` (default: the UTC month of `as_of`), reconciled with org totals.
 
     A month is the whole calendar month for revenue and cost alike: revenue recognized on the
     month's days (billing spreads each invoice line over its service period) against the cost
     incurred on them. In the current month, revenue already recognized for the days still to
-    come counts while their cost cannot exist yet.
+    come counts while their cost cannot exist yet. `with_sync=False` leaves the sync state
+    unread (None), for callers that read it themselves; `totals`: see `margin_inputs`.
     """
     period = period or month_of(as_of)
-    inputs = margin_inputs(org=org, months=period.months_back(SPARKLINE_MONTHS))
-    return margin_report(org=org, period=period, inputs=inputs)
+    inputs = margin_inputs(org=org, months=period.months_back(SPARKLINE_MONTHS), totals=totals)
+    return margin_report(org=org, period=period, inputs=inputs, with_sync=with_sync)
 
 
-def margin_report(*, org: Organization, period: Month, inputs: MarginInputs) -> MarginReport:
-    """The table of one of the months of `inputs` (the alerts compute two months from one read)."""
+def margin_report(
+    *, org: Organization, period: Month, inputs: MarginInputs, with_sync: bool = True
+) -> MarginReport:
+    """The table of one of the months of `inputs` (the alerts compute two months from one read).
+
+    Rows are computed again only for the customers whose amounts, name or thresholds changed
+    since this process last computed the same org's month (see `memo.Reuse`): with cost
+    arriving all day, most of 10,000 rows are the same from one request to the next.
+    """
     thresholds = org_thresholds(org)
-    table = compute_margin_table(period=period, customers=inputs.customers, thresholds=thresholds)
+    reuse = _rows.round(f"{org.pk}:{period}:{thresholds}:{','.join(map(str, inputs.months))}")
+    rows = []
+    for customer in inputs.customers:
+        row = reuse.value(
+            customer.tag_value,
+            customer,
+            lambda c=customer: compute_customer_row(period=period, customer=c, thresholds=thresholds),
+        )
+        if row is not None:
+            rows.append(row)
+    reuse.keep()
+    table = assemble_margin_table(period=period, rows=rows)
     reconciliation = reconcile(
         table.summary, org_revenue=inputs.org_revenue[period], org_cost=inputs.org_cost[period]
     )
-    return MarginReport(table, reconciliation, sync_status(org=org), thresholds)
+    sync = sync_status(org=org) if with_sync else None
+    return MarginReport(table, reconciliation, sync, thresholds)
 
 
-def margin_inputs(*, org: Organization, months: Sequence[Month]) -> MarginInputs:
-    """Monthly amounts of every mapped tag value, in a fixed number of queries whatever their number."""
-    links = _counting_mappings(org)
-    cost = monthly_cost(org=org, months=months)
-    revenue = monthly_revenue(org=org, months=months)
+def margin_inputs(
+    *, org: Organization, months: Sequence[Month], totals: TotalsRead | None = None
+) -> MarginInputs:
+    """Monthly amounts of every mapped tag value, in a fixed number of queries whatever their number.
+
+    `totals`: the monthly totals and versions of these months just read by `margins.totals.read`
+    (PostgreSQL, outside transactions); without them, the totals are read here.
+    The customers are the same objects as in this process's previous read of the org's months
+    when nothing about them changed, which lets `margin_report` reuse their rows.
+    """
+    if totals is None:
+        cost = monthly_cost(org=org, months=months)
+        revenue = monthly_revenue(org=org, months=months)
+        links, names = _counting_links(org), _stripe_names(org)
+    else:
+        cost, revenue = totals.cost, totals.revenue
+        links = _counting_links(org, totals.mappings_version)
+        names = _stripe_names(org, totals.stripe_version)
+    reuse = _customer_reads.round(f"{org.pk}:{','.join(map(str, months))}")
+    customers = _customers(links, months, cost, revenue, names, reuse)
+    reuse.keep()
     return MarginInputs(
         months=tuple(months),
-        customers=_customers(links, months, cost, revenue, _stripe_customers(org)),
-        org_revenue=_totals(months, revenue),
-        org_cost=_totals(months, cost),
+        customers=customers,
+        org_revenue=_totals(months, revenue) if totals is None else _per_month(months, totals.org_revenue),
+        org_cost=_totals(months, cost) if totals is None else _per_month(months, totals.org_cost),
     )
 
 
@@ -345,13 +385,13 @@ def margin_customer_detail(
     """
     period = period or month_of(as_of)
     months = period.months_back(REVENUE_OVER_TIME_MONTHS)
-    links = [link for link in _counting_mappings(org) if link.tag_value == tag_value]
-    if not links:
+    sids = mapping_selectors.counting_links(org=org, tag_value=tag_value).get(tag_value)
+    if not sids:
         return None
-    sids = [link.stripe_customer_id for link in links]
     cost = monthly_cost(org=org, months=months, external_ids=[tag_value])
     revenue = monthly_revenue(org=org, months=months, stripe_ids=sids)
-    (customer,) = _customers(links, months, cost, revenue, stripe_customers(org=org, stripe_ids=sids))
+    names = stripe_customer_names(org=org, stripe_ids=sids)
+    (customer,) = _customers({tag_value: sids}, months, cost, revenue, names)
     start, end = period.bounds
     breakdown = {
         by: tuple(cost_breakdown(org=org, external_id=tag_value, start=start, end=end, by=by))
@@ -369,64 +409,110 @@ def margin_customer_detail(
     )
 
 
-def _counting_mappings(org: Organization) -> list[MappingLink]:
-    # Mappings change by hand, cost by the second: keep the (slow to build, 10,000 model
-    # instances) list while the org's mapping rows are unchanged.
+def margin_rows_of(
+    *, org: Organization, period: Month, totals: TotalsRead, tags: Iterable[str]
+) -> dict[str, MarginRow | None]:
+    """The rows of some tag values, computed as `margin_report` does, from totals just read.
+
+    To bring a table up to date when only these tag values' amounts changed. None for a tag
+    value without a mapping that counts or without revenue and cost in the period.
+    """
+    links = _counting_links(org, totals.mappings_version)
+    names = _stripe_names(org, totals.stripe_version)
+    wanted = {tag: links[tag] for tag in tags if tag in links}
+    months = period.months_back(SPARKLINE_MONTHS)
+    thresholds = org_thresholds(org)
+    rows: dict[str, MarginRow | None] = dict.fromkeys(tags)
+    for customer in _customers(wanted, months, totals.cost, totals.revenue, names):
+        row = compute_customer_row(period=period, customer=customer, thresholds=thresholds)
+        rows[customer.tag_value] = row
+    return rows
+
+
+def tags_of_stripe_ids(*, org: Organization, totals: TotalsRead, stripe_ids: Iterable[str]) -> set[str]:
+    """The tag values the Stripe customers are mapped to (by mappings that count)."""
+    tag_of = memo.read_through(
+        name="margins:tag-of-stripe-id",
+        org=org,
+        model=CustomerMapping,
+        read=lambda: {
+            sid: tag for tag, sids in _counting_links(org, totals.mappings_version).items() for sid in sids
+        },
+        version=totals.mappings_version,
+    )
+    return {tag_of[sid] for sid in stripe_ids if sid in tag_of}
+
+
+# Per process: the customers of the last read of each org's months, and the rows computed from them.
+_customer_reads = memo.Reuse(16)
+_rows = memo.Reuse(16)
+
+
+def _counting_links(org: Organization, version: str | None = None) -> dict[str, tuple[str, ...]]:
+    # Mappings change by hand, cost by the second: keep them while the org's mapping rows are unchanged.
     return memo.read_through(
         name="margins:links",
         org=org,
         model=CustomerMapping,
-        read=lambda: mapping_selectors.counting_mappings(org=org),
+        read=lambda: mapping_selectors.counting_links(org=org),
+        version=version,
     )
 
 
-def _stripe_customers(org: Organization) -> dict[str, StripeCustomerInfo]:
+def _stripe_names(org: Organization, version: str | None = None) -> dict[str, str]:
     return memo.read_through(
-        name="margins:stripe", org=org, model=StripeCustomer, read=lambda: stripe_customers(org=org)
+        name="margins:stripe-names",
+        org=org,
+        model=StripeCustomer,
+        read=lambda: stripe_customer_names(org=org),
+        version=version,
     )
 
 
 def _customers(
-    links: Sequence[MappingLink],
+    links: Mapping[str, tuple[str, ...]],
     months: Sequence[Month],
     cost: Mapping[str, tuple[int, ...]],
     revenue: Mapping[str, tuple[int, ...]],
-    names: Mapping[str, StripeCustomerInfo],
+    names: Mapping[str, str],
+    reuse: memo.ReuseRound | None = None,
 ) -> tuple[CustomerMonthly, ...]:
-    sids_by_tag: dict[str, list[str]] = defaultdict(list)
-    for link in links:
-        sids_by_tag[link.tag_value].append(link.stripe_customer_id)
     zeros = (0,) * len(months)
     customers = []
-    for tag, sids in sids_by_tag.items():
-        lead = _lead_stripe_customer(sids, revenue, zeros)
-        info = names.get(lead)
-        customers.append(
-            CustomerMonthly(
-                tag_value=tag,
-                stripe_customer_id=lead,
-                customer_name=(info.name or None) if info else None,
-                avatar_url=None,
-                monthly=_monthly(months, _summed(sids, revenue, zeros), cost.get(tag, zeros)),
-            )
-        )
+    for tag, sids in links.items():
+        if len(sids) == 1:
+            lead, amounts = sids[0], revenue.get(sids[0], zeros)
+        else:
+            lead, amounts = _lead_stripe_customer(sids, revenue, zeros), _summed(sids, revenue, zeros)
+        facts = (lead, names.get(lead) or None, amounts, cost.get(tag, zeros))
+        build = partial(_customer, tag, months, facts)
+        customers.append(reuse.value(tag, facts, build) if reuse is not None else build())
     return tuple(customers)
 
 
-def _lead_stripe_customer(sids: list[str], revenue: Mapping[str, tuple[int, ...]], zeros: tuple) -> str:
+def _customer(
+    tag: str, months: Sequence[Month], facts: tuple[str, str | None, tuple[int, ...], tuple[int, ...]]
+) -> CustomerMonthly:
+    lead, name, revenue, cost = facts
+    return CustomerMonthly(
+        tag_value=tag,
+        stripe_customer_id=lead,
+        customer_name=name,
+        avatar_url=None,
+        monthly=_monthly(months, revenue, cost),
+    )
+
+
+def _lead_stripe_customer(sids: Sequence[str], revenue: Mapping[str, tuple[int, ...]], zeros: tuple) -> str:
     """The Stripe customer a row names: the most revenue in the last month, then the smallest id.
 
     Several Stripe customers may map to one tag value (one company, two Stripe accounts); their
     revenue adds up in the row, and the same data always names the same one of them.
     """
-    if len(sids) == 1:
-        return sids[0]
     return min(sids, key=lambda sid: (-revenue.get(sid, zeros)[-1], sid))
 
 
-def _summed(sids: list[str], revenue: Mapping[str, tuple[int, ...]], zeros: tuple) -> tuple[int, ...]:
-    if len(sids) == 1:
-        return revenue.get(sids[0], zeros)
+def _summed(sids: Sequence[str], revenue: Mapping[str, tuple[int, ...]], zeros: tuple) -> tuple[int, ...]:
     return tuple(sum(column) for column in zip(*(revenue.get(sid, zeros) for sid in sids), strict=True))
 
 
@@ -434,6 +520,10 @@ def _monthly(
     months: Sequence[Month], revenue: tuple[int, ...], cost: tuple[int, ...]
 ) -> dict[Month, MonthAmounts]:
     return {month: MonthAmounts(r, c) for month, r, c in zip(months, revenue, cost, strict=True) if r or c}
+
+
+def _per_month(months: Sequence[Month], amounts: Sequence[int]) -> dict[Month, int]:
+    return dict(zip(months, amounts, strict=True))
 
 
 def _totals(months: Sequence[Month], amounts: Mapping[str, tuple[int, ...]]) -> dict[Month, int]:
@@ -446,16 +536,6 @@ def margin_inputs_version(*, org: Organization, months: Sequence[Month]) -> str:
 
     What `margin_inputs` reads: the org's mappings, its Stripe customers (names) and its monthly
     cost and revenue rows of the months; for each, their row versions (see margins/memo.py).
-    Computing it before the inputs means a table cached under it is never older than it.
     PostgreSQL only, outside transactions (`memo.versions_possible()`).
     """
-    days = [month.first_day for month in months]
-    in_months = " AND month = ANY(%s)"
-    return memo.rows_version(
-        [
-            (memo.rows_version_sql(CustomerMapping), [org.pk]),
-            (memo.rows_version_sql(StripeCustomer), [org.pk]),
-            (memo.rows_version_sql(CustomerMonthlyCost, in_months), [org.pk, days]),
-            (memo.rows_version_sql(CustomerMonthlyRevenue, in_months), [org.pk, days]),
-        ]
-    )
+    return read_totals(org=org, months=months).version

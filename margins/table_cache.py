@@ -1,11 +1,18 @@
 """The rendered margin table (JSON rows, CSV), cached under the version of what it is computed from.
 
-Rendering 10,000 rows takes seconds (reading mappings and Stripe customers, computing,
-serialising); serving the same bytes again takes milliseconds. The key carries the org's
-thresholds and `margins.selectors.margin_inputs_version`, which changes with any committed change
-to the inputs (margins/memo.py), so a cached table is never stale; the timeout only bounds memory.
-Each process also keeps its last few tables: a key names one value that never changes, and a
-10,000-row table is 5 MB of JSON not worth fetching from Redis again.
+Computing 10,000 rows in full takes seconds (reading mappings, Stripe names and monthly totals,
+computing, serialising); serving the same bytes again takes milliseconds. The key carries the
+org's thresholds and the inputs' version read by `margins.totals.read_totals`, which changes with
+any committed change to the inputs (margins/memo.py), so a cached table is never stale; the
+timeout only bounds memory. Each process also keeps its last few tables: a key names one value
+that never changes, and a 10,000-row table is 5 MB of JSON not worth fetching from Redis again.
+
+Cost arrives all day, so the version changes between most requests, usually for a handful of
+customers. Each process keeps the last table it built per org, month, format and thresholds
+(rows in order with their text, and the summary's sums) and brings it up to date: the customers
+whose monthly totals changed since (`TotalsRead.changes_since`) are computed again and moved to
+their place, every other row is the one computed from the same amounts. A change of mappings or
+Stripe names, or changes no longer known, and the table is built in full.
 
 Nothing is cached inside a transaction or without PostgreSQL: every call computes there.
 The sync fields of the summary are not cached: they change without the numbers changing.
@@ -14,21 +21,34 @@ The sync fields of the summary are not cached: they change without the numbers c
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any
 
 from django.core.cache import cache
 
 from margins import exports, memo
-from margins.calculations import SPARKLINE_MONTHS, Month
-from margins.selectors import margin_inputs_version, margin_table
+from margins.calculations import (
+    SPARKLINE_MONTHS,
+    MarginRow,
+    MarginSummary,
+    Month,
+    Reconciliation,
+    Tier,
+    reconcile,
+    summary_of,
+    worst_first,
+)
+from margins.selectors import margin_rows_of, margin_table, tags_of_stripe_ids
+from margins.totals import TotalsRead, read_totals
 from margint.models import Organization
 
 CACHE_SECONDS = 300
 LOCAL_ENTRIES = 8
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -43,34 +63,166 @@ def dumps(value: Any) -> bytes:
 
 
 def rendered_table_json(*, org: Organization, period: Month, as_of: datetime) -> RenderedTable:
-    def build() -> RenderedTable:
-        report = margin_table(org=org, period=period, as_of=as_of)
-        rows = [exports.row_json(row) for row in report.table.rows]
-        return RenderedTable(exports.summary_json(report), dumps(rows))
-
-    return _cached(org, period, "json", build)
+    return _cached(org, period, as_of, _JSON)
 
 
 def rendered_table_csv(*, org: Organization, period: Month, as_of: datetime) -> str:
-    return _cached(
-        org, period, "csv", lambda: exports.table_csv(margin_table(org=org, period=period, as_of=as_of))
-    )
+    return _cached(org, period, as_of, _CSV)
 
 
-def _cached(org: Organization, period: Month, kind: str, build: Callable[[], T]) -> T:
+@dataclass(frozen=True)
+class _Kind:
+    """A rendering of the table: each row's text, and the whole from the summary and the rows' texts."""
+
+    name: str
+    render: Callable[[MarginRow], Any]
+    finish: Callable[[dict[str, Any], list], Any]
+    texts: memo.Reuse  # each row's text, kept while the row is unchanged
+
+
+def _row_json(row: MarginRow) -> bytes:
+    return dumps(exports.row_json(row))
+
+
+_JSON = _Kind(
+    "json",
+    _row_json,
+    lambda summary, texts: RenderedTable(summary, b"[" + b",".join(texts) + b"]"),
+    memo.Reuse(LOCAL_ENTRIES),
+)
+_CSV = _Kind(
+    "csv",
+    exports.csv_line,
+    lambda summary, texts: exports.csv_header() + "".join(texts),
+    memo.Reuse(LOCAL_ENTRIES),
+)
+
+
+def _cached(org: Organization, period: Month, as_of: datetime, kind: _Kind) -> Any:
     if not memo.versions_possible():
-        return build()
-    version = margin_inputs_version(org=org, months=period.months_back(SPARKLINE_MONTHS))
-    thresholds = f"{org.healthy_threshold}/{org.moderate_threshold}/{org.at_risk_threshold}"
-    key = f"margins:table:{org.pk}:{period}:{kind}:{thresholds}:{version}"
+        return _finished(kind, _built_in_full(org, period, as_of, kind, None))
+    months = period.months_back(SPARKLINE_MONTHS)
+    # A process that keeps no totals yet (just started) may find the table in the shared cache.
+    read = read_totals(org=org, months=months, load=False)
+    key = _key(org, period, kind, read)
     value = _local.get(key)
     if value is None:
         value = cache.get(key)
     if value is None:
-        value = build()
+        if not read.loaded:
+            read = read_totals(org=org, months=months)
+            key = _key(org, period, kind, read)
+        value = _finished(kind, _built(org, period, as_of, kind, read))
         cache.set(key, value, CACHE_SECONDS)
     _local.put(key, value)
     return value
+
+
+def _key(org: Organization, period: Month, kind: _Kind, read: TotalsRead) -> str:
+    return f"margins:table:{org.pk}:{period}:{kind.name}:{_thresholds(org)}:{read.version}"
+
+
+def _thresholds(org: Organization) -> str:
+    return f"{org.healthy_threshold}/{org.moderate_threshold}/{org.at_risk_threshold}"
+
+
+@dataclass(frozen=True)
+class _Built:
+    """A table as this process last built it, to bring up to date when a few customers change."""
+
+    generation: int  # of the totals it was built from
+    inputs: tuple[str, str]  # the versions of the mappings and of the Stripe customers
+    keys: list  # each row's sort key, worst first
+    texts: list  # each row's text, in the same order
+    rows: dict[str, MarginRow]  # by tag value
+    summary: MarginSummary
+    reconciliation: Reconciliation
+
+
+_last_built = memo.LocalCopies(LOCAL_ENTRIES, clear_with_memo=True)
+
+
+def _built(org: Organization, period: Month, as_of: datetime, kind: _Kind, read: TotalsRead) -> _Built:
+    scope = f"{org.pk}:{period}:{kind.name}:{_thresholds(org)}"
+    last = _last_built.get(scope)
+    built = _patched(last, org, period, kind, read) if last is not None else None
+    if built is None:
+        built = _built_in_full(org, period, as_of, kind, read)
+    _last_built.put(scope, built)
+    return built
+
+
+def _built_in_full(
+    org: Organization, period: Month, as_of: datetime, kind: _Kind, read: TotalsRead | None
+) -> _Built:
+    report = margin_table(org=org, period=period, as_of=as_of, with_sync=False, totals=read)
+    rows = report.table.rows
+    texts = kind.texts.round(f"{org.pk}:{period}")
+    return _Built(
+        generation=read.generation if read is not None else 0,
+        inputs=(read.mappings_version, read.stripe_version) if read is not None else ("", ""),
+        keys=[worst_first(row) for row in rows],
+        texts=[texts.value(row.tag_value, row, partial(kind.render, row)) for row in rows],
+        rows={row.tag_value: row for row in rows},
+        summary=report.table.summary,
+        reconciliation=report.reconciliation,
+    )
+
+
+def _patched(last: _Built, org: Organization, period: Month, kind: _Kind, read: TotalsRead) -> _Built | None:
+    """`last` with the rows of the customers whose totals changed since computed again.
+
+    The same table as built in full: every other row was computed from the same amounts,
+    mappings, names and thresholds. None when that cannot be known (mappings or Stripe names
+    changed, or the changes since `last` are no longer known).
+    """
+    changes = read.changes_since(last.generation)
+    if changes is None or last.inputs != (read.mappings_version, read.stripe_version):
+        return None
+    cost_keys, stripe_ids = changes
+    tags = cost_keys | tags_of_stripe_ids(org=org, totals=read, stripe_ids=stripe_ids)
+    keys, texts, rows = list(last.keys), list(last.texts), dict(last.rows)
+    sums = Counter(
+        revenue=last.summary.total_revenue,
+        cost=last.summary.total_cost,
+        critical=last.summary.critical_count,
+        at_risk=last.summary.at_risk_count,
+    )
+    for tag, row in margin_rows_of(org=org, period=period, totals=read, tags=tags).items():
+        old = rows.pop(tag, None)
+        if old is not None:
+            at = bisect_left(keys, worst_first(old))
+            del keys[at], texts[at]
+            sums.subtract(_sums(old))
+        if row is not None:
+            key = worst_first(row)
+            at = bisect_left(keys, key)
+            keys.insert(at, key)
+            texts.insert(at, kind.render(row))
+            rows[tag] = row
+            sums.update(_sums(row))
+    summary = summary_of(
+        total_revenue=sums["revenue"],
+        total_cost=sums["cost"],
+        critical_count=sums["critical"],
+        at_risk_count=sums["at_risk"],
+    )
+    # The period is the last of the months read.
+    reconciliation = reconcile(summary, org_revenue=read.org_revenue[-1], org_cost=read.org_cost[-1])
+    return _Built(read.generation, last.inputs, keys, texts, rows, summary, reconciliation)
+
+
+def _sums(row: MarginRow) -> dict[str, int]:
+    return {
+        "revenue": row.revenue,
+        "cost": row.cost,
+        "critical": int(row.health_tier is Tier.CRITICAL),
+        "at_risk": int(row.health_tier is Tier.AT_RISK),
+    }
+
+
+def _finished(kind: _Kind, built: _Built) -> Any:
+    return kind.finish(exports.summary_numbers_json(built.summary, built.reconciliation), built.texts)
 
 
 _local = memo.LocalCopies(LOCAL_ENTRIES)

@@ -15,13 +15,14 @@ rows. Each customer has one Stripe customer, mapped to it, paying a monthly plan
 evenly over the days: 1.8 million RevenueDaily rows. The monthly totals follow through their
 triggers, as they would during ingestion and sync.
 
-Timings: "cold" clears the caches before every request, so each one reads and computes
-everything; "new cost" adds one micro-unit to one customer's cost of today before every request,
-as ingestion would, so the table is computed again but mappings and Stripe customers, unchanged,
-are not read again; "shared" finds the rendered table in the shared cache (Redis when REDIS_URL is set)
-but not in the process, as another web process would; "warm" repeats the request with unchanged
-data in the same process. Every mode still checks the version of the inputs and reads the sync
-state and the session.
+Timings: "cold" clears the caches and everything the process keeps before every request, so each
+one reads and computes everything; "new cost" adds one micro-unit to one customer's cost of today
+before every request, as ingestion would, so the inputs' version changes and the process brings
+its kept monthly totals and last table up to date (that customer's row computed again, see
+margins/table_cache.py); "shared" finds the rendered table in the shared cache (Redis when
+REDIS_URL is set) but nothing in the process, as another web process would; "warm" repeats the
+request with unchanged data in the same process. Every mode still reads the version of the inputs,
+the sync state and the session.
 """
 
 from __future__ import annotations
