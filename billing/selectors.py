@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -82,6 +82,32 @@ def revenue_by_customer(*, org: Organization, start: date, end: date) -> dict[st
     return {stripe_id: int(total) for stripe_id, total in rows}
 
 
+def revenue_by_customer_ranges(
+    *, org: Organization, ranges: Sequence[tuple[date, date]], stripe_ids: Iterable[str] | None = None
+) -> dict[str, tuple[int, ...]]:
+    """Recognized revenue per Stripe customer id in each day range [start, end), in one grouped query.
+
+    Ranges may overlap. Stripe customers with no revenue row in any range are absent. Grouped by
+    the Stripe customer's key and named afterwards, like margins' `cost_by_customer_buckets`.
+    """
+    if not ranges or any(start >= end for start, end in ranges):
+        raise ValueError("ranges must be non-empty day ranges")
+    customers = StripeCustomer.objects.filter(org=org)
+    base = RevenueDaily.objects.filter(
+        org=org, day__gte=min(start for start, _ in ranges), day__lt=max(end for _, end in ranges)
+    )
+    if stripe_ids is not None:
+        customers = customers.filter(stripe_id__in=list(stripe_ids))
+        base = base.filter(stripe_customer__in=customers)
+    sums = {
+        f"r{index}": Sum("amount_micro", filter=Q(day__gte=start, day__lt=end), default=0)
+        for index, (start, end) in enumerate(ranges)
+    }
+    rows = base.values_list("stripe_customer_id").annotate(**sums).order_by()
+    names = dict(customers.values_list("id", "stripe_id"))
+    return {names[pk]: tuple(map(int, amounts)) for pk, *amounts in rows}
+
+
 def revenue_by_customer_month(*, org: Organization, start: date, end: date) -> dict[tuple[str, date], int]:
     """Recognized revenue per (Stripe customer id, first day of month) over the days [start, end)."""
     rows = (
@@ -147,15 +173,25 @@ class CustomerMrr:
     source: str  # "subscriptions" | "invoices" | "none"
 
 
-def mrr_by_customer(*, org: Organization, as_of: datetime) -> dict[str, CustomerMrr]:
+def mrr_by_customer(
+    *,
+    org: Organization,
+    as_of: datetime,
+    trailing: Mapping[str, int] | None = None,
+    subscriptions: Mapping[str, Sequence[SubscriptionFacts]] | None = None,
+) -> dict[str, CustomerMrr]:
     """MRR per Stripe customer id. Customers absent from the result have MRR 0, source "none".
 
     From the customer's active and past-due subscriptions when any item counts (see
     recognition.compute_mrr), else the trailing 30 days of recognized revenue (source "invoices").
+    A caller that has already read the trailing revenue (`mrr_trailing_range`) or the
+    subscription facts passes them in; the others are read here.
     """
-    end = as_of.date() + timedelta(days=1)
-    trailing = revenue_by_customer(org=org, start=end - timedelta(days=30), end=end)
-    subscriptions = subscription_facts_by_customer(org=org)
+    if trailing is None:
+        start, end = mrr_trailing_range(as_of)
+        trailing = revenue_by_customer(org=org, start=start, end=end)
+    if subscriptions is None:
+        subscriptions = subscription_facts_by_customer(org=org)
     result = {}
     for stripe_id in trailing.keys() | subscriptions.keys():
         mrr = compute_mrr(
@@ -167,6 +203,12 @@ def mrr_by_customer(*, org: Organization, as_of: datetime) -> dict[str, Customer
         if mrr.source != "none":
             result[stripe_id] = CustomerMrr(mrr.amount_micro, mrr.source)
     return result
+
+
+def mrr_trailing_range(as_of: datetime) -> tuple[date, date]:
+    """The days whose recognized revenue is the MRR of a customer without counted subscriptions."""
+    end = as_of.date() + timedelta(days=1)
+    return end - timedelta(days=30), end
 
 
 def subscription_facts_by_customer(*, org: Organization) -> dict[str, list[SubscriptionFacts]]:

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from functools import partial
 from itertools import pairwise
 
-from django.db.models import BigIntegerField, Q, Sum
+from django.db.models import BigIntegerField, CharField, Q, Sum
 from django.db.models.functions import Cast, TruncMonth
 
 from billing.models import StripeCustomer
@@ -78,6 +78,28 @@ def cost_customers(
         )
         for c in rows
     }
+
+
+@dataclass(frozen=True)
+class CustomerLabel:
+    id: str
+    name: str
+    email: str
+
+
+def cost_customer_labels(
+    *, org: Organization, external_ids: Iterable[str] | None = None
+) -> dict[str, CustomerLabel]:
+    """Id, name and email of each cost-side customer, by external id: what a list row shows.
+
+    Narrower than `cost_customers`, for lists of 10,000: no model instances, the id read as text.
+    """
+    rows = Customer.objects.filter(org=org)
+    if external_ids is not None:
+        rows = rows.filter(external_id__in=list(external_ids))
+    rows = rows.annotate(id_text=Cast("id", CharField()))
+    fields = rows.values_list("external_id", "id_text", "name", "email")
+    return {ext: CustomerLabel(pk, name, email) for ext, pk, name, email in fields}
 
 
 def cost_customer_search(*, org: Organization, q: str, limit: int) -> list[CostCustomerInfo]:
@@ -360,10 +382,10 @@ def margin_inputs(
     if totals is None:
         cost = monthly_cost(org=org, months=months)
         revenue = monthly_revenue(org=org, months=months)
-        links, names = _counting_links(org), _stripe_names(org)
+        links, names = counting_links_kept(org=org), _stripe_names(org)
     else:
         cost, revenue = totals.cost, totals.revenue
-        links = _counting_links(org, totals.mappings_version)
+        links = counting_links_kept(org=org, version=totals.mappings_version)
         names = _stripe_names(org, totals.stripe_version)
     reuse = _customer_reads.round(f"{org.pk}:{','.join(map(str, months))}")
     customers = _customers(links, months, cost, revenue, names, reuse)
@@ -417,7 +439,7 @@ def margin_rows_of(
     To bring a table up to date when only these tag values' amounts changed. None for a tag
     value without a mapping that counts or without revenue and cost in the period.
     """
-    links = _counting_links(org, totals.mappings_version)
+    links = counting_links_kept(org=org, version=totals.mappings_version)
     names = _stripe_names(org, totals.stripe_version)
     wanted = {tag: links[tag] for tag in tags if tag in links}
     months = period.months_back(SPARKLINE_MONTHS)
@@ -431,14 +453,15 @@ def margin_rows_of(
 
 def tags_of_stripe_ids(*, org: Organization, totals: TotalsRead, stripe_ids: Iterable[str]) -> set[str]:
     """The tag values the Stripe customers are mapped to (by mappings that count)."""
+    version = totals.mappings_version
     tag_of = memo.read_through(
         name="margins:tag-of-stripe-id",
         org=org,
         model=CustomerMapping,
         read=lambda: {
-            sid: tag for tag, sids in _counting_links(org, totals.mappings_version).items() for sid in sids
+            sid: tag for tag, sids in counting_links_kept(org=org, version=version).items() for sid in sids
         },
-        version=totals.mappings_version,
+        version=version,
     )
     return {tag_of[sid] for sid in stripe_ids if sid in tag_of}
 
@@ -448,8 +471,11 @@ _customer_reads = memo.Reuse(16)
 _rows = memo.Reuse(16)
 
 
-def _counting_links(org: Organization, version: str | None = None) -> dict[str, tuple[str, ...]]:
-    # Mappings change by hand, cost by the second: keep them while the org's mapping rows are unchanged.
+def counting_links_kept(*, org: Organization, version: str | None = None) -> dict[str, tuple[str, ...]]:
+    """`mappings.selectors.counting_links`, kept by this process while the org's mapping rows are unchanged.
+
+    Mappings change by hand, cost by the second. `version`: the mappings' rows version when just read.
+    """
     return memo.read_through(
         name="margins:links",
         org=org,

@@ -49,15 +49,19 @@ def _errors(*codes: int) -> dict[int, OpenApiResponse]:
     return {code: OpenApiResponse(serializers.ErrorSerializer, description=described[code]) for code in codes}
 
 
-def _cached_json(request: Request, operation: str, build: Callable[[], dict]) -> HttpResponse:
-    """The rendered body for this org, operation, query and day, from the cache when it is there."""
+def _cached_json(request: Request, operation: str, build: Callable[[], dict | bytes]) -> HttpResponse:
+    """The rendered body for this org, operation, query and day, from the cache when it is there.
+
+    `build` gives the body, or its JSON bytes when it renders them itself.
+    """
     org, today = actor_of(request).org, timezone.now().date()
     query = "&".join(f"{k}={v}" for k, v in sorted(request.query_params.items()))
     digest = hashlib.sha256(f"{operation}\x00{query}".encode()).hexdigest()[:32]
     key = f"v1read:{org.pk}:{today.isoformat()}:{digest}"
     body = cache.get(key)
     if body is None:
-        body = JSONRenderer().render(build())
+        body = build()
+        body = body if isinstance(body, bytes) else JSONRenderer().render(body)
         cache.set(key, body, READ_CACHE_SECONDS)
     return HttpResponse(body, content_type="application/json")
 
@@ -85,10 +89,11 @@ class CustomerListView(KeyedApiView):
         query = _query(serializers.CustomersQuery, request)
         org, now = actor_of(request).org, timezone.now()
 
-        def build() -> dict:
+        def build() -> bytes:
             window = rolling_window(query["range"], now.date())
             figures = window_figures(org=org, window=window, now=now, features=query.get("features") or None)
-            return {"data": presenters.customer_rows(figures.customers, thresholds_of(org))}
+            scope = f"{org.pk}:{window.range}"
+            return presenters.customer_rows_body(figures.customers, thresholds_of(org), scope=scope)
 
         return _cached_json(request, "customers", build)
 

@@ -1,0 +1,161 @@
+"""publicapi.window_sums: the sums a process keeps equal what adding every daily row up again gives."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from billing.models import RevenueDaily
+from margins import memo
+from margins.ingestion.services import events_ingest
+from margins.models import CustomerDailyCost
+from publicapi import window_sums
+from publicapi.tests.factories import add_cost, add_revenue, link
+from publicapi.windows import rolling_window
+
+pytestmark = pytest.mark.postgres
+NOW = datetime(2026, 3, 18, 15, 0, tzinfo=UTC)
+TODAY = NOW.date()
+
+
+@pytest.fixture
+def kept(requires_postgres, transactional_db, org, other_org):
+    """Committed rows, as in production: the kept sums follow transaction ids."""
+    memo.clear()
+    link(org, "cus_a", "acme")
+    link(org, "cus_b", "beta")
+    add_cost(org, "acme", TODAY, 1_000_000)
+    add_cost(org, "acme", date(2026, 1, 2), 300_000)  # in the 90d window, two months back
+    add_cost(org, "acme", date(2025, 10, 1), 70_000)  # in the previous 90 days
+    add_cost(org, "beta", date(2026, 3, 1), 500_000, feature="search")
+    add_revenue(org, "cus_a", date(2026, 3, 10), 9_000_000)
+    add_revenue(org, "cus_b", date(2026, 1, 5), 4_000_000)
+    add_cost(other_org, "acme", TODAY, 99_000_000)
+    add_revenue(other_org, "cus_a", TODAY, 55_000_000)
+    yield org
+    memo.clear()
+
+
+def sums_now(org, range_="90d", features=None):
+    return window_sums.current_window_sums(
+        org=org, window=rolling_window(range_, TODAY), now=NOW, features=features
+    )
+
+
+def added_up_again(org, range_="90d", features=None):
+    return window_sums.window_sums(org=org, window=rolling_window(range_, TODAY), now=NOW, features=features)
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """The customers each call of `window_sums` read: None for every one.
+
+    Rows written while another transaction of the cluster was running are named again by later
+    reads (see margins/totals.py), so a re-read may name more customers than the last change.
+    """
+    calls = []
+    real = window_sums.window_sums
+
+    def recording(**kwargs):
+        calls.append((kwargs.get("external_ids"), kwargs.get("stripe_ids")))
+        return real(**kwargs)
+
+    monkeypatch.setattr(window_sums, "window_sums", recording)
+    return calls
+
+
+def test_first_read_adds_up_every_customer_and_matches_the_daily_rows(kept, reads):
+    first = sums_now(kept)
+    assert reads == [(None, None)]
+    assert first.cost["acme"][0] == 70_000  # the previous 90 days
+    assert sum(first.cost["acme"][1:]) == 1_300_000
+    assert first.revenue == {"cus_a": (0, 9_000_000, 9_000_000), "cus_b": (0, 4_000_000, 0)}
+    assert first == added_up_again(kept)
+
+
+def test_an_unchanged_org_adds_up_no_customer_again_in_full(kept, reads):
+    first = sums_now(kept)
+    assert sums_now(kept) == first
+    assert reads[0] == (None, None)
+    assert (None, None) not in reads[1:]
+
+
+def test_ingested_events_re_read_only_their_customer(kept, reads):
+    before = sums_now(kept)
+    result = events_ingest(
+        org=kept,
+        events=[
+            {"customer": "acme", "costMicrodollars": 250_000, "occurredAt": NOW.isoformat()},
+            {"customer": "acme", "costMicrodollars": 40_000, "occurredAt": "2026-01-20T10:00:00+00:00"},
+        ],
+        now=NOW,
+    )
+    assert result.accepted == 2
+    after = sums_now(kept)
+    assert "acme" in reads[1][0]
+    assert reads[1][0] <= {"acme", "beta"}
+    assert sum(after.cost["acme"][1:]) == sum(before.cost["acme"][1:]) + 290_000
+    assert after.cost["beta"] == before.cost["beta"]
+    assert after == added_up_again(kept)
+
+
+def test_a_customer_seen_for_the_first_time_is_added(kept, reads):
+    sums_now(kept)
+    add_cost(kept, "gamma", TODAY - timedelta(days=3), 123_456)
+    after = sums_now(kept)
+    assert "gamma" in reads[1][0]
+    assert after.cost["gamma"][-1] == 123_456
+    assert after == added_up_again(kept)
+
+
+def test_revenue_written_by_the_sync_re_reads_its_stripe_customer(kept, reads):
+    sums_now(kept)
+    add_revenue(kept, "cus_b", TODAY - timedelta(days=1), 2_500_000)
+    add_revenue(kept, "cus_new", TODAY, 1_000_000)  # no mapping yet: counted in the org's revenue
+    after = sums_now(kept)
+    assert {"cus_b", "cus_new"} <= reads[1][1]
+    assert after.revenue["cus_b"] == (0, 6_500_000, 2_500_000)
+    assert after.revenue["cus_new"] == (0, 1_000_000, 1_000_000)
+    assert after == added_up_again(kept)
+
+
+def test_deleted_daily_rows_are_noticed_and_everything_is_added_up_again(kept, reads):
+    sums_now(kept)
+    CustomerDailyCost.objects.filter(org=kept, customer__external_id="acme", day=TODAY).delete()
+    RevenueDaily.objects.filter(org=kept, stripe_customer__stripe_id="cus_a").delete()
+    after = sums_now(kept)
+    assert sum(after.cost["acme"][1:]) == 300_000
+    assert "cus_a" not in after.revenue
+    assert after == added_up_again(kept)
+
+
+def test_a_feature_filter_keeps_its_own_sums(kept, reads):
+    chat = sums_now(kept, features=["chat"])
+    assert "beta" not in chat.cost  # beta's only cost is on "search"
+    add_cost(kept, "beta", TODAY, 10_000, feature="chat")
+    add_cost(kept, "acme", TODAY, 20_000, feature="search")
+    after = sums_now(kept, features=["chat"])
+    assert after.cost["beta"][-1] == 10_000
+    assert after.cost["acme"] == chat.cost["acme"]
+    assert after == added_up_again(kept, features=["chat"])
+    assert sums_now(kept) == added_up_again(kept)
+
+
+def test_every_range_follows_the_same_changes(kept, reads):
+    for range_ in ("7d", "30d", "90d"):
+        sums_now(kept, range_)
+    add_cost(kept, "acme", TODAY, 5_000)
+    for range_ in ("7d", "30d", "90d"):
+        assert sums_now(kept, range_) == added_up_again(kept, range_)
+
+
+def test_another_orgs_writes_never_reach_these_sums(kept, other_org, reads):
+    first = sums_now(kept)
+    add_cost(other_org, "acme", TODAY, 1_000)
+    add_revenue(other_org, "cus_a", TODAY, 1_000)
+    assert sums_now(kept) == first
+    outsider = sums_now(other_org)
+    assert outsider.cost.keys() == {"acme"}
+    assert outsider.cost["acme"][-1] == 99_001_000
+    assert outsider.revenue == {"cus_a": (0, 55_001_000, 55_001_000)}

@@ -1,0 +1,144 @@
+"""Per-customer sums of a rolling window, kept per process and brought up to date by what changed.
+
+A 90-day row set of 10,000 customers adds up 1.8 million daily cost rows (the window, the one
+before it and the spark weeks) and as many revenue rows: about a second on PostgreSQL, while
+between two requests ingestion has typically changed a handful of customers. So each process
+keeps, per org, range, day and feature filter, the sums it last added up, with the generation
+of the org's monthly totals (margins/totals.py) read *before* adding them up. The next request
+reads the monthly totals again (their versions and the rows written since, one query), which
+names every cost-side customer and Stripe customer whose rows may have changed since that
+generation, and adds up the daily rows of those alone.
+
+Why that is exact: every write of a daily cost or revenue row writes its monthly row in the same
+statement (margins/monthly.py), so a customer whose daily rows changed after the generation was
+read has a monthly row written after it, and `changes_since` names it. The sums added up after
+that read may already hold a change: adding its customer up again changes nothing. When the
+monthly totals cannot say what changed (a deleted row, a history too long, a new process or a
+new day), every customer is added up again. A feature filter sums the per-feature rollups,
+which ingestion and `rebuild_rollups` write in the same transaction as the daily cost, so the
+same monthly rows name their changes.
+
+Only on PostgreSQL outside transactions (`memo.versions_possible()`); elsewhere every request
+adds everything up, which is what the tests on SQLite exercise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from billing import selectors as billing_selectors
+from margins import memo
+from margins import selectors as cost_selectors
+from margins.calculations import Month
+from margins.totals import read_totals
+from margint.models import Organization
+from publicapi.windows import RollingWindow
+
+
+@dataclass(frozen=True)
+class WindowSums:
+    """Cost per customer and bucket, revenue per Stripe customer and range, in micro-units.
+
+    `cost[external_id]`: the previous window, then each spark bucket (`window.query_edges`).
+    `revenue[stripe_id]`: the previous window, the window, and the trailing 30 days of MRR.
+    Customers without rows are absent.
+    """
+
+    cost: dict[str, tuple[int, ...]]
+    revenue: dict[str, tuple[int, ...]]
+
+    def with_changes(
+        self, cost: dict[str, tuple[int, ...]], cost_keys: set[str], revenue: dict, stripe_ids: set[str]
+    ) -> WindowSums:
+        """These sums with the named customers' sums replaced by the ones read again."""
+        return WindowSums(_replaced(self.cost, cost, cost_keys), _replaced(self.revenue, revenue, stripe_ids))
+
+
+def _replaced(kept: dict, fresh: dict, keys: set[str]) -> dict:
+    if not keys:
+        return kept
+    merged = {key: value for key, value in kept.items() if key not in keys}
+    merged.update(fresh)
+    return merged
+
+
+def revenue_ranges(window: RollingWindow, now: datetime) -> tuple[tuple[date, date], ...]:
+    return (
+        (window.previous_start, window.start),
+        (window.start, window.end),
+        billing_selectors.mrr_trailing_range(now),
+    )
+
+
+def window_sums(
+    *,
+    org: Organization,
+    window: RollingWindow,
+    now: datetime,
+    features: Iterable[str] | None = None,
+    external_ids: Collection[str] | None = None,
+    stripe_ids: Collection[str] | None = None,
+) -> WindowSums:
+    """The sums read from the daily rows: of every customer, or of the named ones (two queries at most).
+
+    `external_ids` and `stripe_ids` name the customers of each side to read; an empty one reads none.
+    """
+    cost, revenue = {}, {}
+    if external_ids is None or external_ids:
+        cost = cost_selectors.cost_by_customer_buckets(
+            org=org, edges=window.query_edges, features=features, external_ids=external_ids
+        )
+    if stripe_ids is None or stripe_ids:
+        revenue = billing_selectors.revenue_by_customer_ranges(
+            org=org, ranges=revenue_ranges(window, now), stripe_ids=stripe_ids
+        )
+    return WindowSums(cost, revenue)
+
+
+@dataclass(frozen=True)
+class _Kept:
+    generation: int
+    sums: WindowSums
+
+
+# Per process: (org, range, day, features) -> the sums and the monthly totals' generation they follow.
+_kept = memo.LocalCopies(16, clear_with_memo=True)
+
+
+def current_window_sums(
+    *, org: Organization, window: RollingWindow, now: datetime, features: Sequence[str] | None = None
+) -> WindowSums:
+    """Every customer's sums as of now: kept ones brought up to date, or all read again."""
+    if not memo.versions_possible():
+        return window_sums(org=org, window=window, now=now, features=features)
+    ranges = revenue_ranges(window, now)
+    first = min(window.previous_start, *(start for start, _ in ranges))
+    months = _months(first, max(window.end, *(end for _, end in ranges)))
+    scope = f"{org.pk}:{window.range}:{window.end}:{ranges[-1][0]}:{','.join(sorted(features or ()))}"
+    totals = read_totals(org=org, months=months)
+    kept: _Kept | None = _kept.get(scope)
+    changes = totals.changes_since(kept.generation) if kept is not None else None
+    if kept is None or changes is None:
+        sums = window_sums(org=org, window=window, now=now, features=features)
+    else:
+        cost_keys, stripe_ids = changes
+        sums = kept.sums
+        if cost_keys or stripe_ids:
+            fresh = window_sums(
+                org=org, window=window, now=now, features=features,
+                external_ids=cost_keys, stripe_ids=stripe_ids,
+            )  # fmt: skip
+            sums = sums.with_changes(fresh.cost, cost_keys, fresh.revenue, stripe_ids)
+    _kept.put(scope, _Kept(totals.generation, sums))
+    return sums
+
+
+def _months(first: date, end: date) -> tuple[Month, ...]:
+    """The calendar months that hold a day of [first, end)."""
+    last = Month.containing(end - timedelta(days=1))
+    months = [Month.containing(first)]
+    while months[-1] < last:
+        months.append(months[-1].next())
+    return tuple(months)
