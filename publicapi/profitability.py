@@ -2,7 +2,8 @@
 
 A row is a customer as the margins see it: the external id the integrator tags cost with,
 with the revenue of every Stripe customer mapped to it. Revenue of unmapped Stripe customers
-belongs to no row and is reported in `warnings`.
+belongs to no row, and cost events stored at cost 0 for want of a price add nothing to theirs:
+both are reported in `warnings`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from billing import selectors as billing_selectors
 from mappings.selectors import counting_mappings
 from margins import selectors as cost_selectors
+from margins.ingestion.queries import UnpricedCount, unpriced_event_counts
 from margint.models import Organization
 from publicapi.profit_calc import (
     CustomerAmounts,
@@ -26,6 +28,7 @@ from publicapi.profit_calc import (
 )
 
 MAX_WARNINGS = 100
+MODELS_NAMED = 5  # an unpriced-events warning names this many models, then counts the rest
 
 
 def profitability_summary(*, org: Organization, window: SummaryWindow, top_n: int) -> dict[str, Any]:
@@ -50,7 +53,11 @@ def profitability_summary(*, org: Organization, window: SummaryWindow, top_n: in
         CustomerAmounts(ext, names.get(ext) or ext, revenue.get(ext, {}), cost.get(ext, {})) for ext in ids
     ]
     rows = summary_rows(customers, window, currency=currency, top_n=top_n)
-    warnings = _sync_warnings(org) + _unmapped_warnings(unmapped, window, currency)
+    warnings = (
+        _sync_warnings(org)
+        + _unmapped_warnings(unmapped, window, currency)
+        + _unpriced_warnings(unpriced_event_counts(org=org, start=window.start, end=window.end))
+    )
     return {
         "object": "profitability_summary",
         "currency": currency.upper(),
@@ -109,3 +116,21 @@ def _unmapped_warnings(
         f"{len(amounts)} Stripe customer(s) with {total} {currency.upper()} of revenue in this range "
         "are not mapped to a customer: their revenue is in no row."
     ]
+
+
+def _unpriced_warnings(counts: list[UnpricedCount]) -> list[str]:
+    if not counts:
+        return []
+    shown, rest = counts[:MODELS_NAMED], counts[MODELS_NAMED:]
+    parts = [f"{_model_name(c)}: {c.events}" for c in shown]
+    if rest:
+        parts.append(f"{len(rest)} more model(s): {sum(c.events for c in rest)}")
+    return [
+        f"{sum(c.events for c in counts)} cost event(s) in this range could not be priced and were "
+        f"stored at cost 0 ({', '.join(parts)}): their cost is missing from totalCost, so profit is "
+        "overstated."
+    ]
+
+
+def _model_name(count: UnpricedCount) -> str:
+    return "/".join(part for part in (count.provider, count.model) if part) or "no model"
