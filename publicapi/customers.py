@@ -67,16 +67,22 @@ def window_figures(
     features: Iterable[str] | None = None,
     external_ids: Iterable[str] | None = None,
 ) -> WindowFigures:
+    """Every cost-side customer's figures over the window, or those of `external_ids` alone.
+
+    With `external_ids` (one customer's page) only their Stripe customers' revenue is read, so the
+    revenue totals are theirs, not the organization's.
+    """
     features = sorted(features) if features else None
+    links = cost_selectors.counting_links_kept(org=org)
     if external_ids is None:
         sums = window_sums.current_window_sums(org=org, window=window, now=now, features=features)
     else:
         external_ids = set(external_ids)
+        linked = {sid for ext in external_ids for sid in links.get(ext, ())}
         sums = window_sums.window_sums(
-            org=org, window=window, now=now, features=features, external_ids=external_ids
+            org=org, window=window, now=now, features=features, external_ids=external_ids, stripe_ids=linked
         )
     infos = cost_selectors.cost_customer_labels(org=org, external_ids=external_ids)
-    links = cost_selectors.counting_links_kept(org=org)
     trailing = {sid: amounts[2] for sid, amounts in sums.revenue.items() if amounts[2]}
     mrr = billing_selectors.mrr_by_customer(
         org=org, as_of=now, trailing=trailing, subscriptions=_subscription_facts(org)
