@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import Client
 from rest_framework.test import APIClient
 
 from margint.celery import app as celery_app
@@ -59,6 +60,13 @@ class Persona:
 
     def client(self) -> APIClient:
         client = APIClient()
+        client.force_login(self.user)
+        return client
+
+    def page_client(self, **options) -> Client:
+        """A browser's view of the pages, logged in; `options` go to Django's test `Client`
+        (`enforce_csrf_checks=True`, default headers such as `HTTP_HX_REQUEST="true"`)."""
+        client = Client(**options)
         client.force_login(self.user)
         return client
 

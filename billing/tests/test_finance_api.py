@@ -6,24 +6,15 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from billing.models import StripeWebhookEvent
 from billing.stripe_double import Line
 from billing.sync import revenue_sync_run
 from billing.tests.accounts import JAN_1, at
-from publicapi.keys import api_key_create
+from publicapi.tests.key_helpers import org_client
 
 SUMMARY = "/api/v1/platform/finance/subscription-summary"
 SYNC_STATUS = "/api/v1/platform/finance/stripe-sync-status"
-
-
-def key_client(org, scopes=("read",)) -> APIClient:
-    client = APIClient()
-    client.credentials(
-        HTTP_AUTHORIZATION=f"Bearer {api_key_create(org=org, name='finance', scopes=scopes).secret}"
-    )
-    return client
 
 
 @pytest.fixture
@@ -69,7 +60,7 @@ def test_subscription_summary_counts_live_subscriptions_by_plan(admin, subscript
 
 
 def test_a_read_scoped_api_key_reads_the_summary_with_rate_limit_headers(org, subscriptions):
-    response = key_client(org).get(SUMMARY)
+    response = org_client(org, scopes=("read",)).get(SUMMARY)
 
     assert response.status_code == 200
     assert response.json()["data"]["active_subscriptions"] == 5
@@ -77,7 +68,7 @@ def test_a_read_scoped_api_key_reads_the_summary_with_rate_limit_headers(org, su
 
 
 def test_an_api_key_without_the_read_scope_is_403(org, subscriptions):
-    assert key_client(org, scopes=("write",)).get(SUMMARY).status_code == 403
+    assert org_client(org, scopes=("write",)).get(SUMMARY).status_code == 403
 
 
 @pytest.mark.parametrize("persona", ["member", "viewer"])
@@ -87,7 +78,7 @@ def test_sessions_below_admin_are_403(request, persona, subscriptions):
 
 @pytest.mark.parametrize("url", [SUMMARY, SYNC_STATUS])
 def test_free_tier_is_403_with_an_upgrade_pointer_by_session_or_key(free_admin, url):
-    for client in (free_admin.client(), key_client(free_admin.org)):
+    for client in (free_admin.client(), org_client(free_admin.org, scopes=("read",))):
         response = client.get(url)
         assert response.status_code == 403
         assert response.json()["error"]["details"]["upgradeUrl"] == "/upgrade/"
@@ -163,6 +154,6 @@ def test_a_failure_older_than_an_hour_no_longer_counts(admin, subscriptions):
 
 
 def test_a_read_key_reads_the_sync_status(org, subscriptions):
-    response = key_client(org).get(SYNC_STATUS)
+    response = org_client(org, scopes=("read",)).get(SYNC_STATUS)
 
     assert response.status_code == 200 and response.json()["success"] is True

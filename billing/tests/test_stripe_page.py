@@ -22,12 +22,6 @@ HX = {"HTTP_HX_REQUEST": "true"}
 OTHER_KEY = "rk_test_rival_account_key_0001"
 
 
-def _client(persona, *, csrf: bool = False) -> Client:
-    client = Client(enforce_csrf_checks=csrf)
-    client.force_login(persona.user)
-    return client
-
-
 @pytest.fixture
 def synced(org, connection, stripe_account):
     every_case_account(stripe_account)
@@ -40,7 +34,7 @@ def synced(org, connection, stripe_account):
 
 
 def test_viewer_reads_the_connection_runs_and_webhook_health_without_any_form(viewer, synced):
-    response = _client(viewer).get(PAGE)
+    response = viewer.page_client().get(PAGE)
     html = response.content.decode()
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
@@ -54,7 +48,7 @@ def test_viewer_reads_the_connection_runs_and_webhook_health_without_any_form(vi
 
 
 def test_member_gets_sync_now_but_no_admin_form(member, synced):
-    html = _client(member).get(PAGE).content.decode()
+    html = member.page_client().get(PAGE).content.decode()
     assert 'id="sync-now-form"' in html
     assert 'id="stripe-disconnect-form"' not in html and 'id="stripe-secret-form"' not in html
 
@@ -63,7 +57,7 @@ def test_a_run_shows_its_counts_and_a_failed_one_its_error(viewer, synced, org):
     failed = SyncRun.objects.create(
         org=org, status="failed", trigger="cron", error="Stripe rate limit outlasted every retry.", stats={}
     )
-    html = _client(viewer).get(PAGE, **HX).content.decode()
+    html = viewer.page_client().get(PAGE, **HX).content.decode()
     assert html.lstrip().startswith('<div id="sync-runs"')
     assert 'hx-trigger="syncRunFinished from:body"' in html
     row = html.split(f'id="run-{synced.pk}"')[1].split("</tr>")[0]
@@ -74,7 +68,7 @@ def test_a_run_shows_its_counts_and_a_failed_one_its_error(viewer, synced, org):
 
 def test_signed_out_is_sent_to_sign_in_and_a_free_org_sees_the_upgrade_page(free_admin):
     assert Client().get(PAGE)["Location"].startswith("/accounts/login/")
-    response = _client(free_admin).get(PAGE)
+    response = free_admin.page_client().get(PAGE)
     assert response.status_code == 403 and "This is a Pro feature" in response.content.decode()
 
 
@@ -85,7 +79,7 @@ def test_admin_connects_and_the_first_sync_runs_then_only_the_mask_is_shown(
     admin, org, stripe_server, stripe_account, django_capture_on_commit_callbacks
 ):
     simple_account(stripe_account, invoices=3)
-    client = _client(admin)
+    client = admin.page_client()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             "/stripe/connect/", {"stripe_key": DEFAULT_API_KEY, "webhook_secret": WEBHOOK_SECRET}
@@ -102,7 +96,7 @@ def test_admin_connects_and_the_first_sync_runs_then_only_the_mask_is_shown(
 
 
 def test_htmx_connect_answers_with_the_page_body(admin, org, stripe_server):
-    response = _client(admin).post("/stripe/connect/", {"stripe_key": DEFAULT_API_KEY}, **HX)
+    response = admin.page_client().post("/stripe/connect/", {"stripe_key": DEFAULT_API_KEY}, **HX)
     html = response.content.decode()
     assert response.status_code == 200 and html.lstrip().startswith('<div id="stripe-body"')
     assert 'id="stripe-key-masked"' in html and DEFAULT_API_KEY not in html
@@ -121,7 +115,7 @@ def test_htmx_connect_answers_with_the_page_body(admin, org, stripe_server):
 def test_a_bad_key_or_secret_is_named_next_to_its_field_and_nothing_is_saved(
     admin, org, stripe_server, key, secret, field, message
 ):
-    response = _client(admin).post("/stripe/connect/", {"stripe_key": key, "webhook_secret": secret})
+    response = admin.page_client().post("/stripe/connect/", {"stripe_key": key, "webhook_secret": secret})
     html = response.content.decode()
     assert response.status_code == 400
     assert message in html.split(f'id="id_{field}_error"')[1].split("</p>")[0]
@@ -133,7 +127,7 @@ def test_a_bad_key_or_secret_is_named_next_to_its_field_and_nothing_is_saved(
 
 
 def test_connecting_twice_is_refused_above_the_form(admin, connection):
-    response = _client(admin).post("/stripe/connect/", {"stripe_key": DEFAULT_API_KEY}, **HX)
+    response = admin.page_client().post("/stripe/connect/", {"stripe_key": DEFAULT_API_KEY}, **HX)
     assert response.status_code == 200  # a fragment with errors, which htmx swaps
     assert "already connected" in response.content.decode().split('id="stripe-form-error"')[1]
     assert StripeConnection.objects.filter(org=admin.org).count() == 1
@@ -144,7 +138,7 @@ def test_connecting_twice_is_refused_above_the_form(admin, connection):
 
 def test_admin_replaces_the_webhook_secret(admin, connection):
     new_secret = "whsec_replaced_signing_secret_0002"
-    response = _client(admin).post("/stripe/webhook-secret/", {"webhook_secret": new_secret}, **HX)
+    response = admin.page_client().post("/stripe/webhook-secret/", {"webhook_secret": new_secret}, **HX)
     html = response.content.decode()
     assert "Webhook signing secret saved." in html and new_secret not in html
     connection.refresh_from_db()
@@ -152,7 +146,7 @@ def test_admin_replaces_the_webhook_secret(admin, connection):
 
 
 def test_a_malformed_webhook_secret_changes_nothing(admin, connection):
-    response = _client(admin).post("/stripe/webhook-secret/", {"webhook_secret": "secret123"})
+    response = admin.page_client().post("/stripe/webhook-secret/", {"webhook_secret": "secret123"})
     assert response.status_code == 400
     assert "must start with whsec_" in response.content.decode().split('id="id_webhook_secret_error"')[1]
     connection.refresh_from_db()
@@ -168,7 +162,7 @@ def test_the_disconnect_form_counts_what_a_disconnect_deletes(admin, org, synced
     assert impact.invoices == StripeInvoice.objects.filter(org=org).count() > 0
     assert impact.revenue_days == RevenueDaily.objects.filter(org=org).count() > 0
     assert (impact.mappings, impact.sync_runs) == (1, 1)
-    text = _client(admin).get(PAGE).content.decode().split('id="disconnect-impact"')[1].split("</p>")[0]
+    text = admin.page_client().get(PAGE).content.decode().split('id="disconnect-impact"')[1].split("</p>")[0]
     assert f"<strong>{impact.customers}</strong> mirrored Stripe customers" in text
     assert f"<strong>{impact.invoices}</strong> invoices" in text
     assert f"<strong>{impact.revenue_days}</strong> daily revenue rows" in text
@@ -177,7 +171,7 @@ def test_the_disconnect_form_counts_what_a_disconnect_deletes(admin, org, synced
 
 def test_disconnect_without_the_typed_word_deletes_nothing(admin, org, synced):
     before = disconnect_impact(org=org)
-    response = _client(admin).post("/stripe/disconnect/", {"confirm": "yes"}, **HX)
+    response = admin.page_client().post("/stripe/disconnect/", {"confirm": "yes"}, **HX)
     html = response.content.decode()
     assert response.status_code == 200
     assert "Type “disconnect” to confirm; nothing was deleted." in html.split('id="id_confirm_error"')[1]
@@ -185,7 +179,7 @@ def test_disconnect_without_the_typed_word_deletes_nothing(admin, org, synced):
 
 
 def test_disconnect_with_the_typed_word_deletes_revenue_mirrors_runs_and_mappings(admin, org, synced):
-    client = _client(admin)
+    client = admin.page_client()
     response = client.post("/stripe/disconnect/", {"confirm": " Disconnect "})
     assert (response.status_code, response["Location"]) == (302, PAGE)
     assert not StripeConnection.objects.filter(org=org).exists()
@@ -202,7 +196,7 @@ def test_sync_now_claims_a_run_whose_panel_polls_until_it_ends(
     member, org, connection, stripe_account, django_capture_on_commit_callbacks
 ):
     simple_account(stripe_account, invoices=4)
-    client = _client(member)
+    client = member.page_client()
     with django_capture_on_commit_callbacks() as queued:
         response = client.post("/stripe/sync/", **HX)
     run = SyncRun.objects.get(org=org)
@@ -231,7 +225,7 @@ def test_an_admin_gets_the_new_disconnect_counts_when_a_run_ends(
     admin, org, connection, stripe_account, django_capture_on_commit_callbacks
 ):
     simple_account(stripe_account, invoices=2)
-    client = _client(admin)
+    client = admin.page_client()
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/stripe/sync/", **HX)
     run = SyncRun.objects.get(org=org)
@@ -251,16 +245,16 @@ def test_the_progress_fragment_reads_the_runs_progress_and_counters(viewer, org,
             "customersProcessed": 80,
         }
     )
-    html = _client(viewer).get(f"/stripe/sync-runs/{run.pk}/", **HX).content.decode()
+    html = viewer.page_client().get(f"/stripe/sync-runs/{run.pk}/", **HX).content.decode()
     assert "Syncing: invoices" in html and 'value="37"' in html
     assert '<dd data-count="pages">6</dd>' in html and '<dd data-count="customers">80</dd>' in html
     assert 'id="sync-now-form"' not in html  # a viewer does not start syncs
-    assert _client(viewer).get(f"/stripe/sync-runs/{run.pk}/")["Location"] == PAGE  # without htmx
+    assert viewer.page_client().get(f"/stripe/sync-runs/{run.pk}/")["Location"] == PAGE  # without htmx
 
 
 def test_sync_now_while_a_run_is_going_shows_that_run(member, org, connection):
     running = sync_run_claim(org=org, trigger="cron")
-    html = _client(member).post("/stripe/sync/", **HX).content.decode()
+    html = member.page_client().post("/stripe/sync/", **HX).content.decode()
     assert "A sync is already running" in html and f"/stripe/sync-runs/{running.pk}/" in html
     assert SyncRun.objects.filter(org=org).count() == 1
 
@@ -270,7 +264,7 @@ def test_sync_now_without_javascript_redirects_to_the_page(
 ):
     simple_account(stripe_account, invoices=1)
     with django_capture_on_commit_callbacks(execute=True):
-        response = _client(member).post("/stripe/sync/")
+        response = member.page_client().post("/stripe/sync/")
     assert (response.status_code, response["Location"]) == (302, PAGE)
     assert SyncRun.objects.get(org=org).status == "succeeded"
 
@@ -285,7 +279,7 @@ def test_a_sync_that_cannot_be_queued_frees_the_claim(
 
     monkeypatch.setattr(tasks.revenue_sync_execute, "delay", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
-        _client(member).post("/stripe/sync/", **HX)
+        member.page_client().post("/stripe/sync/", **HX)
     run = SyncRun.objects.get(org=org)
     assert run.status == "failed" and "could not be queued: broker unreachable" in run.error
 
@@ -303,7 +297,7 @@ def test_a_sync_that_cannot_be_queued_frees_the_claim(
     ],
 )
 def test_posts_below_the_apis_role_are_refused(request, org, connection, persona, path, data):
-    response = _client(request.getfixturevalue(persona)).post(path, data)
+    response = request.getfixturevalue(persona).page_client().post(path, data)
     assert response.status_code == 403
     connection.refresh_from_db()
     assert decrypt(connection.encrypted_webhook_secret) == WEBHOOK_SECRET
@@ -311,7 +305,7 @@ def test_posts_below_the_apis_role_are_refused(request, org, connection, persona
 
 
 def test_a_post_without_the_csrf_token_is_refused(admin, org, connection):
-    client = _client(admin, csrf=True)
+    client = admin.page_client(enforce_csrf_checks=True)
     assert client.post("/stripe/disconnect/", {"confirm": "disconnect"}).status_code == 403
     assert client.post("/stripe/sync/").status_code == 403
     assert StripeConnection.objects.filter(org=org).exists()
@@ -324,7 +318,7 @@ def test_an_outsider_sees_nothing_of_the_org_and_cannot_reach_its_runs(outsider,
     with serve(dataset, api_keys=[OTHER_KEY]) as server:
         settings.STRIPE_API_BASE = server.url
         stripe_connect(org=other_org, stripe_key=OTHER_KEY, start_sync=False)
-    client = _client(outsider)
+    client = outsider.page_client()
     html = client.get(PAGE).content.decode()
     assert "rk_test_riva" in html and "rk_test_marg" not in html
     assert str(synced.pk) not in html and "No sync has run yet." in html

@@ -1,40 +1,14 @@
-"""Rows on both sides of a mapping. The billing and margins rows are written here only to set up
-tests; mappings code itself reads them through those apps' selectors."""
+"""Customer mappings, built directly. The Stripe customer a mapping names is written by the billing
+factories, only to set up tests; mappings code itself reads it through billing's selectors."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import factory
-from django.utils import timezone
 
-from billing.models import RevenueDaily, StripeCustomer
+from billing.tests.factories import StripeCustomerFactory, stripe_customer  # noqa: F401 (re-exported)
 from mappings.models import CustomerMapping, MappingStatus, MatchType
-from margins.models import Customer, CustomerDailyCost, DailyRollup
+from margint.models import Organization
 from margint.tests.factories import OrganizationFactory
-
-
-class StripeCustomerFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = StripeCustomer
-
-    org = factory.SubFactory(OrganizationFactory)
-    stripe_id = factory.Sequence(lambda n: f"cus_test{n:05d}")
-    name = ""
-    email = ""
-    metadata = factory.LazyFunction(dict)
-
-
-class CostCustomerFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Customer
-
-    org = factory.SubFactory(OrganizationFactory)
-    external_id = factory.Sequence(lambda n: f"tag-{n:05d}")
-    name = ""
-    email = ""
-    first_seen_at = factory.LazyFunction(timezone.now)
-    last_seen_at = factory.LazyFunction(timezone.now)
 
 
 class CustomerMappingFactory(factory.django.DjangoModelFactory):
@@ -49,26 +23,23 @@ class CustomerMappingFactory(factory.django.DjangoModelFactory):
     status = MappingStatus.CONFIRMED
 
 
-def revenue(org, stripe_id: str, day: date, amount_micro: int, **customer) -> StripeCustomer:
-    """Recognized revenue of one Stripe customer on one day (the customer is created if new)."""
-    stripe_customer, _ = StripeCustomer.objects.get_or_create(org=org, stripe_id=stripe_id, defaults=customer)
-    RevenueDaily.objects.create(org=org, stripe_customer=stripe_customer, day=day, amount_micro=amount_micro)
-    return stripe_customer
-
-
-def cost(
-    org, tag_value: str, day: date, cost_micro: int, requests: int = 1, model: str = "gpt-4o"
-) -> Customer:
-    """One day of cost for a tag value, written to the rollup and to the compact daily total."""
-    now = timezone.now()
-    customer, _ = Customer.objects.get_or_create(
-        org=org, external_id=tag_value, defaults={"first_seen_at": now, "last_seen_at": now}
+def map_tag(
+    org: Organization,
+    stripe_id: str,
+    tag: str,
+    *,
+    status: str = MappingStatus.CONFIRMED,
+    name: str | None = None,
+) -> CustomerMapping:
+    """A mapping from a Stripe customer (created if missing, named `name`) to a cost tag value:
+    manual when confirmed, else an auto-match; no confidence recorded either way."""
+    stripe_customer(org, stripe_id, name=name)
+    match_type = MatchType.MANUAL if status == MappingStatus.CONFIRMED else MatchType.AUTO
+    return CustomerMappingFactory(
+        org=org,
+        stripe_customer_id=stripe_id,
+        tag_value=tag,
+        status=status,
+        match_type=match_type,
+        confidence=None,
     )
-    DailyRollup.objects.create(
-        org=org, customer=customer, day=day, model=model, cost_micro=cost_micro, request_count=requests
-    )
-    daily, _ = CustomerDailyCost.objects.get_or_create(org=org, customer=customer, day=day)
-    daily.cost_micro += cost_micro
-    daily.request_count += requests
-    daily.save()
-    return customer

@@ -9,7 +9,8 @@ from mappings import services
 from mappings.models import CustomerMapping, MappingChange, MappingRejection
 from mappings.selectors import counting_mappings
 from mappings.tasks import automatch_org
-from mappings.tests.factories import CostCustomerFactory, CustomerMappingFactory, StripeCustomerFactory
+from mappings.tests.factories import CustomerMappingFactory, StripeCustomerFactory
+from margins.tests.factories import CostCustomerFactory
 
 AS_OF = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
 

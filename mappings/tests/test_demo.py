@@ -6,7 +6,8 @@ from datetime import date
 
 from mappings import demo
 from mappings.models import CustomerMapping, MappingChange
-from mappings.tests.factories import CostCustomerFactory, StripeCustomerFactory
+from mappings.tests.factories import StripeCustomerFactory
+from margins.tests.factories import CostCustomerFactory
 from margint.demo import DemoContext
 
 TODAY = date(2026, 11, 21)

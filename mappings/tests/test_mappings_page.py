@@ -18,18 +18,6 @@ from margins.tests.factories import CostCustomerFactory, add_cost, add_revenue, 
 M = 1_000_000
 
 
-def _client(persona) -> Client:
-    client = Client()
-    client.force_login(persona.user)
-    return client
-
-
-def _htmx(persona) -> Client:
-    client = Client(HTTP_HX_REQUEST="true")
-    client.force_login(persona.user)
-    return client
-
-
 @pytest.fixture
 def queue(org):
     """Unmatched revenue and cost inside the 90-day lookback, a pending and a suggested auto-match."""
@@ -58,7 +46,7 @@ def _rows(html: str, section: str, attribute: str) -> list[str]:
 
 
 def test_viewer_sees_the_queue_largest_first_and_no_change_actions(viewer, org, queue):
-    response = _client(viewer).get("/mappings/")
+    response = viewer.page_client().get("/mappings/")
     html = response.content.decode()
     assert response.status_code == 200
     assert _rows(html, "unmatched-stripe", "data-stripe") == ["cus_big", "cus_small", "cus_maybe"]
@@ -71,7 +59,7 @@ def test_viewer_sees_the_queue_largest_first_and_no_change_actions(viewer, org, 
 
 def test_the_page_lists_what_the_unmatched_api_lists_in_the_same_order(admin, queue):
     api = admin.client().get("/api/margins/unmatched").json()["data"]
-    html = _client(admin).get("/mappings/").content.decode()
+    html = admin.page_client().get("/mappings/").content.decode()
     assert _rows(html, "unmatched-stripe", "data-stripe") == [
         c["stripeCustomerId"] for c in api["unmatchedStripeCustomers"]
     ]
@@ -80,7 +68,7 @@ def test_the_page_lists_what_the_unmatched_api_lists_in_the_same_order(admin, qu
 
 
 def test_admin_sees_the_form_review_buttons_and_delete_links(admin, queue):
-    html = _client(admin).get("/mappings/?stripe=cus_big").content.decode()
+    html = admin.page_client().get("/mappings/?stripe=cus_big").content.decode()
     assert 'action="/mappings/new/"' in html and 'value="cus_big"' in html
     assert f'action="/mappings/{queue["pending"].pk}/confirm/"' in html
     assert f'hx-post="/mappings/{queue["pending"].pk}/delete/"' in html
@@ -90,7 +78,7 @@ def test_admin_sees_the_form_review_buttons_and_delete_links(admin, queue):
 
 def test_confirm_by_plain_post_redirects_and_the_match_leaves_the_queue(admin, queue):
     pending = queue["pending"]
-    response = _client(admin).post(f"/mappings/{pending.pk}/confirm/?q=auto")
+    response = admin.page_client().post(f"/mappings/{pending.pk}/confirm/?q=auto")
     assert response.status_code == 302 and response["Location"] == "/mappings/?q=auto"
     pending.refresh_from_db()
     assert (pending.match_type, pending.status, pending.confidence) == (
@@ -99,12 +87,12 @@ def test_confirm_by_plain_post_redirects_and_the_match_leaves_the_queue(admin, q
         Decimal("1.000"),
     )
     assert MappingChange.objects.get(mapping_id=pending.pk).action == "confirmed"
-    html = _client(admin).get("/mappings/").content.decode()
+    html = admin.page_client().get("/mappings/").content.decode()
     assert _pending_ids(html) == [str(queue["suggested"].pk)]
 
 
 def test_htmx_confirm_answers_with_the_lists_and_confirming_a_suggestion_moves_its_customer(admin, queue):
-    response = _htmx(admin).post(f"/mappings/{queue['suggested'].pk}/confirm/")
+    response = admin.page_client(HTTP_HX_REQUEST="true").post(f"/mappings/{queue['suggested'].pk}/confirm/")
     html = response.content.decode()
     assert response.status_code == 200 and html.lstrip().startswith('<div id="mapping-lists"')
     assert "mappingsChanged" in response["HX-Trigger"]
@@ -116,7 +104,7 @@ def test_htmx_confirm_answers_with_the_lists_and_confirming_a_suggestion_moves_i
 
 def test_reject_deletes_and_remembers_the_pair(admin, org, queue):
     suggested = queue["suggested"]
-    response = _htmx(admin).post(f"/mappings/{suggested.pk}/reject/")
+    response = admin.page_client(HTTP_HX_REQUEST="true").post(f"/mappings/{suggested.pk}/reject/")
     assert response.status_code == 200
     assert not CustomerMapping.objects.filter(pk=suggested.pk).exists()
     assert MappingRejection.objects.filter(
@@ -126,7 +114,7 @@ def test_reject_deletes_and_remembers_the_pair(admin, org, queue):
 
 
 def test_map_form_creates_a_manual_mapping_and_redirects(admin, org, queue):
-    client = _client(admin)
+    client = admin.page_client()
     response = client.post("/mappings/new/", {"stripe_customer_id": "cus_big", "tag_value": "big-tag"})
     assert response.status_code == 302 and response["Location"] == "/mappings/"
     mapping = CustomerMapping.objects.get(org=org, stripe_customer_id="cus_big")
@@ -138,7 +126,9 @@ def test_map_form_creates_a_manual_mapping_and_redirects(admin, org, queue):
 
 
 def test_htmx_map_answers_with_a_fresh_form_and_the_event_the_lists_listen_for(admin, org, queue):
-    response = _htmx(admin).post("/mappings/new/", {"stripe_customer_id": "cus_big", "tag_value": "big-tag"})
+    response = admin.page_client(HTTP_HX_REQUEST="true").post(
+        "/mappings/new/", {"stripe_customer_id": "cus_big", "tag_value": "big-tag"}
+    )
     html = response.content.decode()
     assert (
         response.status_code == 200
@@ -147,12 +137,12 @@ def test_htmx_map_answers_with_a_fresh_form_and_the_event_the_lists_listen_for(a
     )
     mapping = CustomerMapping.objects.get(org=org, stripe_customer_id="cus_big")
     assert response["HX-Trigger"] == f'{{"mappingCreated": {{"id": "{mapping.pk}"}}}}'
-    lists = _client(admin).get("/mappings/").content.decode()
+    lists = admin.page_client().get("/mappings/").content.decode()
     assert 'hx-trigger="mappingCreated from:body"' in lists
 
 
 def test_mapping_an_already_mapped_stripe_customer_moves_it(admin, org, queue):
-    _client(admin).post("/mappings/new/", {"stripe_customer_id": "cus_known", "tag_value": "big-tag"})
+    admin.page_client().post("/mappings/new/", {"stripe_customer_id": "cus_known", "tag_value": "big-tag"})
     assert CustomerMapping.objects.get(org=org, stripe_customer_id="cus_known").tag_value == "big-tag"
 
 
@@ -169,30 +159,30 @@ def test_bad_input_shows_the_error_next_to_its_field_and_changes_nothing(
     admin, org, queue, data, field, message
 ):
     before = CustomerMapping.objects.filter(org=org).count()
-    response = _client(admin).post("/mappings/new/", data)
+    response = admin.page_client().post("/mappings/new/", data)
     html = response.content.decode()
     assert response.status_code == 400
     assert f'id="id_{field}_error"' in html and message in html
     assert CustomerMapping.objects.filter(org=org).count() == before
-    htmx = _htmx(admin).post("/mappings/new/", data)
+    htmx = admin.page_client(HTTP_HX_REQUEST="true").post("/mappings/new/", data)
     assert htmx.status_code == 200 and f'id="id_{field}_error"' in htmx.content.decode()
     assert "HX-Trigger" not in htmx
 
 
 def test_delete_asks_first_without_javascript_then_deletes(admin, org, queue):
     pending = queue["pending"]
-    page = _client(admin).get(f"/mappings/{pending.pk}/delete/")
+    page = admin.page_client().get(f"/mappings/{pending.pk}/delete/")
     assert page.status_code == 200 and "Delete this mapping?" in page.content.decode()
     assert CustomerMapping.objects.filter(pk=pending.pk).exists()
-    response = _client(admin).post(f"/mappings/{pending.pk}/delete/")
+    response = admin.page_client().post(f"/mappings/{pending.pk}/delete/")
     assert response.status_code == 302
     assert not CustomerMapping.objects.filter(pk=pending.pk).exists()
     assert MappingChange.objects.filter(mapping_id=pending.pk, action="deleted").exists()
-    assert _client(admin).post(f"/mappings/{pending.pk}/delete/").status_code == 404
+    assert admin.page_client().post(f"/mappings/{pending.pk}/delete/").status_code == 404
 
 
 def test_htmx_delete_answers_with_the_lists(admin, queue):
-    response = _htmx(admin).post(f"/mappings/{queue['pending'].pk}/delete/")
+    response = admin.page_client(HTTP_HX_REQUEST="true").post(f"/mappings/{queue['pending'].pk}/delete/")
     html = response.content.decode()
     assert response.status_code == 200 and html.lstrip().startswith('<div id="mapping-lists"')
     assert f'id="mapping-{queue["pending"].pk}"' not in html
@@ -200,7 +190,7 @@ def test_htmx_delete_answers_with_the_lists(admin, queue):
 
 @pytest.mark.parametrize("persona", ["viewer", "member"])
 def test_below_admin_every_change_is_refused_and_nothing_changes(request, org, queue, persona):
-    client = _client(request.getfixturevalue(persona))
+    client = request.getfixturevalue(persona).page_client()
     pending = queue["pending"]
     for path, data in (
         ("/mappings/new/", {"stripe_customer_id": "cus_big", "tag_value": "big-tag"}),
@@ -221,9 +211,9 @@ def test_members_run_auto_matching_and_viewers_may_not(member, viewer, org):
     customer.metadata = {"margint_customer": "meta-co"}
     customer.save(update_fields=["metadata"])
     CostCustomerFactory(org=org, external_id="meta-co", last_seen_at=timezone.now())
-    assert _client(viewer).post("/mappings/auto-match/").status_code == 403
+    assert viewer.page_client().post("/mappings/auto-match/").status_code == 403
     assert not CustomerMapping.objects.exists()
-    client = _client(member)
+    client = member.page_client()
     response = client.post("/mappings/auto-match/")
     assert response.status_code == 302
     mapping = CustomerMapping.objects.get(org=org)
@@ -238,26 +228,27 @@ def test_members_run_auto_matching_and_viewers_may_not(member, viewer, org):
 
 
 def test_an_outsider_sees_nothing_of_the_org_and_cannot_touch_its_mappings(outsider, org, queue):
-    html = _client(outsider).get("/mappings/").content.decode()
+    html = outsider.page_client().get("/mappings/").content.decode()
     for text in ("cus_big", "big-tag", "cus_auto", "Big Spender", str(queue["pending"].pk)):
         assert text not in html
-    suggestions = _client(outsider).get("/mappings/suggestions/?side=stripe&stripe_customer_id=cus").content
+    suggestions = (
+        outsider.page_client().get("/mappings/suggestions/?side=stripe&stripe_customer_id=cus").content
+    )
     assert b"cus_" not in suggestions
     pending = queue["pending"]
     for action in ("confirm", "reject", "delete"):
-        assert _client(outsider).post(f"/mappings/{pending.pk}/{action}/").status_code == 404
-    assert _client(outsider).get(f"/mappings/{pending.pk}/delete/").status_code == 404
+        assert outsider.page_client().post(f"/mappings/{pending.pk}/{action}/").status_code == 404
+    assert outsider.page_client().get(f"/mappings/{pending.pk}/delete/").status_code == 404
     pending.refresh_from_db()
     assert pending.status == "pending" and not MappingChange.objects.exists()
 
 
 def test_a_malformed_id_is_not_found(admin):
-    assert _client(admin).post("/mappings/not-a-uuid/confirm/").status_code == 404
+    assert admin.page_client().post("/mappings/not-a-uuid/confirm/").status_code == 404
 
 
 def test_posts_without_a_csrf_token_are_refused(admin, org, queue):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(admin.user)
+    client = admin.page_client(enforce_csrf_checks=True)
     pending = queue["pending"]
     assert (
         client.post("/mappings/new/", {"stripe_customer_id": "cus_big", "tag_value": "x"}).status_code == 403
@@ -270,28 +261,32 @@ def test_posts_without_a_csrf_token_are_refused(admin, org, queue):
 
 
 def test_suggestions_match_id_name_or_email_on_each_side(viewer, org, queue):
-    stripe = _client(viewer).get("/mappings/suggestions/?side=stripe&stripe_customer_id=spender")
+    stripe = viewer.page_client().get("/mappings/suggestions/?side=stripe&stripe_customer_id=spender")
     assert stripe.status_code == 200
     assert stripe.content.decode() == (
         '<datalist id="stripe-suggestions"><option value="cus_big">Big Spender Inc</option></datalist>\n'
     )
-    tags = _client(viewer).get("/mappings/suggestions/?side=tag&tag_value=BIG").content.decode()
+    tags = viewer.page_client().get("/mappings/suggestions/?side=tag&tag_value=BIG").content.decode()
     assert re.findall(r'<option value="([^"]+)"', tags) == ["big-tag"]
 
 
 def test_the_mappings_table_searches_and_pages(admin, org):
     for n in range(55):
         map_tag(org, f"cus_{n:03d}", f"team-{n:03d}", name=f"Team {n:03d}")
-    html = _client(admin).get("/mappings/").content.decode()
+    html = admin.page_client().get("/mappings/").content.decode()
     assert "Mappings 1–50 of 55" in html and 'href="/mappings/?page=2"' in html
-    table = _htmx(admin).get("/mappings/?page=2", HTTP_HX_TARGET="mappings-table").content.decode()
+    table = (
+        admin.page_client(HTTP_HX_REQUEST="true")
+        .get("/mappings/?page=2", HTTP_HX_TARGET="mappings-table")
+        .content.decode()
+    )
     assert table.lstrip().startswith('<div id="mappings-table">') and "Mappings 51–55 of 55" in table
-    found = _client(admin).get("/mappings/?q=team 007").content.decode()
+    found = admin.page_client().get("/mappings/?q=team 007").content.decode()
     assert "Mappings 1–1 of 1" in found and "cus_007" in found
 
 
 def test_pro_tier_and_sign_in_are_required(free_admin, db):
-    assert _client(free_admin).get("/mappings/").status_code == 403
+    assert free_admin.page_client().get("/mappings/").status_code == 403
     assert Client().get("/mappings/").status_code == 302
     assert Client().post("/mappings/new/", {}).status_code == 302
 
@@ -303,7 +298,7 @@ def _queries(client, path: str) -> int:
 
 
 def test_the_page_reads_a_fixed_number_of_queries_whatever_the_number_of_mappings(admin, org, queue):
-    client = _client(admin)
+    client = admin.page_client()
     _queries(client, "/mappings/")  # the first answer also saves the new session
     few = _queries(client, "/mappings/")
     for n in range(40):

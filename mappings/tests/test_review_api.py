@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from mappings.models import CustomerMapping, MappingChange, MappingRejection
-from mappings.tests.factories import CostCustomerFactory, CustomerMappingFactory, StripeCustomerFactory
+from mappings.tests.factories import CustomerMappingFactory, StripeCustomerFactory
+from margins.tests.factories import CostCustomerFactory
 
 URL = "/api/customer-mappings"
 

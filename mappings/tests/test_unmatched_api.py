@@ -14,14 +14,9 @@ from django.utils import timezone
 from billing import selectors as billing_selectors
 from mappings import api
 from mappings.selectors import counting_mappings, lookback_window, unmatched_queue
-from mappings.tests.factories import (
-    CostCustomerFactory,
-    CustomerMappingFactory,
-    StripeCustomerFactory,
-    cost,
-    revenue,
-)
+from mappings.tests.factories import CustomerMappingFactory, StripeCustomerFactory
 from margins import selectors as cost_selectors
+from margins.tests.factories import CostCustomerFactory, add_cost, add_revenue
 from margint import urls as root_urls
 
 URL = "/api/margins/unmatched"
@@ -38,19 +33,19 @@ def synced(org, other_org):
     first_day, last_day = today - timedelta(days=89), today
     before, after = today - timedelta(days=90), today + timedelta(days=1)
 
-    revenue(org, "cus_mapped", last_day, 100_000_000, name="Acme Corp")
-    revenue(org, "cus_pending", first_day, 50_000_000, name="Delta LLC")
-    revenue(org, "cus_suggested", last_day, 30_000_000, name="BetaCo", email="billing@beta.co")
-    revenue(org, "cus_free", first_day, 20_000_000, name="Zed", email="z@zed.io")
-    revenue(org, "cus_free", before, 999_000_000)  # a day too early
-    revenue(org, "cus_free", after, 7_000_000)  # recognized later (prepaid period), not yet
-    revenue(org, "cus_refund", last_day, -4_000_000)
-    deleted = revenue(org, "cus_deleted", last_day, 5_000_000)
+    add_revenue(org, "cus_mapped", last_day, 100_000_000, name="Acme Corp")
+    add_revenue(org, "cus_pending", first_day, 50_000_000, name="Delta LLC")
+    add_revenue(org, "cus_suggested", last_day, 30_000_000, name="BetaCo", email="billing@beta.co")
+    add_revenue(org, "cus_free", first_day, 20_000_000, name="Zed", email="z@zed.io")
+    add_revenue(org, "cus_free", before, 999_000_000)  # a day too early
+    add_revenue(org, "cus_free", after, 7_000_000)  # recognized later (prepaid period), not yet
+    add_revenue(org, "cus_refund", last_day, -4_000_000)
+    deleted = add_revenue(org, "cus_deleted", last_day, 5_000_000)
     deleted.deleted = True
     deleted.save()
     StripeCustomerFactory(org=org, stripe_id="cus_quiet")
     StripeCustomerFactory(org=org, stripe_id="cus_gone_quiet", deleted=True)
-    revenue(other_org, "cus_rival", last_day, 123_000_000, name="Rival")
+    add_revenue(other_org, "cus_rival", last_day, 123_000_000, name="Rival")
 
     CustomerMappingFactory(org=org, stripe_customer_id="cus_mapped", tag_value="acme")
     CustomerMappingFactory(
@@ -70,16 +65,16 @@ def synced(org, other_org):
         status="suggested",
     )
 
-    cost(org, "acme", last_day, 30_000_000, requests=100)
-    cost(org, "delta", first_day, 1_000_000, requests=10)
-    cost(org, "gamma", last_day, 15_000_000, requests=150)
-    cost(org, "gamma", first_day, 0, requests=50, model="gpt-4o-mini")
-    cost(org, "beta", last_day, 2_000_000, requests=20)
-    old = cost(org, "old", before, 9_000_000, requests=9)
+    add_cost(org, "acme", last_day, 30_000_000, requests=100)
+    add_cost(org, "delta", first_day, 1_000_000, requests=10)
+    add_cost(org, "gamma", last_day, 15_000_000, requests=150)
+    add_cost(org, "gamma", first_day, 0, requests=50, model="gpt-4o-mini")
+    add_cost(org, "beta", last_day, 2_000_000, requests=20)
+    old = add_cost(org, "old", before, 9_000_000, requests=9)
     old.first_seen_at = old.last_seen_at = datetime.combine(before, time(23, 59), tzinfo=UTC)
     old.save()
     CostCustomerFactory(org=org, external_id="quiet-tag")  # seen now, no cost yet
-    cost(other_org, "rival-tag", last_day, 77_000_000)
+    add_cost(other_org, "rival-tag", last_day, 77_000_000)
     return org
 
 
@@ -177,9 +172,9 @@ def test_unmatched_totals_equal_the_synced_revenue_and_cost_without_a_counting_m
 def test_a_tag_mapped_from_two_stripe_customers_is_attributed_once(viewer):
     today = _today()
     org = viewer.org
-    revenue(org, "cus_us", today, 10)
-    revenue(org, "cus_eu", today, 20)
-    cost(org, "acme", today, 7)
+    add_revenue(org, "cus_us", today, 10)
+    add_revenue(org, "cus_eu", today, 20)
+    add_cost(org, "acme", today, 7)
     for sid in ("cus_us", "cus_eu"):
         CustomerMappingFactory(org=org, stripe_customer_id=sid, tag_value="acme")
 
@@ -212,12 +207,12 @@ def test_the_queue_reads_a_fixed_number_of_queries_whatever_the_size(org):
             unmatched_queue(org=org, as_of=timezone.now())
         return len(captured)
 
-    revenue(org, "cus_0", today, 1)
-    cost(org, "tag-0", today, 1)
+    add_revenue(org, "cus_0", today, 1)
+    add_cost(org, "tag-0", today, 1)
     small = queries()
     for n in range(1, 30):
-        revenue(org, f"cus_{n}", today, n)
-        cost(org, f"tag-{n}", today, n)
+        add_revenue(org, f"cus_{n}", today, n)
+        add_cost(org, f"tag-{n}", today, n)
         CustomerMappingFactory(org=org, stripe_customer_id=f"cus_x{n}", match_type="auto", status="suggested")
     assert (small, queries()) == (6, 6)
 

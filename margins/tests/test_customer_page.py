@@ -14,12 +14,6 @@ from publicapi.budgets import budget_create, budget_statuses
 M = 1_000_000
 
 
-def _client(persona) -> Client:
-    client = Client()
-    client.force_login(persona.user)
-    return client
-
-
 def _acme(org):
     map_tag(org, "cus_abc123", "team/alpha", name="Acme Corp")
     for month, cost in ((2, 35), (3, 32), (4, 30)):
@@ -38,7 +32,7 @@ def _acme(org):
 
 def test_customer_page_shows_its_row_chart_and_breakdowns(viewer, org):
     _acme(org)
-    response = _client(viewer).get("/margins/team/alpha/?period=2026-04")
+    response = viewer.page_client().get("/margins/team/alpha/?period=2026-04")
     html = response.content.decode()
     assert response.status_code == 200
     assert "<h1>Acme Corp</h1>" in html and "<code>team/alpha</code>" in html
@@ -60,18 +54,18 @@ def test_customer_page_shows_its_row_chart_and_breakdowns(viewer, org):
 
 def test_table_links_each_customer_to_its_page(viewer, org):
     _acme(org)
-    html = _client(viewer).get("/margins/?period=2026-04").content.decode()
+    html = viewer.page_client().get("/margins/?period=2026-04").content.decode()
     assert 'href="/margins/team/alpha/?period=2026-04"' in html
 
 
 def test_unknown_tag_and_other_orgs_customers_are_not_found(viewer, outsider, org):
     _acme(org)
-    assert _client(viewer).get("/margins/nobody/").status_code == 404
-    assert _client(outsider).get("/margins/team/alpha/?period=2026-04").status_code == 404
+    assert viewer.page_client().get("/margins/nobody/").status_code == 404
+    assert outsider.page_client().get("/margins/team/alpha/?period=2026-04").status_code == 404
 
 
 def test_customer_page_is_pro_and_needs_sign_in(free_admin, db):
-    assert _client(free_admin).get("/margins/anything/").status_code == 403
+    assert free_admin.page_client().get("/margins/anything/").status_code == 403
     assert Client().get("/margins/anything/").status_code == 302
 
 
@@ -80,7 +74,7 @@ def test_customer_page_lists_the_stripe_customers_mapped_to_it(viewer, org):
     map_tag(org, "cus_eu", "team/alpha", name="Acme Europe")
     map_tag(org, "cus_guess", "team/alpha", status="suggested", name="Acme Maybe")
     map_tag(org, "cus_other", "someone-else", name="Other Co")
-    html = _client(viewer).get("/margins/team/alpha/?period=2026-04").content.decode()
+    html = viewer.page_client().get("/margins/team/alpha/?period=2026-04").content.decode()
     section = html.split('id="customer-mappings"', 1)[1]
     assert re.findall(r'<tr data-stripe="([^"]+)"', section) == ["cus_abc123", "cus_eu", "cus_guess"]
     assert "suggested, not counted" in section and "cus_other" not in section
@@ -105,7 +99,7 @@ def test_customer_page_shows_the_budgets_a_check_for_it_applies(viewer, org):
         action="warn",
     )
     theirs = budget_create(org=org, scope="customer", customer="rival", monthly_limit_micro=M, action="block")
-    html = _client(viewer).get("/margins/team/alpha/").content.decode()
+    html = viewer.page_client().get("/margins/team/alpha/").content.decode()
     section = html.split('id="customer-budgets"', 1)[1].split("</section>", 1)[0]
     shown = re.findall(r'<tr data-budget="([^"]+)"', section)
     assert (
@@ -125,5 +119,5 @@ def test_customer_page_shows_the_budgets_a_check_for_it_applies(viewer, org):
 
 def test_customer_page_without_budgets_says_so(viewer, org):
     _acme(org)
-    html = _client(viewer).get("/margins/team/alpha/").content.decode()
+    html = viewer.page_client().get("/margins/team/alpha/").content.decode()
     assert "No budget applies to this customer." in html

@@ -13,12 +13,6 @@ from margins.tests.factories import StripeConnectionFactory, SyncRunFactory, add
 M = 1_000_000
 
 
-def _client(persona) -> Client:
-    client = Client()
-    client.force_login(persona.user)
-    return client
-
-
 def _tags(html: str) -> list[str]:
     """The tag values of the table's rows, top to bottom."""
     return re.findall(r'<tr data-tag="([^"]+)"', html)
@@ -44,7 +38,7 @@ def acme(org):
 
 
 def test_viewer_sees_summary_and_rows_with_formatted_numbers(viewer, acme):
-    response = _client(viewer).get("/margins/?period=2026-04")
+    response = viewer.page_client().get("/margins/?period=2026-04")
     html = response.content.decode()
     assert response.status_code == 200
     assert "<html" in html and 'id="margins-table"' in html
@@ -68,7 +62,7 @@ def test_viewer_sees_summary_and_rows_with_formatted_numbers(viewer, acme):
 
 
 def test_htmx_request_returns_the_table_fragment_and_summary_out_of_band(viewer, acme):
-    response = _client(viewer).get("/margins/?period=2026-04&tier=critical", HTTP_HX_REQUEST="true")
+    response = viewer.page_client().get("/margins/?period=2026-04&tier=critical", HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in html and '<form id="margins-filters"' not in html
@@ -95,12 +89,18 @@ def test_htmx_request_returns_the_table_fragment_and_summary_out_of_band(viewer,
     ],
 )
 def test_sort_filter_and_search_choose_the_rows(viewer, acme, query, tags):
-    html = _client(viewer).get(f"/margins/?period=2026-04&{query}", HTTP_HX_REQUEST="true").content.decode()
+    html = (
+        viewer.page_client().get(f"/margins/?period=2026-04&{query}", HTTP_HX_REQUEST="true").content.decode()
+    )
     assert _tags(html) == tags
 
 
 def test_sort_links_keep_filters_and_reverse_the_current_column(viewer, acme):
-    html = _client(viewer).get("/margins/?period=2026-04&tier=healthy&sort=revenue&dir=desc").content.decode()
+    html = (
+        viewer.page_client()
+        .get("/margins/?period=2026-04&tier=healthy&sort=revenue&dir=desc")
+        .content.decode()
+    )
     assert 'href="/margins/?period=2026-04&amp;sort=revenue&amp;dir=asc&amp;tier=healthy"' in html
     assert 'aria-sort="descending"' in html
     assert 'href="/margins/export.csv?period=2026-04&amp;sort=revenue&amp;dir=desc&amp;tier=healthy"' in html
@@ -110,7 +110,7 @@ def test_a_large_table_comes_fifty_rows_a_page(viewer, org):
     for n in range(120):
         map_tag(org, f"cus_{n:03d}", f"t-{n:03d}", name=f"Customer {n:03d}")
         add_revenue(org, f"cus_{n:03d}", date(2026, 4, 1), (n + 1) * M)
-    client = _client(viewer)
+    client = viewer.page_client()
     first = client.get("/margins/?period=2026-04&sort=customer&dir=asc").content.decode()
     assert _tags(first) == [f"t-{n:03d}" for n in range(50)]
     assert "Customers 1–50 of 120" in first and "Page 1 of 3" in first
@@ -122,7 +122,7 @@ def test_a_large_table_comes_fifty_rows_a_page(viewer, org):
 
 
 def test_csv_has_the_filtered_rows_of_every_page_in_the_shown_order(viewer, acme):
-    response = _client(viewer).get("/margins/export.csv?period=2026-04&sort=revenue&dir=desc&q=e")
+    response = viewer.page_client().get("/margins/export.csv?period=2026-04&sort=revenue&dir=desc&q=e")
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="margins-2026-04.csv"'
     lines = response.content.decode().split("\r\n")
@@ -135,26 +135,26 @@ def test_csv_has_the_filtered_rows_of_every_page_in_the_shown_order(viewer, acme
 
 
 def test_invalid_month_falls_back_to_the_current_month(viewer, acme):
-    html = _client(viewer).get("/margins/?period=2026-13").content.decode()
+    html = viewer.page_client().get("/margins/?period=2026-13").content.decode()
     assert 'aria-label="Summary of 2026-13"' not in html and 'id="margins-table"' in html
 
 
 def test_outsider_sees_only_their_own_organizations_rows(outsider, other_org, acme):
     map_tag(other_org, "cus_rival", "rival-co", name="Rival Co")
     add_revenue(other_org, "cus_rival", date(2026, 4, 1), 5 * M)
-    html = _client(outsider).get("/margins/?period=2026-04").content.decode()
+    html = outsider.page_client().get("/margins/?period=2026-04").content.decode()
     assert _tags(html) == ["rival-co"]
     assert "Acme Corp" not in html
-    csv_text = _client(outsider).get("/margins/export.csv?period=2026-04").content.decode()
+    csv_text = outsider.page_client().get("/margins/export.csv?period=2026-04").content.decode()
     assert "acme-corp" not in csv_text and "rival-co" in csv_text
 
 
 def test_free_org_sees_the_upgrade_page(free_admin):
-    response = _client(free_admin).get("/margins/")
+    response = free_admin.page_client().get("/margins/")
     assert response.status_code == 403
     assert 'id="margins-table"' not in response.content.decode()
     assert "This is a Pro feature" in response.content.decode()
-    assert _client(free_admin).get("/margins/export.csv").status_code == 403
+    assert free_admin.page_client().get("/margins/export.csv").status_code == 403
 
 
 def test_anonymous_is_sent_to_sign_in(db):
@@ -164,5 +164,5 @@ def test_anonymous_is_sent_to_sign_in(db):
 
 
 def test_navigation_links_to_the_routed_margins_page(viewer, acme):
-    html = _client(viewer).get("/").content.decode()
+    html = viewer.page_client().get("/").content.decode()
     assert 'href="/margins/"' in html

@@ -1,15 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from margint.models import Membership, Role
-
-
-def _client(persona) -> Client:
-    client = Client()
-    client.force_login(persona.user)
-    return client
 
 
 def _membership(persona) -> Membership:
@@ -17,7 +10,7 @@ def _membership(persona) -> Membership:
 
 
 def test_admin_sees_every_member_with_their_role(admin, member, viewer):
-    html = _client(admin).get("/settings/members/").content.decode()
+    html = admin.page_client().get("/settings/members/").content.decode()
     table = html.split('id="members-table"')[1].split("</table>")[0]
     assert [email in table for email in ("admin@acme.test", "member@acme.test", "viewer@acme.test")] == [
         True
@@ -28,13 +21,13 @@ def test_admin_sees_every_member_with_their_role(admin, member, viewer):
 
 
 def test_htmx_get_returns_only_the_table(admin):
-    response = _client(admin).get("/settings/members/", HTTP_HX_REQUEST="true")
+    response = admin.page_client().get("/settings/members/", HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="members-table"') and "<html" not in html
 
 
 def test_adding_a_person_answers_with_a_fresh_form_and_the_event_the_table_listens_for(admin, org):
-    response = _client(admin).post(
+    response = admin.page_client().post(
         "/settings/members/add/",
         {"email": "new@acme.test", "role": "member", "password": "plum-orchard-42"},
         HTTP_HX_REQUEST="true",
@@ -42,12 +35,12 @@ def test_adding_a_person_answers_with_a_fresh_form_and_the_event_the_table_liste
     assert response["HX-Trigger"] == '{"memberAdded": {}}'
     assert "new@acme.test added as member." in response.content.decode()
     assert Membership.objects.get(organization=org, user__email="new@acme.test").role == "member"
-    table = _client(admin).get("/settings/members/", HTTP_HX_REQUEST="true").content.decode()
+    table = admin.page_client().get("/settings/members/", HTTP_HX_REQUEST="true").content.decode()
     assert 'hx-trigger="memberAdded from:body"' in table and "new@acme.test" in table
 
 
 def test_adding_an_existing_member_shows_the_error_next_to_the_email(admin, member):
-    response = _client(admin).post(
+    response = admin.page_client().post(
         "/settings/members/add/", {"email": "member@acme.test", "role": "admin"}, HTTP_HX_REQUEST="true"
     )
     html = response.content.decode()
@@ -56,7 +49,7 @@ def test_adding_an_existing_member_shows_the_error_next_to_the_email(admin, memb
 
 
 def test_changing_a_role_swaps_the_table(admin, member):
-    response = _client(admin).post(
+    response = admin.page_client().post(
         f"/settings/members/{_membership(member).pk}/role/", {"role": "admin"}, HTTP_HX_REQUEST="true"
     )
     assert response["HX-Trigger"] == f'{{"memberChanged": {{"id": {_membership(member).pk}}}}}'
@@ -65,7 +58,7 @@ def test_changing_a_role_swaps_the_table(admin, member):
 
 
 def test_demoting_the_last_admin_is_refused_with_a_message(admin, member):
-    client = _client(admin)
+    client = admin.page_client()
     response = client.post(
         f"/settings/members/{_membership(admin).pk}/role/", {"role": "viewer"}, HTTP_HX_REQUEST="true"
     )
@@ -83,7 +76,7 @@ def test_an_admin_who_steps_down_is_sent_to_the_overview(admin, org):
         organization=org,
         role=Role.ADMIN,
     )
-    response = _client(admin).post(
+    response = admin.page_client().post(
         f"/settings/members/{_membership(admin).pk}/role/", {"role": "member"}, HTTP_HX_REQUEST="true"
     )
     assert response["HX-Redirect"] == "/"
@@ -91,14 +84,14 @@ def test_an_admin_who_steps_down_is_sent_to_the_overview(admin, org):
 
 
 def test_removing_a_member_with_a_plain_post_redirects_back(admin, member, org):
-    response = _client(admin).post(f"/settings/members/{_membership(member).pk}/remove/", follow=True)
+    response = admin.page_client().post(f"/settings/members/{_membership(member).pk}/remove/", follow=True)
     assert response.redirect_chain == [("/settings/members/", 302)]
     assert "member@acme.test was removed from Acme AI." in response.content.decode()
     assert not Membership.objects.filter(organization=org, user=member.user).exists()
 
 
 def test_outsider_cannot_touch_memberships_of_another_org(outsider, member):
-    client = _client(outsider)
+    client = outsider.page_client()
     assert (
         client.post(f"/settings/members/{_membership(member).pk}/role/", {"role": "admin"}).status_code == 404
     )
@@ -109,7 +102,7 @@ def test_outsider_cannot_touch_memberships_of_another_org(outsider, member):
 
 @pytest.mark.parametrize("persona", ["member", "viewer"])
 def test_non_admins_are_refused_every_members_action(request, persona, admin):
-    client = _client(request.getfixturevalue(persona))
+    client = request.getfixturevalue(persona).page_client()
     assert client.get("/settings/members/").status_code == 403
     assert client.post("/settings/members/add/", {"email": "x@acme.test", "role": "admin"}).status_code == 403
     assert client.post(f"/settings/members/{_membership(admin).pk}/remove/").status_code == 403
@@ -117,4 +110,4 @@ def test_non_admins_are_refused_every_members_action(request, persona, admin):
 
 
 def test_free_org_admins_manage_members_too(free_admin):
-    assert _client(free_admin).get("/settings/members/").status_code == 200
+    assert free_admin.page_client().get("/settings/members/").status_code == 200

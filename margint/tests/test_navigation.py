@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import resolve
 
 from margint.navigation import NAV_ENTRIES, nav_links
@@ -73,8 +72,7 @@ def test_routed_entries_resolve_and_future_ones_are_plain_paths(db):
     ],
 )
 def test_rendered_navigation_follows_the_role(request, persona, visible, hidden):
-    client = Client()
-    client.force_login(request.getfixturevalue(persona).user)
+    client = request.getfixturevalue(persona).page_client()
     nav = client.get("/").content.decode().split('<nav class="nav"')[1].split("</nav>")[0]
     for href in visible:
         assert f'href="{href}"' in nav

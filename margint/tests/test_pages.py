@@ -28,8 +28,7 @@ def test_signing_in_lands_on_the_active_organization(admin):
 
 
 def test_logout_ends_the_session(admin):
-    client = Client()
-    client.force_login(admin.user)
+    client = admin.page_client()
     client.post("/accounts/logout/")
     assert client.get("/").status_code == 302
 
@@ -38,8 +37,7 @@ def test_switcher_form_switches_and_refuses_foreign_orgs(member, other_org, org)
     from margint.tests.factories import MembershipFactory
 
     MembershipFactory(user=member.user, organization=other_org, role="viewer")
-    client = Client()
-    client.force_login(member.user)
+    client = member.page_client()
     client.post("/orgs/switch/", {"org": other_org.public_id, "next": "/"})
     assert "Rival Inc" in client.get("/").content.decode().split("<h1>")[1]
     client.post("/orgs/switch/", {"org": "org_notmine", "next": "https://evil.example/"})
@@ -47,6 +45,5 @@ def test_switcher_form_switches_and_refuses_foreign_orgs(member, other_org, org)
 
 
 def test_free_org_home_points_to_the_upgrade_page(free_admin):
-    client = Client()
-    client.force_login(free_admin.user)
+    client = free_admin.page_client()
     assert "/upgrade/" in client.get("/").content.decode()

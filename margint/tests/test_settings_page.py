@@ -16,14 +16,8 @@ VALID = {
 }
 
 
-def _client(persona) -> Client:
-    client = Client()
-    client.force_login(persona.user)
-    return client
-
-
 def test_admin_sees_the_form_filled_with_current_settings(admin):
-    html = _client(admin).get("/settings/").content.decode()
+    html = admin.page_client().get("/settings/").content.decode()
     assert 'name="name" value="Acme AI"' in html
     assert 'name="reporting_currency" value="USD"' in html
     assert 'name="healthy_threshold" value="50"' in html
@@ -31,7 +25,7 @@ def test_admin_sees_the_form_filled_with_current_settings(admin):
 
 
 def test_a_plain_post_saves_and_redirects_back_with_a_message(admin, org):
-    response = _client(admin).post("/settings/", VALID, follow=True)
+    response = admin.page_client().post("/settings/", VALID, follow=True)
     assert response.redirect_chain == [("/settings/", 302)]
     assert "Settings saved." in response.content.decode()
     org.refresh_from_db()
@@ -44,7 +38,7 @@ def test_a_plain_post_saves_and_redirects_back_with_a_message(admin, org):
 
 
 def test_an_htmx_post_answers_with_the_form_fragment_and_an_event(admin, org):
-    response = _client(admin).post("/settings/", VALID, HTTP_HX_REQUEST="true")
+    response = admin.page_client().post("/settings/", VALID, HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert response.status_code == 200
     assert html.lstrip().startswith('<form id="settings-form"') and "<html" not in html
@@ -53,7 +47,7 @@ def test_an_htmx_post_answers_with_the_form_fragment_and_an_event(admin, org):
 
 
 def test_thresholds_out_of_order_show_the_error_next_to_the_field_and_change_nothing(admin, org):
-    response = _client(admin).post(
+    response = admin.page_client().post(
         "/settings/", {**VALID, "moderate_threshold": "70"}, HTTP_HX_REQUEST="true"
     )
     html = response.content.decode()
@@ -68,7 +62,7 @@ def test_thresholds_out_of_order_show_the_error_next_to_the_field_and_change_not
 
 
 def test_a_plain_post_with_errors_is_a_400_page_with_the_errors(admin):
-    response = _client(admin).post(
+    response = admin.page_client().post(
         "/settings/", {**VALID, "at_risk_threshold": "150", "reporting_currency": "EURO"}
     )
     html = response.content.decode()
@@ -81,7 +75,7 @@ def test_a_plain_post_with_errors_is_a_400_page_with_the_errors(admin):
 
 @pytest.mark.parametrize("persona", ["member", "viewer"])
 def test_non_admins_get_the_forbidden_page_for_reads_and_writes(request, persona, org):
-    client = _client(request.getfixturevalue(persona))
+    client = request.getfixturevalue(persona).page_client()
     assert client.get("/settings/").status_code == 403
     response = client.post("/settings/", VALID)
     assert response.status_code == 403 and "Not allowed" in response.content.decode()
@@ -90,22 +84,21 @@ def test_non_admins_get_the_forbidden_page_for_reads_and_writes(request, persona
 
 
 def test_free_org_admin_gets_the_upgrade_page(free_admin, free_org):
-    response = _client(free_admin).post("/settings/", VALID)
+    response = free_admin.page_client().post("/settings/", VALID)
     assert response.status_code == 403 and "This is a Pro feature" in response.content.decode()
     free_org.refresh_from_db()
     assert free_org.name == "Tiny Free Co"
 
 
 def test_outsider_post_changes_only_their_own_org(outsider, org, other_org):
-    assert _client(outsider).post("/settings/", VALID).status_code == 302
+    assert outsider.page_client().post("/settings/", VALID).status_code == 302
     org.refresh_from_db()
     assert org.name == "Acme AI"
     assert Organization.objects.get(pk=other_org.pk).name == "Acme AI Labs"
 
 
 def test_a_post_without_the_csrf_token_is_refused(admin, org):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(admin.user)
+    client = admin.page_client(enforce_csrf_checks=True)
     assert client.post("/settings/", VALID).status_code == 403
     org.refresh_from_db()
     assert org.name == "Acme AI"

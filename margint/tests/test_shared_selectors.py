@@ -2,40 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from billing import selectors as billing_selectors
-from billing.models import RevenueDaily, StripeCustomer
+from billing.tests.factories import add_revenue
 from mappings.models import CustomerMapping
 from mappings.selectors import counting_mappings
 from margins import selectors as cost_selectors
-from margins.models import Customer, CustomerDailyCost, DailyRollup
-
-T0 = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def _cost(org, ext, day, cost, model="gpt-4o", feature="chat", requests=1):
-    customer, _ = Customer.objects.get_or_create(
-        org=org, external_id=ext, defaults={"first_seen_at": T0, "last_seen_at": T0}
-    )
-    DailyRollup.objects.create(org=org, customer=customer, day=day, model=model, feature=feature,
-                               cost_micro=cost, request_count=requests)
-    row, _ = CustomerDailyCost.objects.get_or_create(org=org, customer=customer, day=day)
-    row.cost_micro += cost
-    row.request_count += requests
-    row.save()
-
-
-def _revenue(org, sid, day, amount):
-    customer, _ = StripeCustomer.objects.get_or_create(org=org, stripe_id=sid)
-    RevenueDaily.objects.create(org=org, stripe_customer=customer, day=day, amount_micro=amount)
+from margins.tests.factories import add_cost
 
 
 def test_cost_reads_are_half_open_and_scoped_to_the_org(org, other_org):
-    _cost(org, "acme", date(2026, 1, 31), 100)
-    _cost(org, "acme", date(2026, 2, 1), 7, model="gpt-4o-mini", feature="search")
-    _cost(org, "acme", date(2026, 2, 28), 5)
-    _cost(other_org, "acme", date(2026, 2, 2), 1_000_000)
+    add_cost(org, "acme", date(2026, 1, 31), 100)
+    add_cost(org, "acme", date(2026, 2, 1), 7, model="gpt-4o-mini", feature="search")
+    add_cost(org, "acme", date(2026, 2, 28), 5)
+    add_cost(other_org, "acme", date(2026, 2, 2), 1_000_000)
     feb = dict(start=date(2026, 2, 1), end=date(2026, 3, 1))
     assert cost_selectors.cost_by_customer(org=org, **feb) == {"acme": cost_selectors.CostTotals(12, 2)}
     assert cost_selectors.cost_by_customer(org=org, features=["search"], **feb)["acme"].cost_micro == 7
@@ -47,10 +28,10 @@ def test_cost_reads_are_half_open_and_scoped_to_the_org(org, other_org):
 
 
 def test_revenue_reads_sum_days_per_customer_and_month(org, other_org):
-    _revenue(org, "cus_a", date(2026, 1, 31), 10)
-    _revenue(org, "cus_a", date(2026, 2, 1), 20)
-    _revenue(org, "cus_b", date(2026, 2, 14), 30)
-    _revenue(other_org, "cus_a", date(2026, 2, 1), 999)
+    add_revenue(org, "cus_a", date(2026, 1, 31), 10)
+    add_revenue(org, "cus_a", date(2026, 2, 1), 20)
+    add_revenue(org, "cus_b", date(2026, 2, 14), 30)
+    add_revenue(other_org, "cus_a", date(2026, 2, 1), 999)
     feb = dict(start=date(2026, 2, 1), end=date(2026, 3, 1))
     assert billing_selectors.revenue_by_customer(org=org, **feb) == {"cus_a": 20, "cus_b": 30}
     assert billing_selectors.revenue_total(org=org, **feb) == 50

@@ -3,7 +3,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 
 from publicapi.keys import api_key_create, api_key_verify
 from publicapi.models import ApiKey
@@ -11,14 +10,8 @@ from publicapi.models import ApiKey
 SECRET = re.compile(r"mk_live_[A-Za-z0-9]{40}")
 
 
-def _client(persona) -> Client:
-    client = Client()
-    client.force_login(persona.user)
-    return client
-
-
 def test_creating_a_key_shows_its_secret_once(admin, org):
-    client = _client(admin)
+    client = admin.page_client()
     response = client.post("/settings/api-keys/", {"name": "backend", "scopes": ["read", "write"]})
     assert response.status_code == 201
     assert "no-store" in response["Cache-Control"]
@@ -30,7 +23,7 @@ def test_creating_a_key_shows_its_secret_once(admin, org):
 
 
 def test_htmx_create_answers_with_the_form_and_the_event_the_table_listens_for(admin):
-    response = _client(admin).post(
+    response = admin.page_client().post(
         "/settings/api-keys/", {"name": "ingest", "scopes": ["write"]}, HTTP_HX_REQUEST="true"
     )
     html = response.content.decode()
@@ -38,7 +31,7 @@ def test_htmx_create_answers_with_the_form_and_the_event_the_table_listens_for(a
     assert len(SECRET.findall(html)) == 1
     prefix = ApiKey.objects.get(name="ingest").prefix
     assert response["HX-Trigger"] == f'{{"apiKeyCreated": {{"prefix": "{prefix}"}}}}'
-    table = _client(admin).get("/settings/api-keys/", HTTP_HX_REQUEST="true").content.decode()
+    table = admin.page_client().get("/settings/api-keys/", HTTP_HX_REQUEST="true").content.decode()
     assert (
         table.lstrip().startswith('<div id="api-keys-table"')
         and 'hx-trigger="apiKeyCreated from:body"' in table
@@ -46,7 +39,11 @@ def test_htmx_create_answers_with_the_form_and_the_event_the_table_listens_for(a
 
 
 def test_a_key_without_name_or_scope_is_refused_next_to_the_fields(admin):
-    html = _client(admin).post("/settings/api-keys/", {"name": " "}, HTTP_HX_REQUEST="true").content.decode()
+    html = (
+        admin.page_client()
+        .post("/settings/api-keys/", {"name": " "}, HTTP_HX_REQUEST="true")
+        .content.decode()
+    )
     assert "This field is required." in html.split('id="id_name_error"')[1]
     assert "Choose at least one scope." in html.split('id="id_scopes_error"')[1]
     assert not ApiKey.objects.exists()
@@ -54,7 +51,9 @@ def test_a_key_without_name_or_scope_is_refused_next_to_the_fields(admin):
 
 def test_revoking_stops_the_key_and_swaps_the_table(admin, org):
     minted = api_key_create(org=org, name="old")
-    response = _client(admin).post(f"/settings/api-keys/{minted.api_key.pk}/revoke/", HTTP_HX_REQUEST="true")
+    response = admin.page_client().post(
+        f"/settings/api-keys/{minted.api_key.pk}/revoke/", HTTP_HX_REQUEST="true"
+    )
     html = response.content.decode()
     assert response["HX-Trigger"] == f'{{"apiKeyRevoked": {{"prefix": "{minted.api_key.prefix}"}}}}'
     assert "is revoked" in html and "Revoked" in html
@@ -63,7 +62,7 @@ def test_revoking_stops_the_key_and_swaps_the_table(admin, org):
 
 def test_outsider_cannot_revoke_or_see_keys_of_another_org(outsider, org):
     minted = api_key_create(org=org, name="theirs")
-    client = _client(outsider)
+    client = outsider.page_client()
     assert client.post(f"/settings/api-keys/{minted.api_key.pk}/revoke/").status_code == 404
     assert api_key_verify(minted.secret) is not None
     assert "theirs" not in client.get("/settings/api-keys/").content.decode()
@@ -72,7 +71,7 @@ def test_outsider_cannot_revoke_or_see_keys_of_another_org(outsider, org):
 @pytest.mark.parametrize("persona", ["member", "viewer"])
 def test_non_admins_cannot_list_create_or_revoke(request, persona, org):
     minted = api_key_create(org=org, name="kept")
-    client = _client(request.getfixturevalue(persona))
+    client = request.getfixturevalue(persona).page_client()
     assert client.get("/settings/api-keys/").status_code == 403
     assert client.post("/settings/api-keys/", {"name": "x", "scopes": ["read"]}).status_code == 403
     assert client.post(f"/settings/api-keys/{minted.api_key.pk}/revoke/").status_code == 403
@@ -80,5 +79,5 @@ def test_non_admins_cannot_list_create_or_revoke(request, persona, org):
 
 
 def test_free_org_admins_create_keys_for_ingestion(free_admin):
-    response = _client(free_admin).post("/settings/api-keys/", {"name": "ingest", "scopes": ["write"]})
+    response = free_admin.page_client().post("/settings/api-keys/", {"name": "ingest", "scopes": ["write"]})
     assert response.status_code == 201 and len(SECRET.findall(response.content.decode())) == 1

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.test import Client
 
 from publicapi.budgets import budget_create
 from publicapi.models import Budget
-from publicapi.tests.conftest import keyed
-from publicapi.tests.factories import add_cost, secret_for
+from publicapi.tests.factories import add_cost
+from publicapi.tests.key_helpers import key_for, keyed_client
 
 FORM = {
     "scope": "customer",
@@ -22,14 +21,8 @@ FORM = {
 }
 
 
-def _client(persona) -> Client:
-    client = Client()
-    client.force_login(persona.user)
-    return client
-
-
 def test_an_admin_adds_a_budget_in_currency_units(admin, org):
-    response = _client(admin).post("/budgets/", FORM)
+    response = admin.page_client().post("/budgets/", FORM)
     assert response.status_code == 302
     budget = Budget.objects.get(org=org)
     assert (budget.scope, budget.customer_external_id, budget.monthly_limit_micro) == (
@@ -43,13 +36,13 @@ def test_an_admin_adds_a_budget_in_currency_units(admin, org):
 def test_the_page_shows_each_budgets_spend_this_month(viewer, org, frozen_now):
     add_cost(org, "acme", date(2026, 3, 4), 45_000_000)
     budget_create(org=org, scope="customer", customer="acme", monthly_limit_micro=50_000_000, action="block")
-    html = _client(viewer).get("/budgets/").content.decode()
+    html = viewer.page_client().get("/budgets/").content.decode()
     assert "$50.00" in html and "$45.00" in html and "(90.00%)" in html and "Past 80%" in html
     assert "Add a budget" not in html and "Delete" not in html  # viewers only look
 
 
 def test_htmx_add_answers_with_a_fresh_form_and_the_event_the_table_listens_for(admin, org):
-    response = _client(admin).post("/budgets/", FORM, HTTP_HX_REQUEST="true")
+    response = admin.page_client().post("/budgets/", FORM, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert response.content.decode().lstrip().startswith('<div id="budget-create"')
     assert response["HX-Trigger"] == f'{{"budgetCreated": {{"id": "{Budget.objects.get().pk}"}}}}'
@@ -66,7 +59,7 @@ def test_htmx_add_answers_with_a_fresh_form_and_the_event_the_table_listens_for(
     ],
 )
 def test_a_wrong_budget_is_shown_with_its_error_and_not_saved(admin, org, changes, field, message):
-    response = _client(admin).post("/budgets/", {**FORM, **changes})
+    response = admin.page_client().post("/budgets/", {**FORM, **changes})
     assert response.status_code == 400
     html = response.content.decode()
     assert f'id="id_{field}_error"' in html and message in html
@@ -75,9 +68,9 @@ def test_a_wrong_budget_is_shown_with_its_error_and_not_saved(admin, org, change
 
 def test_an_admin_deletes_and_the_budget_check_stops_applying_it(admin, org):
     budget = budget_create(org=org, scope="workspace", monthly_limit_micro=1, action="block")
-    api = keyed(secret_for(org))
+    api = keyed_client(key_for(org))
     assert api.get("/api/v1/budgets/check?customer=x").json()["budgets"] != []
-    response = _client(admin).post(f"/budgets/{budget.pk}/delete/", HTTP_HX_REQUEST="true")
+    response = admin.page_client().post(f"/budgets/{budget.pk}/delete/", HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and response["HX-Trigger"] == '{"budgetDeleted": {}}'
     assert not Budget.objects.exists()
     assert api.get("/api/v1/budgets/check?customer=x").json()["budgets"] == []
@@ -85,8 +78,8 @@ def test_an_admin_deletes_and_the_budget_check_stops_applying_it(admin, org):
 
 def test_members_and_viewers_cannot_change_budgets(member, viewer, org):
     budget = budget_create(org=org, scope="workspace", monthly_limit_micro=1, action="warn")
-    assert _client(member).post("/budgets/", FORM).status_code == 404
-    assert _client(viewer).post(f"/budgets/{budget.pk}/delete/").status_code == 403
+    assert member.page_client().post("/budgets/", FORM).status_code == 404
+    assert viewer.page_client().post(f"/budgets/{budget.pk}/delete/").status_code == 403
     assert Budget.objects.count() == 1
 
 
@@ -94,13 +87,13 @@ def test_an_outsider_never_sees_nor_deletes_another_orgs_budget(outsider, org):
     budget = budget_create(
         org=org, scope="customer", customer="secret-co", monthly_limit_micro=1, action="warn"
     )
-    assert "secret-co" not in _client(outsider).get("/budgets/").content.decode()
-    assert _client(outsider).post(f"/budgets/{budget.pk}/delete/").status_code == 404
+    assert "secret-co" not in outsider.page_client().get("/budgets/").content.decode()
+    assert outsider.page_client().post(f"/budgets/{budget.pk}/delete/").status_code == 404
     assert Budget.objects.filter(pk=budget.pk).exists()
 
 
 def test_a_free_organization_gets_the_upgrade_page(free_admin):
-    response = _client(free_admin).get("/budgets/")
+    response = free_admin.page_client().get("/budgets/")
     assert response.status_code == 403
     assert "Pro" in response.content.decode()
 

@@ -9,8 +9,8 @@ from rest_framework.test import APIClient
 
 from publicapi.keys import api_key_create, api_key_revoke, api_key_verify
 from publicapi.models import Budget
-from publicapi.tests.conftest import keyed
-from publicapi.tests.factories import add_cost, secret_for
+from publicapi.tests.factories import add_cost
+from publicapi.tests.key_helpers import key_for, keyed_client
 
 READS = [
     "/api/v1/customers",
@@ -35,14 +35,14 @@ def acme(org, frozen_now):
 @pytest.mark.parametrize("header", ["bearer", "x-api-key"])
 @pytest.mark.parametrize("template", READS)
 def test_every_read_answers_with_either_key_header(org, acme, header, template):
-    response = keyed(secret_for(org), header).get(_url(template, org))
+    response = keyed_client(key_for(org), header).get(_url(template, org))
     assert response.status_code == 200, response.content
     assert response["X-RateLimit-Limit"] == "120"
 
 
 @pytest.mark.parametrize("header", ["bearer", "x-api-key"])
 def test_budget_writes_answer_with_either_key_header(org, header):
-    client = keyed(secret_for(org), header)
+    client = keyed_client(key_for(org), header)
     created = client.post("/api/v1/budgets", BUDGET, format="json")
     assert created.status_code == 201
     assert client.delete(f"/api/v1/budgets/{created.json()['data']['id']}").status_code == 204
@@ -68,7 +68,7 @@ def test_without_a_valid_key_every_endpoint_is_401(org, template, client_kwargs)
 
 def test_a_revoked_key_is_refused_at_once_although_it_was_cached(org):
     minted = api_key_create(org=org, name="soon revoked")
-    client = keyed(minted.secret)
+    client = keyed_client(minted.secret)
     assert client.get("/api/v1/budgets").status_code == 200  # now in the verified-key cache
     api_key_revoke(api_key=minted.api_key)
     assert client.get("/api/v1/budgets").status_code == 401
@@ -76,7 +76,7 @@ def test_a_revoked_key_is_refused_at_once_although_it_was_cached(org):
 
 
 def test_a_cached_key_costs_no_query(org, django_assert_num_queries):
-    secret = secret_for(org)
+    secret = key_for(org)
     assert api_key_verify(secret) is not None
     with django_assert_num_queries(0):
         key = api_key_verify(secret)
@@ -98,7 +98,7 @@ def test_a_read_only_key_reads_but_cannot_change_budgets(org, read_only_api):
 
 
 def test_a_write_only_key_cannot_read(org):
-    client = keyed(secret_for(org, scopes=("write",), name="writer"))
+    client = keyed_client(key_for(org, scopes=("write",), name="writer"))
     assert client.get("/api/v1/customers").status_code == 403
     assert client.post("/api/v1/budgets", BUDGET, format="json").status_code == 201
 
@@ -121,7 +121,7 @@ def test_a_free_organization_cannot_create_budgets(free_api):
 def test_past_the_keys_limit_the_answer_is_429_with_retry_after(org):
     org.read_rate_limit = 2
     org.save()
-    client = keyed(secret_for(org))
+    client = keyed_client(key_for(org))
     first, second, third = (client.get("/api/v1/budgets/check?customer=acme") for _ in range(3))
     assert (first.status_code, second.status_code, third.status_code) == (200, 200, 429)
     assert (first["X-RateLimit-Remaining"], second["X-RateLimit-Remaining"]) == ("1", "0")
@@ -133,7 +133,7 @@ def test_past_the_keys_limit_the_answer_is_429_with_retry_after(org):
 def test_each_key_has_its_own_limit(org):
     org.read_rate_limit = 1
     org.save()
-    one, two = keyed(secret_for(org, name="one")), keyed(secret_for(org, name="two"))
+    one, two = keyed_client(key_for(org, name="one")), keyed_client(key_for(org, name="two"))
     assert one.get("/api/v1/budgets").status_code == 200
     assert one.get("/api/v1/budgets").status_code == 429
     assert two.get("/api/v1/budgets").status_code == 200

@@ -8,8 +8,8 @@ import pytest
 
 from billing.models import StripeConnection, StripeCustomer, SyncRun
 from margins.models import Customer
-from publicapi.tests.conftest import keyed
-from publicapi.tests.factories import add_cost, add_revenue, link, secret_for
+from publicapi.tests.factories import add_cost, add_revenue, map_tag
+from publicapi.tests.key_helpers import key_for, keyed_client
 
 
 def _url(org, **params):
@@ -24,9 +24,9 @@ def _url(org, **params):
 
 @pytest.fixture
 def spine(org, other_org, frozen_now):
-    link(org, "cus_a", "acme")
-    link(org, "cus_b", "beta")
-    link(org, "cus_d", "delta")
+    map_tag(org, "cus_a", "acme")
+    map_tag(org, "cus_b", "beta")
+    map_tag(org, "cus_d", "delta")
     add_revenue(org, "cus_a", date(2026, 3, 10), 10_000_000)
     add_revenue(org, "cus_a", date(2026, 3, 12), 5_000_000)
     add_revenue(org, "cus_a", date(2026, 3, 8), 7_500_000)  # previous window
@@ -96,7 +96,7 @@ def test_every_contributing_customer_has_a_row_when_top_n_allows(api, org, spine
 
 def test_names_come_from_the_cost_side_then_from_stripe(api, org, spine):
     Customer.objects.filter(org=org, external_id="beta").update(name="Beta Labs")
-    link(org, "cus_e", "epsilon")
+    map_tag(org, "cus_e", "epsilon")
     add_revenue(org, "cus_e", date(2026, 3, 11), 1)
     StripeCustomer.objects.filter(org=org, stripe_id="cus_e").update(name="Epsilon GmbH")
     names = {r["customerId"]: r["customerName"] for r in api.get(_url(org)).json()["rows"]}
@@ -104,7 +104,7 @@ def test_names_come_from_the_cost_side_then_from_stripe(api, org, spine):
 
 
 def test_hour_buckets_spread_each_days_revenue_over_its_hours(api, org, frozen_now):
-    link(org, "cus_a", "acme")
+    map_tag(org, "cus_a", "acme")
     add_revenue(org, "cus_a", date(2026, 3, 10), 2_400_001)
     add_revenue(org, "cus_a", date(2026, 3, 11), 4_800_000)
     body = api.get(_url(org, **{"from": "2026-03-10T22:00:00Z", "to": "2026-03-11T02:00:00Z"})).json()
@@ -125,7 +125,7 @@ def test_week_buckets_when_asked(api, org, spine):
 def test_amounts_use_the_reporting_currencys_digits(api, org, frozen_now):
     org.reporting_currency = "jpy"
     org.save()
-    link(org, "cus_a", "acme")
+    map_tag(org, "cus_a", "acme")
     add_revenue(org, "cus_a", date(2026, 3, 11), 1_500_000_000)  # 1500 yen
     add_cost(org, "acme", date(2026, 3, 11), 2_500_000)  # 2.5 yen → 2
     body = api.get(_url(org, currency="JPY")).json()
@@ -153,7 +153,7 @@ def test_another_merchants_id_is_not_found(api, org, other_org, spine):
 
 
 def test_an_outsiders_key_cannot_read_this_merchant(org, other_org, spine):
-    response = keyed(secret_for(other_org, name="rival")).get(_url(org))
+    response = keyed_client(key_for(other_org, name="rival")).get(_url(org))
     assert response.status_code == 404
 
 

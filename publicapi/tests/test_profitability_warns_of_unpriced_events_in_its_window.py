@@ -6,8 +6,8 @@ import pytest
 
 from margins.ingestion.services import events_ingest
 from margins.tests.ingestion_helpers import event
-from publicapi.tests.conftest import NOW, keyed
-from publicapi.tests.factories import secret_for
+from publicapi.tests.conftest import NOW
+from publicapi.tests.key_helpers import key_for, keyed_client
 
 # Counted window [03-10 06:00, 03-13 00:00): the rollups answer for 03-11 and 03-12, raw events for
 # the hours of 03-10.
@@ -92,7 +92,7 @@ def test_no_warning_when_every_event_was_priced(api, org, frozen_now):
 def test_an_outsiders_unpriced_events_never_appear(api, org, other_org, frozen_now):
     ingest(other_org, unpriced("2026-03-10T07:00:00Z"), unpriced("2026-03-11T12:00:00Z", model="secret-v1"))
     assert api.get(_url(org)).json()["warnings"] == []
-    own = keyed(secret_for(other_org, name="rival")).get(_url(other_org)).json()["warnings"]
+    own = keyed_client(key_for(other_org, name="rival")).get(_url(other_org)).json()["warnings"]
     assert own == [warning(2, "acme/house-v2: 1, acme/secret-v1: 1")]
 
 

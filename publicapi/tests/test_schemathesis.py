@@ -23,7 +23,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from publicapi.budgets import budget_create
-from publicapi.tests.factories import add_cost, add_revenue, link, secret_for
+from publicapi.tests.factories import add_cost, add_revenue, map_tag
+from publicapi.tests.key_helpers import key_for
 
 CHECKS = [
     not_a_server_error,
@@ -60,7 +61,7 @@ def seeded(org) -> Seeded:
     org.read_rate_limit = 1_000_000
     org.save()
     today = timezone.now().date()
-    link(org, "cus_a", "acme")
+    map_tag(org, "cus_a", "acme")
     for offset in range(0, 100, 3):
         day = today - timedelta(days=offset)
         add_cost(org, "acme", day, 1_234_567 + offset, feature="chat")
@@ -70,7 +71,7 @@ def seeded(org) -> Seeded:
     budget_create(org=org, scope="workspace", monthly_limit_micro=1_000_000, action="block")
     budget_create(org=org, scope="customer", customer="acme", monthly_limit_micro=10**12, action="warn")
     budget_create(org=org, scope="feature", feature="chat", monthly_limit_micro=5_000_000, action="warn")
-    return Seeded(org=org, secret=secret_for(org))
+    return Seeded(org=org, secret=key_for(org))
 
 
 OPERATIONS = [

@@ -7,14 +7,14 @@ from datetime import date
 import pytest
 from django.core.cache import cache
 
-from publicapi.tests.factories import add_cost, add_revenue, link
+from publicapi.tests.factories import add_cost, add_revenue, map_tag
 
 
 @pytest.fixture
 def spine(org, other_org, frozen_now):
     """Today is 2026-03-18: the 7d window is 03-12..03-18, the previous one 03-05..03-11."""
-    link(org, "cus_a", "acme")
-    link(org, "cus_b", "acme")
+    map_tag(org, "cus_a", "acme")
+    map_tag(org, "cus_b", "acme")
     add_cost(org, "acme", date(2026, 3, 12), 5_000)  # half a cent: rounds to 0
     add_cost(org, "acme", date(2026, 3, 13), 2_000_000)
     add_cost(org, "acme", date(2026, 3, 18), 15_000, feature="search", model="gpt-4o-mini")  # 1.5 → 2
@@ -189,7 +189,7 @@ def test_the_list_reads_a_fixed_number_of_queries_whatever_the_customer_count(ap
     def queries_for(count: int) -> int:
         for index in range(count):
             add_cost(org, f"c{count}-{index}", date(2026, 3, 17), 1_000 * index)
-            link(org, f"cus_{count}_{index}", f"c{count}-{index}")
+            map_tag(org, f"cus_{count}_{index}", f"c{count}-{index}")
         cache.clear()
         api.get("/api/v1/budgets")  # puts the key in the verified-key cache
         with CaptureQueriesContext(connection) as queries:

@@ -11,7 +11,7 @@ from margins import memo
 from margins.ingestion.services import events_ingest
 from margins.models import CustomerDailyCost
 from publicapi import window_sums
-from publicapi.tests.factories import add_cost, add_revenue, link
+from publicapi.tests.factories import add_cost, add_revenue, map_tag
 from publicapi.windows import rolling_window
 
 pytestmark = pytest.mark.postgres
@@ -23,8 +23,8 @@ TODAY = NOW.date()
 def kept(requires_postgres, transactional_db, org, other_org):
     """Committed rows, as in production: the kept sums follow transaction ids."""
     memo.clear()
-    link(org, "cus_a", "acme")
-    link(org, "cus_b", "beta")
+    map_tag(org, "cus_a", "acme")
+    map_tag(org, "cus_b", "beta")
     add_cost(org, "acme", TODAY, 1_000_000)
     add_cost(org, "acme", date(2026, 1, 2), 300_000)  # in the 90d window, two months back
     add_cost(org, "acme", date(2025, 10, 1), 70_000)  # in the previous 90 days

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 
 from margins.webhooks import signing
 from margins.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -18,12 +17,6 @@ HX = {"HTTP_HX_REQUEST": "true"}
 SECRET = re.compile(r"whsec_[A-Za-z0-9_-]{43}")
 
 
-def _client(persona, *, csrf: bool = False) -> Client:
-    client = Client(enforce_csrf_checks=csrf)
-    client.force_login(persona.user)
-    return client
-
-
 @pytest.fixture
 def endpoint(org, webhook_receiver):
     endpoint, _ = webhook_endpoint_create(
@@ -33,7 +26,7 @@ def endpoint(org, webhook_receiver):
 
 
 def test_adding_an_endpoint_shows_its_secret_once(admin, org):
-    client = _client(admin)
+    client = admin.page_client()
     response = client.post(
         PAGE,
         {
@@ -51,13 +44,13 @@ def test_adding_an_endpoint_shows_its_secret_once(admin, org):
 
 
 def test_htmx_add_answers_with_the_form_and_the_event_the_list_listens_for(admin, org):
-    response = _client(admin).post(PAGE, {"url": "https://hooks.acme.test/a"}, **HX)
+    response = admin.page_client().post(PAGE, {"url": "https://hooks.acme.test/a"}, **HX)
     html = response.content.decode()
     endpoint = WebhookEndpoint.objects.get(org=org)
     assert html.lstrip().startswith('<div id="endpoint-create"') and len(SECRET.findall(html)) == 1
     assert response["HX-Trigger"] == f'{{"webhookEndpointCreated": {{"id": "{endpoint.id}"}}}}'
     assert endpoint.event_types == []  # none ticked: every event type
-    table = _client(admin).get(PAGE, **HX).content.decode()
+    table = admin.page_client().get(PAGE, **HX).content.decode()
     assert 'hx-trigger="webhookEndpointCreated from:body"' in table and "every event" in table
 
 
@@ -71,7 +64,7 @@ def test_htmx_add_answers_with_the_form_and_the_event_the_list_listens_for(admin
     ],
 )
 def test_bad_input_is_named_next_to_the_field_and_nothing_is_added(admin, org, data, field, message):
-    response = _client(admin).post(PAGE, data)
+    response = admin.page_client().post(PAGE, data)
     html = response.content.decode()
     assert response.status_code == 400
     assert message in html.split(f'id="id_{field}_error"')[1].split("</p>")[0]
@@ -80,7 +73,7 @@ def test_bad_input_is_named_next_to_the_field_and_nothing_is_added(admin, org, d
 
 def test_production_refuses_a_private_address_next_to_the_url(admin, settings):
     settings.IS_PRODUCTION = True
-    response = _client(admin).post(PAGE, {"url": "http://127.0.0.1:9000/hook"}, **HX)
+    response = admin.page_client().post(PAGE, {"url": "http://127.0.0.1:9000/hook"}, **HX)
     html = response.content.decode()
     assert response.status_code == 200  # the form with its error, swapped in place
     assert "non-public address" in html.split('id="id_url_error"')[1]
@@ -90,7 +83,7 @@ def test_production_refuses_a_private_address_next_to_the_url(admin, settings):
 def test_a_test_event_goes_through_the_signed_delivery_and_shows_in_the_log(
     admin, endpoint, webhook_receiver, django_capture_on_commit_callbacks
 ):
-    client = _client(admin)
+    client = admin.page_client()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/webhooks/{endpoint.id}/test/", **HX)
     event = WebhookEvent.objects.get(org=endpoint.org, type="webhook.test")
@@ -111,7 +104,7 @@ def test_a_test_event_goes_through_the_signed_delivery_and_shows_in_the_log(
 
 def test_the_log_polls_until_the_queued_test_event_is_attempted(admin, endpoint, webhook_receiver):
     # Without the commit callbacks the delivery is still queued, as with a busy worker.
-    html = _client(admin).post(f"/webhooks/{endpoint.id}/test/", **HX).content.decode()
+    html = admin.page_client().post(f"/webhooks/{endpoint.id}/test/", **HX).content.decode()
     event = WebhookEvent.objects.get(org=endpoint.org, type="webhook.test")
     assert f'hx-get="/webhooks/{endpoint.id}/?awaiting={event.id}" hx-trigger="every 1s"' in html
     assert not webhook_receiver.received
@@ -123,14 +116,14 @@ def test_failed_attempts_show_status_error_and_next_retry(admin, endpoint, webho
     webhook_receiver.answer(500)
     event = webhook_test_send(endpoint=endpoint)
     delivery = webhook_delivery_attempt(event_id=event.id, endpoint_id=endpoint.id, attempt=1)
-    html = _client(admin).get(f"/webhooks/{endpoint.id}/").content.decode()
+    html = admin.page_client().get(f"/webhooks/{endpoint.id}/").content.decode()
     row = html.split(f'id="delivery-{delivery.id}"')[1].split("</tr>")[0]
     assert '<span class="badge badge-critical">500</span>' in row and "retry" in row
     assert "receiver says no" in row
 
 
 def test_disable_stops_test_events_and_enable_restores_them(admin, endpoint, webhook_receiver):
-    client = _client(admin)
+    client = admin.page_client()
     response = client.post(f"/webhooks/{endpoint.id}/active/", {"active": "0"}, **HX)
     assert "disabled" in response.content.decode() and response["HX-Trigger"].startswith(
         '{"webhookEndpointChanged"'
@@ -145,14 +138,14 @@ def test_disable_stops_test_events_and_enable_restores_them(admin, endpoint, web
 
 
 def test_delete_removes_the_endpoint_and_its_log(admin, endpoint):
-    response = _client(admin).post(f"/webhooks/{endpoint.id}/delete/")
+    response = admin.page_client().post(f"/webhooks/{endpoint.id}/delete/")
     assert (response.status_code, response["Location"]) == (302, PAGE)
     assert not WebhookEndpoint.objects.filter(pk=endpoint.pk).exists()
 
 
 @pytest.mark.parametrize("persona", ["member", "viewer"])
 def test_below_admin_nothing_is_shown_and_posts_are_refused(request, persona, endpoint):
-    client = _client(request.getfixturevalue(persona))
+    client = request.getfixturevalue(persona).page_client()
     assert client.get(PAGE).status_code == 403
     assert client.get(f"/webhooks/{endpoint.id}/").status_code == 403
     assert client.post(PAGE, {"url": "https://hooks.acme.test/x"}).status_code == 403
@@ -164,19 +157,19 @@ def test_below_admin_nothing_is_shown_and_posts_are_refused(request, persona, en
 
 
 def test_a_free_org_sees_the_upgrade_page(free_admin):
-    response = _client(free_admin).get(PAGE)
+    response = free_admin.page_client().get(PAGE)
     assert response.status_code == 403 and "This is a Pro feature" in response.content.decode()
 
 
 def test_posts_without_the_csrf_token_are_refused(admin, endpoint):
-    client = _client(admin, csrf=True)
+    client = admin.page_client(enforce_csrf_checks=True)
     assert client.post(PAGE, {"url": "https://hooks.acme.test/x"}).status_code == 403
     assert client.post(f"/webhooks/{endpoint.id}/delete/").status_code == 403
     assert WebhookEndpoint.objects.count() == 1
 
 
 def test_an_outsider_sees_none_of_the_orgs_endpoints_and_reaches_none(outsider, endpoint):
-    client = _client(outsider)
+    client = outsider.page_client()
     html = client.get(PAGE).content.decode()
     assert endpoint.id not in html and endpoint.url not in html and "No endpoints yet." in html
     assert client.get(f"/webhooks/{endpoint.id}/").status_code == 404

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
 
 IN_CI = bool(os.environ.get("CI"))
 CHROMIUM = os.environ.get("MARGINT_CHROMIUM", "/usr/bin/chromium")
@@ -69,8 +68,7 @@ def open_page(chromium, live_server) -> Iterator[Callable[..., object]]:
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         if persona is not None:
-            client = Client()
-            client.force_login(persona.user)
+            client = persona.page_client()
             session = client.cookies[settings.SESSION_COOKIE_NAME].value
             context.add_cookies(
                 [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
