@@ -1,31 +1,23 @@
-"""Writes of the Stripe mirrors, shared by the revenue sync and the Stripe webhooks.
+"""Invoice and credit note mirrors: the documents that carry revenue.
 
-Every mirror is unique on (org, Stripe id) and written with an upsert, so reading the same object
-twice changes nothing. Invoices and credit notes also carry a fingerprint of what was read (and
-of the reporting currency): an unchanged document is not rewritten and its allocations stay as
-they are. Writing a document replaces its revenue allocations; the caller then recomputes the
-(customer, day)s returned in `DocumentWrite.touched` (see billing.revenue), in the same transaction.
+A document is rewritten only when its fingerprint changed; writing it replaces its lines (for an
+invoice) and its revenue allocations, and reports the (customer, day)s they touched.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.utils import timezone
 
 from billing.bulk import insert_rows
-from billing.models import (
-    StripeCreditNote,
-    StripeCustomer,
-    StripeInvoice,
-    StripeInvoiceLine,
-    StripeSubscription,
-    StripeSubscriptionItem,
-)
+from billing.mirrors.customers import customer_pks
+from billing.mirrors.upsert import mirror_upsert
+from billing.models import StripeCreditNote, StripeInvoice, StripeInvoiceLine
 from billing.money import normalize_currency
 from billing.recognition import (
     CreditNoteFacts,
@@ -37,16 +29,9 @@ from billing.recognition import (
     allocate_invoice,
 )
 from billing.revenue import DayKey, SourceAllocations, allocations_replace
-from billing.stripe_objects import (
-    CreditNoteData,
-    CustomerData,
-    DiscountData,
-    InvoiceData,
-    SubscriptionData,
-)
+from billing.stripe_objects import CreditNoteData, InvoiceData
 from margint.models import Organization
 
-_BATCH = 2000
 # Invoices whose status can still change; a paid, void or uncollectible invoice stays so.
 OPEN_INVOICE_STATUSES = ("draft", "open")
 
@@ -60,146 +45,6 @@ class DocumentWrite:
     @property
     def skipped(self) -> int:
         return sum(self.skipped_currencies.values())
-
-
-# -- customers -------------------------------------------------------------------------------
-
-
-def customers_upsert(
-    *, org: Organization, customers: Sequence[CustomerData], seen_at: datetime | None = None
-) -> None:
-    """Write full customer objects (from a listing or an event); `seen_at` marks them as listed."""
-    rows = [
-        StripeCustomer(
-            org=org,
-            stripe_id=customer.stripe_id,
-            name=customer.name,
-            email=customer.email,
-            metadata=customer.metadata,
-            deleted=customer.deleted,
-            created=customer.created,
-            last_seen_at=seen_at,
-        )
-        for customer in customers
-    ]
-    update = ["name", "email", "metadata", "deleted", "created", "updated_at"]
-    StripeCustomer.objects.bulk_create(
-        rows,
-        batch_size=_BATCH,
-        update_conflicts=True,
-        unique_fields=["org", "stripe_id"],
-        update_fields=update + (["last_seen_at"] if seen_at else []),
-    )
-
-
-def customers_mark_deleted(*, org: Organization, stripe_ids: Iterable[str]) -> None:
-    """Stripe answers a deleted customer with a bare stub: keep what was known, flag it deleted."""
-    ids = set(stripe_ids)
-    customer_pks(org=org, stripe_ids=ids)
-    StripeCustomer.objects.filter(org=org, stripe_id__in=ids).update(deleted=True, updated_at=timezone.now())
-
-
-def customer_pks(
-    *, org: Organization, stripe_ids: Iterable[str], hints: Mapping[str, tuple[str, str]] | None = None
-) -> dict[str, int]:
-    """Primary keys of these customers, creating a row for any not mirrored yet.
-
-    A document may name a customer the listing has not reached (or that was deleted before the
-    first sync); the new row takes the (name, email) `hints` the document carries, and is
-    completed by the next listing or flagged by the deletion check.
-    """
-    ids = {stripe_id for stripe_id in stripe_ids if stripe_id}
-    found = dict(StripeCustomer.objects.filter(org=org, stripe_id__in=ids).values_list("stripe_id", "pk"))
-    missing = ids - found.keys()
-    if missing:
-        hints = hints or {}
-        rows = [
-            StripeCustomer(org=org, stripe_id=stripe_id, name=hints.get(stripe_id, ("", ""))[0],
-                           email=hints.get(stripe_id, ("", ""))[1])
-            for stripe_id in missing
-        ]  # fmt: skip
-        StripeCustomer.objects.bulk_create(rows, ignore_conflicts=True)
-        found.update(
-            StripeCustomer.objects.filter(org=org, stripe_id__in=missing).values_list("stripe_id", "pk")
-        )
-    return found
-
-
-# -- subscriptions ---------------------------------------------------------------------------
-
-
-def discounts_json(discounts: Sequence[DiscountData]) -> list[dict]:
-    return [
-        {
-            "duration": d.duration,
-            "percent_off": d.percent_off,
-            "amount_off": d.amount_off,
-            "currency": d.currency,
-            "end": d.end.isoformat() if d.end else None,
-        }
-        for d in discounts
-    ]
-
-
-def subscriptions_upsert(
-    *, org: Organization, subscriptions: Sequence[SubscriptionData], event_at: datetime | None = None
-) -> None:
-    if not subscriptions:
-        return
-    customers = customer_pks(org=org, stripe_ids=[sub.customer_id for sub in subscriptions])
-    rows = [_subscription_row(org, sub, customers[sub.customer_id], event_at) for sub in subscriptions]
-    _mirror_upsert(StripeSubscription, rows)
-    pks = dict(
-        StripeSubscription.objects.filter(
-            org=org, stripe_id__in=[sub.stripe_id for sub in subscriptions]
-        ).values_list("stripe_id", "pk")
-    )
-    StripeSubscriptionItem.objects.filter(org=org, subscription_id__in=pks.values()).delete()
-    items = [
-        StripeSubscriptionItem(
-            org=org,
-            subscription_id=pks[sub.stripe_id],
-            stripe_id=item.stripe_id,
-            price_id=item.price_id,
-            product_id=item.product_id,
-            nickname=item.nickname,
-            currency=item.currency,
-            unit_amount_decimal=item.unit_amount_decimal,
-            interval=item.interval,
-            interval_count=item.interval_count,
-            usage_type=item.usage_type,
-            quantity=item.quantity,
-            discounts=discounts_json(item.discounts),
-        )
-        for sub in subscriptions
-        for item in sub.items
-    ]
-    StripeSubscriptionItem.objects.bulk_create(items, batch_size=_BATCH)
-
-
-_KEYS = {"id", "org", "stripe_id"}
-
-
-def _subscription_row(
-    org: Organization, sub: SubscriptionData, customer_pk: int, event_at: datetime | None
-) -> StripeSubscription:
-    return StripeSubscription(
-        org=org,
-        stripe_id=sub.stripe_id,
-        stripe_customer_id=customer_pk,
-        status=sub.status,
-        currency=sub.currency,
-        created=sub.created,
-        current_period_start=sub.current_period_start,
-        current_period_end=sub.current_period_end,
-        trial_end=sub.trial_end,
-        canceled_at=sub.canceled_at,
-        discounts=discounts_json(sub.discounts),
-        event_at=event_at,
-    )
-
-
-# -- invoices --------------------------------------------------------------------------------
 
 
 def fingerprint(document: InvoiceData | CreditNoteData, reporting_currency: str) -> str:
@@ -230,7 +75,7 @@ def invoices_upsert(
     rows = [
         _invoice_row(org, inv, customers[inv.customer_id], prints[inv.stripe_id], event_at) for inv in changed
     ]
-    _mirror_upsert(StripeInvoice, rows)
+    mirror_upsert(StripeInvoice, rows)
     _lines_replace(org, changed)
     sources = [
         SourceAllocations("invoice", invoice.stripe_id, invoice_allocations(invoice, currency))
@@ -350,9 +195,6 @@ def invoice_delete(*, org: Organization, stripe_id: str) -> set[DayKey]:
     return touched
 
 
-# -- credit notes ----------------------------------------------------------------------------
-
-
 def credit_notes_upsert(
     *, org: Organization, credit_notes: Sequence[CreditNoteData], event_at: datetime | None = None
 ) -> DocumentWrite:
@@ -385,7 +227,7 @@ def credit_notes_upsert(
         )
         for note in changed
     ]
-    _mirror_upsert(StripeCreditNote, rows)
+    mirror_upsert(StripeCreditNote, rows)
     sources = [
         SourceAllocations("credit_note", note.stripe_id, credit_note_allocations(note, currency))
         for note in changed
@@ -409,14 +251,3 @@ def credit_note_allocations(note: CreditNoteData, reporting_currency: str) -> tu
         effective_at=note.effective_at,
     )
     return allocate_credit_note(facts, reporting_currency=reporting_currency).allocations
-
-
-def _mirror_upsert(model, rows: list) -> None:
-    """Insert or update mirrors on their (org, Stripe id) key: every other column takes the new value."""
-    model.objects.bulk_create(
-        rows,
-        batch_size=_BATCH,
-        update_conflicts=True,
-        unique_fields=["org", "stripe_id"],
-        update_fields=[f.name for f in model._meta.concrete_fields if f.name not in _KEYS],
-    )
