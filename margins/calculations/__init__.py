@@ -1,0 +1,86 @@
+"""Per-customer margin arithmetic for one calendar month.
+
+Pure: no ORM, no clock, no I/O. Selectors gather facts into the input dataclasses, the API
+layer serialises the output ones. Every amount is integer micro-units of the org's reporting
+currency; every percentage is a Decimal rounded by `round_percent` and nowhere else.
+
+`periods` holds the calendar month, `tiers` the tiers, thresholds and percentages, `rows` one
+customer's row and sparkline, `tables` the month's table and its reconciliation, `money` the
+conversions of micro-units at the edges. Every public name is importable from here.
+"""
+
+from __future__ import annotations
+
+from margins.calculations.money import MICROS_PER_CENT, MICROS_PER_UNIT, micros_to_cents, micros_to_dollars
+from margins.calculations.periods import InvalidPeriod, Month
+from margins.calculations.rows import (
+    REVENUE_OVER_TIME_MONTHS,
+    SPARKLINE_MONTHS,
+    CustomerMonthly,
+    MarginRow,
+    MonthAmounts,
+    PeriodAmounts,
+    SparkPoint,
+    build_sparkline,
+    compute_customer_row,
+    health_tier,
+    project_next,
+    revenue_over_time,
+)
+from margins.calculations.tables import (
+    MarginSummary,
+    MarginTable,
+    Reconciliation,
+    assemble_margin_table,
+    compute_margin_table,
+    reconcile,
+    summarize,
+    summary_of,
+    worst_first,
+)
+from margins.calculations.tiers import (
+    Tier,
+    TierThresholds,
+    budget_suggestion,
+    margin_percent,
+    round_percent,
+    tier_for_percent,
+    tier_worsened,
+)
+
+__all__ = [
+    "MICROS_PER_CENT",
+    "MICROS_PER_UNIT",
+    "REVENUE_OVER_TIME_MONTHS",
+    "SPARKLINE_MONTHS",
+    "CustomerMonthly",
+    "InvalidPeriod",
+    "MarginRow",
+    "MarginSummary",
+    "MarginTable",
+    "Month",
+    "MonthAmounts",
+    "PeriodAmounts",
+    "Reconciliation",
+    "SparkPoint",
+    "Tier",
+    "TierThresholds",
+    "assemble_margin_table",
+    "budget_suggestion",
+    "build_sparkline",
+    "compute_customer_row",
+    "compute_margin_table",
+    "health_tier",
+    "margin_percent",
+    "micros_to_cents",
+    "micros_to_dollars",
+    "project_next",
+    "reconcile",
+    "revenue_over_time",
+    "round_percent",
+    "summarize",
+    "summary_of",
+    "tier_for_percent",
+    "tier_worsened",
+    "worst_first",
+]

@@ -1,0 +1,94 @@
+"""Health tiers, an org's thresholds for them, and margin percentages.
+
+Every percentage is a Decimal rounded by `round_percent` and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+_HUNDRED = Decimal(100)
+_HUNDREDTH = Decimal("0.01")
+_ONE = Decimal(1)
+
+
+class Tier(StrEnum):
+    """Health tiers, declared from best to worst: the declaration order is the severity."""
+
+    HEALTHY = "healthy"
+    MODERATE = "moderate"
+    AT_RISK = "at_risk"
+    CRITICAL = "critical"
+
+    @property
+    def severity(self) -> int:
+        """0 for healthy up to 3 for critical. Never compare tiers with `<`: that is str order."""
+        return _SEVERITY[self]
+
+
+_SEVERITY = {tier: index for index, tier in enumerate(Tier)}
+
+
+def tier_worsened(previous: Tier, current: Tier) -> bool:
+    return current.severity > previous.severity
+
+
+@dataclass(frozen=True)
+class TierThresholds:
+    """An org's lower bounds, in percent, for each tier; below `at_risk` is critical."""
+
+    healthy: Decimal = Decimal(50)
+    moderate: Decimal = Decimal(20)
+    at_risk: Decimal = Decimal(0)
+
+    def __post_init__(self) -> None:
+        # Out-of-order bounds would make a tier unreachable; above 100 no customer is healthy
+        # and the budget suggestion would be negative.
+        if not (self.at_risk <= self.moderate <= self.healthy <= _HUNDRED):
+            raise ValueError("thresholds must satisfy at_risk <= moderate <= healthy <= 100")
+
+
+def round_percent(value: Decimal) -> Decimal:
+    """The one place a percentage is rounded: two decimals, ties away from zero."""
+    return value.quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
+
+
+_ZERO_PERCENT = round_percent(Decimal(0))
+
+
+def margin_percent(revenue: int, cost: int) -> Decimal:
+    """(revenue - cost) / revenue x 100, or 0 when there is no positive revenue to divide by.
+
+    Dividing by a negative net revenue would flip the sign of the result (a loss would read
+    as a gain), so revenue <= 0 is treated like no revenue.
+    """
+    if revenue <= 0:
+        return _ZERO_PERCENT
+    # The default 28 significant digits keep the quotient exact far past the rounding digit
+    # for any amount below 10**16 units, so rounding happens once, in round_percent.
+    return round_percent(Decimal(revenue - cost) * _HUNDRED / Decimal(revenue))
+
+
+def tier_for_percent(percent: Decimal, thresholds: TierThresholds) -> Tier:
+    """The tier of a bare percentage (also used for projected points)."""
+    if percent >= thresholds.healthy:
+        return Tier.HEALTHY
+    if percent >= thresholds.moderate:
+        return Tier.MODERATE
+    if percent >= thresholds.at_risk:
+        return Tier.AT_RISK
+    return Tier.CRITICAL
+
+
+def budget_suggestion(*, revenue: int, tier: Tier, thresholds: TierThresholds) -> int | None:
+    """Monthly cost that puts a critical customer back at the healthy threshold.
+
+    revenue x (1 - healthy / 100), rounded half-even to the micro-unit. None unless the
+    customer is critical and has revenue (no cost level fixes a margin with no income).
+    """
+    if tier is not Tier.CRITICAL or revenue <= 0:
+        return None
+    allowed = Decimal(revenue) * (_HUNDRED - thresholds.healthy) / _HUNDRED
+    return int(allowed.quantize(_ONE, rounding=ROUND_HALF_EVEN))
