@@ -73,11 +73,6 @@ def _row_order(figures: CustomerFigures) -> tuple[int, str]:
     return -figures.cost, figures.external_id
 
 
-def customer_rows(figures: Sequence[CustomerFigures], thresholds: TierThresholds) -> list[dict[str, Any]]:
-    """Rows by cost in the window, largest first, then by external id."""
-    return [customer_row(f, thresholds) for f in sorted(figures, key=_row_order)]
-
-
 # Per process and scope: each customer's rendered row with the figures it was rendered from.
 _rendered = memo.Reuse(16)
 
@@ -85,7 +80,8 @@ _rendered = memo.Reuse(16)
 def customer_rows_body(
     figures: Sequence[CustomerFigures], thresholds: TierThresholds, *, scope: str
 ) -> bytes:
-    """`{"data": customer_rows(...)}` as JSON bytes, rendering only rows whose figures changed.
+    """`{"data": [rows]}` as JSON bytes, rows by cost in the window (largest first, then by external
+    id), rendering only rows whose figures changed.
 
     A 10,000-row list changes by a handful of rows between two requests; building and rendering
     every row again is most of a request's time. A row is reused only for equal figures and
