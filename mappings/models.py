@@ -75,6 +75,7 @@ class MappingRejection(models.Model):
 
 class ChangeSource(models.TextChoices):
     API = "api", "API"
+    DASHBOARD = "dashboard", "Dashboard"
     ADMIN = "admin", "Admin"
     AUTOMATCH = "auto-match", "Auto-match"
     SYSTEM = "system", "System"  # operator commands, Stripe disconnect, demo data

@@ -177,7 +177,7 @@ def mapping_create(request: HttpRequest) -> HttpResponse:
                 stripe_customer_id=form.cleaned_data["stripe_customer_id"],
                 tag_value=form.cleaned_data["tag_value"],
                 actor=request.user,
-                source=ChangeSource.API,
+                source=ChangeSource.DASHBOARD,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -204,7 +204,7 @@ def _mapping(request: HttpRequest, mapping_id: str) -> CustomerMapping:
 def mapping_confirm(request: HttpRequest, mapping_id: str) -> HttpResponse:
     mapping = _mapping(request, mapping_id)
     try:
-        services.mapping_confirm(mapping=mapping, actor=request.user, source=ChangeSource.API)
+        services.mapping_confirm(mapping=mapping, actor=request.user, source=ChangeSource.DASHBOARD)
     except CustomerMapping.DoesNotExist:
         raise Http404("This mapping was deleted meanwhile.")
     return _changed(request, f"Confirmed: {mapping.stripe_customer_id} → {mapping.tag_value}.")
@@ -215,7 +215,7 @@ def mapping_confirm(request: HttpRequest, mapping_id: str) -> HttpResponse:
 def mapping_reject(request: HttpRequest, mapping_id: str) -> HttpResponse:
     mapping = _mapping(request, mapping_id)
     try:
-        services.mapping_reject(mapping=mapping, actor=request.user, source=ChangeSource.API)
+        services.mapping_reject(mapping=mapping, actor=request.user, source=ChangeSource.DASHBOARD)
     except CustomerMapping.DoesNotExist:
         raise Http404("This mapping was deleted meanwhile.")
     note = f"Rejected: {mapping.stripe_customer_id} → {mapping.tag_value}; it will not be proposed again."
@@ -235,7 +235,7 @@ def mapping_delete(request: HttpRequest, mapping_id: str) -> HttpResponse:
             "qs": _querystring(request),
         }
         return render(request, "mappings/delete.html", context)
-    if not services.mapping_delete(mapping=mapping, actor=request.user, source=ChangeSource.API):
+    if not services.mapping_delete(mapping=mapping, actor=request.user, source=ChangeSource.DASHBOARD):
         raise Http404("This mapping was deleted meanwhile.")
     return _changed(request, f"Deleted: {mapping.stripe_customer_id} → {mapping.tag_value}.")
 

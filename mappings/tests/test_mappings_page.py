@@ -86,7 +86,8 @@ def test_confirm_by_plain_post_redirects_and_the_match_leaves_the_queue(admin, q
         "confirmed",
         Decimal("1.000"),
     )
-    assert MappingChange.objects.get(mapping_id=pending.pk).action == "confirmed"
+    change = MappingChange.objects.get(mapping_id=pending.pk)
+    assert (change.action, change.source) == ("confirmed", "dashboard")
     html = admin.page_client().get("/mappings/").content.decode()
     assert _pending_ids(html) == [str(queue["suggested"].pk)]
 
@@ -119,6 +120,8 @@ def test_map_form_creates_a_manual_mapping_and_redirects(admin, org, queue):
     assert response.status_code == 302 and response["Location"] == "/mappings/"
     mapping = CustomerMapping.objects.get(org=org, stripe_customer_id="cus_big")
     assert (mapping.tag_value, mapping.match_type, mapping.status) == ("big-tag", "manual", "confirmed")
+    change = MappingChange.objects.get(mapping_id=mapping.pk)
+    assert (change.action, change.source, change.actor_id) == ("created", "dashboard", admin.user.pk)
     html = client.get("/mappings/").content.decode()
     assert "cus_big is mapped to big-tag." in html
     assert "cus_big" not in _rows(html, "unmatched-stripe", "data-stripe")
@@ -177,7 +180,7 @@ def test_delete_asks_first_without_javascript_then_deletes(admin, org, queue):
     response = admin.page_client().post(f"/mappings/{pending.pk}/delete/")
     assert response.status_code == 302
     assert not CustomerMapping.objects.filter(pk=pending.pk).exists()
-    assert MappingChange.objects.filter(mapping_id=pending.pk, action="deleted").exists()
+    assert MappingChange.objects.filter(mapping_id=pending.pk, action="deleted", source="dashboard").exists()
     assert admin.page_client().post(f"/mappings/{pending.pk}/delete/").status_code == 404
 
 
