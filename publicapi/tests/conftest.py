@@ -13,9 +13,8 @@ NOW = datetime(2026, 3, 18, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def frozen_now(monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
-    return NOW
+def frozen_now(clock_at):
+    return clock_at(NOW)
 
 
 @pytest.fixture
