@@ -4,7 +4,9 @@ outsider who is admin of another org, and the admin of a free-tier org."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import pytest
 from django.conf import settings
@@ -34,6 +36,18 @@ def _eager_celery_and_clean_cache():
 def _fast_password_hashing(settings):
     """Production-strength PBKDF2 costs about a second per hash on a CI machine; tests need no strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def clock_at(monkeypatch) -> Callable[[datetime], datetime]:
+    """clock_at(moment): from then on `django.utils.timezone.now()` answers `moment`, in the code
+    under test as in the test, so no minute, day or month can turn between what each reads."""
+
+    def _set(moment: datetime) -> datetime:
+        monkeypatch.setattr("django.utils.timezone.now", lambda: moment)
+        return moment
+
+    return _set
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django.core.cache import cache
@@ -49,12 +50,16 @@ def _errors(*codes: int) -> dict[int, OpenApiResponse]:
     return {code: OpenApiResponse(serializers.ErrorSerializer, description=described[code]) for code in codes}
 
 
-def _cached_json(request: Request, operation: str, build: Callable[[], dict | bytes]) -> HttpResponse:
+def _cached_json(
+    request: Request, operation: str, today: date, build: Callable[[], dict | bytes]
+) -> HttpResponse:
     """The rendered body for this org, operation, query and day, from the cache when it is there.
 
-    `build` gives the body, or its JSON bytes when it renders them itself.
+    `build` gives the body, or its JSON bytes when it renders them itself. `today` is the day the
+    body's window ends with, from the caller's own reading of the clock: read again here, the
+    clock could already be past midnight, and yesterday's window would be kept as today's.
     """
-    org, today = actor_of(request).org, timezone.now().date()
+    org = actor_of(request).org
     query = "&".join(f"{k}={v}" for k, v in sorted(request.query_params.items()))
     digest = hashlib.sha256(f"{operation}\x00{query}".encode()).hexdigest()[:32]
     key = f"v1read:{org.pk}:{today.isoformat()}:{digest}"
@@ -95,7 +100,7 @@ class CustomerListView(KeyedApiView):
             scope = f"{org.pk}:{window.range}"
             return presenters.customer_rows_body(figures.customers, thresholds_of(org), scope=scope)
 
-        return _cached_json(request, "customers", build)
+        return _cached_json(request, "customers", now.date(), build)
 
 
 class CustomerDetailView(KeyedApiView):
@@ -150,7 +155,7 @@ class CostsOverviewView(KeyedApiView):
             figures = window_figures(org=org, window=window, now=now)
             return {"data": presenters.overview(figures, window)}
 
-        return _cached_json(request, "overview", build)
+        return _cached_json(request, "overview", now.date(), build)
 
 
 class BudgetListView(KeyedApiView):

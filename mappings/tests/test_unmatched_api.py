@@ -20,6 +20,14 @@ from margins.tests.factories import CostCustomerFactory, add_cost, add_revenue
 from margint import urls as root_urls
 
 URL = "/api/margins/unmatched"
+# The last moment of a day: the test and the API read this one clock, so the 90-day window the
+# fixtures are laid out in is the one the API reads, whenever the tests run.
+NOW = datetime(2026, 3, 18, 23, 59, 59, 999_999, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _clock(clock_at):
+    clock_at(NOW)
 
 
 def _today():

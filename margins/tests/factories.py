@@ -38,8 +38,9 @@ class CostCustomerFactory(factory.django.DjangoModelFactory):
 
     org = factory.SubFactory(OrganizationFactory)
     external_id = factory.Sequence(lambda n: f"tag-{n}")
-    first_seen_at = factory.LazyFunction(timezone.now)
-    last_seen_at = factory.LazyFunction(timezone.now)
+    # Looked up at each call, so a customer "seen now" follows a test's controlled clock.
+    first_seen_at = factory.LazyFunction(lambda: timezone.now())
+    last_seen_at = factory.LazyFunction(lambda: timezone.now())
 
 
 class DailyRollupFactory(factory.django.DjangoModelFactory):

@@ -120,15 +120,14 @@ def test_alerts_never_mix_organizations(org, other_org):
     assert WebhookEvent.objects.count() == 0
 
 
-def test_the_task_evaluates_one_org_now(org):
+def test_the_task_evaluates_one_org_now(org, clock_at):
+    # March's last second: the task reads the same clock as the test, so March it is.
+    clock_at(datetime(2026, 3, 31, 23, 59, 59, tzinfo=UTC))
     map_tag(org, "cus_acme", "acme")
-    today = datetime.now(UTC).date()
-    this_month = date(today.year, today.month, 1)
-    last_month = date(this_month.year - (this_month.month == 1), (this_month.month - 2) % 12 + 1, 1)
-    add_revenue(org, "cus_acme", last_month, 100 * M)
-    add_cost(org, "acme", last_month, 10 * M)
-    add_revenue(org, "cus_acme", this_month, 100 * M)
-    add_cost(org, "acme", this_month, 95 * M)
+    add_revenue(org, "cus_acme", date(2026, 2, 1), 100 * M)
+    add_cost(org, "acme", date(2026, 2, 1), 10 * M)
+    add_revenue(org, "cus_acme", date(2026, 3, 1), 100 * M)
+    add_cost(org, "acme", date(2026, 3, 1), 95 * M)
     assert margin_alerts_evaluate_task.delay(str(org.pk)).get(timeout=10) == 1
 
 

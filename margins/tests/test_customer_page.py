@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 from django.test import Client
-from django.utils import timezone
 
 from margins.tests.factories import add_cost, add_revenue, map_tag
 from publicapi.budgets import budget_create, budget_statuses
@@ -81,9 +80,10 @@ def test_customer_page_lists_the_stripe_customers_mapped_to_it(viewer, org):
     assert 'href="/mappings/?q=team/alpha"' in section
 
 
-def test_customer_page_shows_the_budgets_a_check_for_it_applies(viewer, org):
+def test_customer_page_shows_the_budgets_a_check_for_it_applies(viewer, org, clock_at):
     _acme(org)
-    today = timezone.now().date()
+    # May's last second, after _acme's months: the page's month and month-to-date are the test's.
+    today = clock_at(datetime(2026, 5, 31, 23, 59, 59, tzinfo=UTC)).date()
     add_cost(org, "team/alpha", today, 45 * M, feature="chat")
     add_cost(org, "rival", today, 5 * M, feature="chat")
     mine = budget_create(

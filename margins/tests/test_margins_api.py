@@ -120,11 +120,13 @@ def test_table_json_has_every_documented_field(viewer, acme):
     assert burner["sparkline"] == [{"period": "2026-04", "marginPercent": -20.0}]
 
 
-def test_period_defaults_to_the_current_utc_month(viewer, org):
+def test_period_defaults_to_the_current_utc_month(viewer, org, clock_at):
+    # The month's last moment: the test and the view read the same clock, so it cannot turn between.
+    today = clock_at(datetime(2026, 5, 31, 23, 59, 59, 999_999, tzinfo=UTC)).date()
     map_tag(org, "cus_now", "now-tag")
-    today = datetime.now(UTC).date()
     add_cost(org, "now-tag", today, 5)
     add_cost(org, "now-tag", date(today.year - 1, today.month, 1), 7)
+    add_cost(org, "now-tag", date(2026, 6, 1), 11)  # the next month
     body = viewer.client().get("/api/margins").json()["data"]
     assert [(c["tagValue"], c["costMicrodollars"]) for c in body["customers"]] == [("now-tag", 5)]
 

@@ -1,16 +1,15 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.utils import timezone
+from datetime import UTC, date, datetime
 
 from margins.tests.factories import add_cost
 
 
-def test_overview_shows_month_to_date_cost_in_the_reporting_currency(admin, org):
-    today = timezone.now().date()
+def test_overview_shows_month_to_date_cost_in_the_reporting_currency(admin, org, clock_at):
+    # March's last second: the page reads the test's clock, so this month is March.
+    today = clock_at(datetime(2026, 3, 31, 23, 59, 59, tzinfo=UTC)).date()
     add_cost(org, "acme", today, 1_234_567_890)
-    add_cost(org, "acme", today.replace(day=1) - timedelta(days=1), 5_000)
+    add_cost(org, "acme", date(2026, 2, 28), 5_000)  # last month's last day
     org.reporting_currency = "eur"
     org.save()
     html = admin.page_client().get("/").content.decode()

@@ -1,4 +1,4 @@
-"""Public API test fixtures: a fixed clock, keys of the personas' orgs, keyed clients."""
+"""Public API test fixtures: fixed clocks, keys of the personas' orgs, keyed clients."""
 
 from __future__ import annotations
 
@@ -6,16 +6,26 @@ from datetime import UTC, datetime
 
 import pytest
 
+from publicapi import ratelimit
 from publicapi.tests.key_helpers import key_for, keyed_client
 
 # A Wednesday afternoon in the middle of a month: windows and months are easy to check by hand.
 NOW = datetime(2026, 3, 18, 15, 0, tzinfo=UTC)
+RATE_WINDOW_START = 1_900_000_020  # a multiple of 60: a one-minute rate-limit window starts here
 
 
 @pytest.fixture
-def frozen_now(monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
-    return NOW
+def frozen_now(clock_at):
+    return clock_at(NOW)
+
+
+@pytest.fixture
+def rate_clock(monkeypatch):
+    """The rate limiter's clock, 20 s into the window at RATE_WINDOW_START; the test moves it by
+    changing `rate_clock["t"]`. Requests counted on the wall clock could straddle a minute."""
+    now = {"t": RATE_WINDOW_START + 20.0}
+    monkeypatch.setattr(ratelimit.time, "time", lambda: now["t"])
+    return now
 
 
 @pytest.fixture

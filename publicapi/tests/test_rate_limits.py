@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-import pytest
 from django.conf import settings
 from django.core.cache import cache
 
 from margins.models import CostEvent
 from margins.tests.ingestion_helpers import event
-from publicapi import ratelimit
 from publicapi.models import ApiKey
+from publicapi.tests.conftest import RATE_WINDOW_START
 from publicapi.tests.key_helpers import key_for, keyed_client
 
 EVENTS = "/api/v1/events"
 UNPRICED = "/api/v1/events/unpriced"
-WINDOW_START = 1_900_000_020  # a multiple of 60: a one-minute window starts here
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    """The rate limiter's clock, set by the test."""
-    now = {"t": WINDOW_START + 20.0}
-    monkeypatch.setattr(ratelimit.time, "time", lambda: now["t"])
-    return now
-
-
-def test_every_keyed_answer_carries_the_limit_headers(org, clock):
+def test_every_keyed_answer_carries_the_limit_headers(org, rate_clock):
     client = keyed_client(key_for(org))
-    window_end = WINDOW_START + 60
+    window_end = RATE_WINDOW_START + 60
     read = client.get(UNPRICED)
     ingest = client.post(EVENTS, {"events": [event()]}, format="json")
     assert (read["X-RateLimit-Limit"], read["X-RateLimit-Remaining"]) == ("120", "119")
@@ -37,7 +27,7 @@ def test_every_keyed_answer_carries_the_limit_headers(org, clock):
     assert bad_body.status_code == 400 and bad_body["X-RateLimit-Remaining"] == "598"
 
 
-def test_limit_reached_is_429_with_retry_after_until_the_window_resets(org, clock):
+def test_limit_reached_is_429_with_retry_after_until_the_window_resets(org, rate_clock):
     org.ingest_rate_limit = 3
     org.save()
     client = keyed_client(key_for(org))
@@ -51,14 +41,14 @@ def test_limit_reached_is_429_with_retry_after_until_the_window_resets(org, cloc
     assert (refused["X-RateLimit-Limit"], refused["X-RateLimit-Remaining"]) == ("3", "0")
     assert CostEvent.objects.filter(org=org).count() == 3
 
-    clock["t"] += 40  # the next window
+    rate_clock["t"] += 40  # the next window
     again = client.post(EVENTS, {"events": [event()]}, format="json")
     assert again.status_code == 202
     assert again["X-RateLimit-Remaining"] == "2"
     assert "Retry-After" not in again
 
 
-def test_read_and_ingest_limits_are_counted_apart_and_per_key(org, clock):
+def test_read_and_ingest_limits_are_counted_apart_and_per_key(org, rate_clock):
     org.read_rate_limit = 2
     org.save()
     first, second = keyed_client(key_for(org, name="a")), keyed_client(key_for(org, name="b"))
@@ -67,7 +57,7 @@ def test_read_and_ingest_limits_are_counted_apart_and_per_key(org, clock):
     assert second.get(UNPRICED).status_code == 200
 
 
-def test_the_limit_is_settable_per_org(org, other_org, clock):
+def test_the_limit_is_settable_per_org(org, other_org, rate_clock):
     other_org.read_rate_limit = 1
     other_org.save()
     mine, theirs = keyed_client(key_for(org)), keyed_client(key_for(other_org))
@@ -75,7 +65,7 @@ def test_the_limit_is_settable_per_org(org, other_org, clock):
     assert mine.get(UNPRICED)["X-RateLimit-Limit"] == "120"
 
 
-def test_refused_keys_do_not_spend_anyone_s_budget(org, clock):
+def test_refused_keys_do_not_spend_anyone_s_budget(org, rate_clock):
     secret = key_for(org)
     wrong = secret[:-1] + ("1" if secret.endswith("0") else "0")
     assert keyed_client(wrong).get(UNPRICED).status_code == 401
@@ -83,7 +73,7 @@ def test_refused_keys_do_not_spend_anyone_s_budget(org, clock):
     assert response["X-RateLimit-Remaining"] == "119"
 
 
-def test_with_redis_the_count_lives_in_redis(requires_redis, org, clock):
+def test_with_redis_the_count_lives_in_redis(requires_redis, org, rate_clock):
     import redis
 
     secret = key_for(org)
@@ -91,7 +81,7 @@ def test_with_redis_the_count_lives_in_redis(requires_redis, org, clock):
     client.get(UNPRICED)
     client.get(UNPRICED)
     key_id = ApiKey.objects.get(org=org).pk
-    window = int(clock["t"] // 60)
+    window = int(rate_clock["t"] // 60)
     raw = redis.Redis.from_url(settings.REDIS_URL)
     stored = raw.get(cache.make_and_validate_key(f"rl:read:{key_id}:{window}"))
     assert int(stored) == 2

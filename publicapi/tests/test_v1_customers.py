@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.cache import cache
@@ -214,3 +214,17 @@ def test_list_and_overview_answers_are_kept_for_a_minute_per_query(
     assert _rows(other_query)["beta"]["costCents"] == 1033
     cache.clear()  # what the minute's end does
     assert _rows(api.get("/api/v1/customers?range=7d"))["beta"]["costCents"] == 1033
+
+
+def test_an_answer_computed_as_midnight_passes_is_not_kept_as_the_next_days(api, spine, monkeypatch):
+    # The answer is kept under the day its window ends with. Midnight (UTC) passing between the
+    # view's reading of the clock and the cache key must not keep yesterday's window as today's.
+    api.get("/api/v1/budgets")  # the key verified and its use recorded: the view reads the clock first
+    # The first reading of the clock is the day's last microsecond; every later one is midnight.
+    readings = iter([datetime(2026, 3, 18, 23, 59, 59, 999_999, tzinfo=UTC)])
+    midnight = datetime(2026, 3, 19, tzinfo=UTC)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: next(readings, midnight))
+    late = api.get("/api/v1/costs/overview?range=7d").json()["data"]
+    after = api.get("/api/v1/costs/overview?range=7d").json()["data"]
+    assert (late["from"], late["to"]) == ("2026-03-12", "2026-03-19")
+    assert (after["from"], after["to"]) == ("2026-03-13", "2026-03-20")

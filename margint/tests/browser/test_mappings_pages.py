@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -23,9 +24,13 @@ M = 1_000_000
 
 
 @pytest.fixture
-def review(org):
-    """This month: one mapped customer, and Globex whose auto-match is only a suggestion (not counted)."""
-    today = timezone.now().date()
+def review(org, clock_at):
+    """This month: one mapped customer, and Globex whose auto-match is only a suggestion (not counted).
+
+    The pages read the test's clock, stopped at a month's last minute: a browser test lasts seconds,
+    and the month must not turn while it runs.
+    """
+    today = clock_at(datetime(2026, 5, 31, 23, 59, tzinfo=UTC)).date()
     map_tag(org, "cus_acme", "acme-corp", name="Acme Corp")
     add_revenue(org, "cus_acme", today, 1_500 * M)
     add_cost(org, "acme-corp", today, 300 * M)
