@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import pairwise
 
+from django.db import connection
 from django.db.models import CharField, Q, Sum
 from django.db.models.functions import Cast, TruncMonth
 
@@ -61,14 +62,18 @@ def cost_customer_labels(
 ) -> dict[str, CustomerLabel]:
     """Id, name and email of each cost-side customer, by external id: what a list row shows.
 
-    Narrower than `cost_customers`, for lists of 10,000: no model instances, the id read as text.
+    Narrower than `cost_customers`, for lists of 10,000: no model instances, and on PostgreSQL the
+    id read as its text (the canonical dashed form) rather than parsed into a UUID. Other databases
+    store it as 32 hex digits, so there it is read as a UUID and written out the same way.
     """
     rows = Customer.objects.filter(org=org)
     if external_ids is not None:
         rows = rows.filter(external_id__in=list(external_ids))
-    rows = rows.annotate(id_text=Cast("id", CharField()))
-    fields = rows.values_list("external_id", "id_text", "name", "email")
-    return {ext: CustomerLabel(pk, name, email) for ext, pk, name, email in fields}
+    id_field = "id"
+    if connection.vendor == "postgresql":
+        rows, id_field = rows.annotate(id_text=Cast("id", CharField())), "id_text"
+    fields = rows.values_list("external_id", id_field, "name", "email")
+    return {ext: CustomerLabel(str(pk), name, email) for ext, pk, name, email in fields}
 
 
 def cost_customer_search(*, org: Organization, q: str, limit: int) -> list[CostCustomerInfo]:
