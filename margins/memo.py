@@ -69,10 +69,21 @@ class LocalCopies:
 
     def put(self, key: str, value: Any) -> None:
         with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+            self._put(key, value)
+
+    def put_new(self, key: str, value: Any) -> bool:
+        """`put` unless the key has a value already (another thread's); True when put."""
+        with self._lock:
+            if key in self._items:
+                return False
+            self._put(key, value)
+            return True
+
+    def _put(self, key: str, value: Any) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:

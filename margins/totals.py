@@ -19,6 +19,13 @@ A deleted row leaves nothing to read, so the row count is checked: the rows kept
 keys read must equal the count, or the totals are read again in full. Updates never move a row
 to another key (customer and month are its identity, unique per org).
 
+Another process of the same database may carry on from these totals (`shared_state` in one,
+`adopt_state` in the other, the value passed through a shared cache): the since id counts the
+database's transactions, not the process's, so reading the rows written since it finds every
+change after the read that built the totals, in whichever process that read ran, and the row
+count catches deletes as above. Generation numbers are the process's own: adopted totals get a
+new one, with no history before it.
+
 Only on PostgreSQL outside transactions, like every version (`memo.versions_possible()`).
 """
 
@@ -130,7 +137,7 @@ def read_totals(*, org: Organization, months: Sequence[Month], load: bool = True
     `load=False`: when this process keeps no totals of these months, read only the versions
     (the read is not `loaded`: its totals are empty), for a caller that may need no more.
     """
-    scope = f"{org.pk}:{','.join(map(str, months))}"
+    scope = _scope(org, months)
     kept: _Generation | None = _kept.get(scope)
     days = [month.first_day for month in months]
     with connection.cursor() as cursor:
@@ -193,6 +200,51 @@ def _next_generation(
 
 
 _kept = memo.LocalCopies(16, clear_with_memo=True)
+
+
+def _scope(org: Organization, months: Sequence[Month]) -> str:
+    return f"{org.pk}:{','.join(map(str, months))}"
+
+
+_STATE_FORMAT = 1  # of the values `shared_state` returns
+
+
+def state_namespace() -> str:
+    """Part of any key a shared state is kept under: where it is valid.
+
+    A since id says which rows were read only in the database that read them, so the key names
+    the database (the cluster's system identifier and the database's oid: a database created
+    again, or a copy of it, is another one), and the format of the values.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT system_identifier::text || '.' || (SELECT oid FROM pg_database "
+            "WHERE datname = current_database())::text FROM pg_control_system()"
+        )
+        return f"{_STATE_FORMAT}:{cursor.fetchone()[0]}"
+
+
+def shared_state(*, org: Organization, months: Sequence[Month], generation: int) -> tuple | None:
+    """The totals of `months` this process keeps, as plain values for `adopt_state` in another
+    process; None unless they are still those of `generation`."""
+    kept: _Generation | None = _kept.get(_scope(org, months))
+    if kept is None or kept.number != generation:
+        return None
+    return tuple(
+        (k.amounts, k.months_present, k.count, k.since, k.month_totals) for k in (kept.cost, kept.revenue)
+    )
+
+
+def adopt_state(*, org: Organization, months: Sequence[Month], state: tuple) -> int | None:
+    """Keep the totals `shared_state` gave in another process as this process's totals of `months`,
+    unless it keeps some already: their generation number here, or None when not adopted.
+
+    The next `read_totals` brings them up to date from their since id, and its `changes_since`
+    of that number names what changed after the other process read them.
+    """
+    cost, revenue = (_Kept(*values) for values in state)
+    generation = _Generation(cost, revenue, next(_numbers), ())
+    return generation.number if _kept.put_new(_scope(org, months), generation) else None
 
 
 def _triples(sides: list) -> list[tuple]:

@@ -13,10 +13,21 @@ Why that is exact: every write of a daily cost or revenue row writes its monthly
 statement (margins/monthly.py), so a customer whose daily rows changed after the generation was
 read has a monthly row written after it, and `changes_since` names it. The sums added up after
 that read may already hold a change: adding its customer up again changes nothing. When the
-monthly totals cannot say what changed (a deleted row, a history too long, a new process or a
-new day), every customer is added up again. A feature filter sums the per-feature rollups,
-which ingestion and `rebuild_rollups` write in the same transaction as the daily cost, so the
-same monthly rows name their changes.
+monthly totals cannot say what changed (a deleted row, a history too long, a new process that
+finds no shared copy, a new day), every customer is added up again. A feature filter sums the
+per-feature rollups, which ingestion and `rebuild_rollups` write in the same transaction as the
+daily cost, so the same monthly rows name their changes.
+
+A process that keeps no sums of a scope (just started) first looks for the ones another process
+shared through the cache (Redis when REDIS_URL is set), with the monthly totals they follow
+(`margins.totals.shared_state`): it adopts those totals (`adopt_state`), and the same read of the
+rows written since names every customer that changed after the other process read them; those
+alone are added up again, exactly as above. Each process shares its sums after adding everything
+up, and after a change at most once a minute: a copy adopted late in the day names the changes
+since its process last shared it, not every customer that changed that day. A copy lives 26
+hours (its scope includes the day). When this process keeps the monthly totals already (another
+range or feature filter of the same months), the copy's totals cannot be adopted and everything
+is added up. A failing cache only means nothing is shared.
 
 Only on PostgreSQL outside transactions (`memo.versions_possible()`); elsewhere every request
 adds everything up, which is what the tests on SQLite exercise.
@@ -24,17 +35,30 @@ adds everything up, which is what the tests on SQLite exercise.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import TypeVar
+
+from django.core.cache import cache
 
 from billing import selectors as billing_selectors
 from margins import memo
 from margins import selectors as cost_selectors
 from margins.calculations import Month
-from margins.totals import read_totals
+from margins.totals import adopt_state, read_totals, shared_state, state_namespace
 from margint.models import Organization
 from publicapi.windows import RollingWindow
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+SHARE_SECONDS = 60  # after a change, a process shares a scope's sums at most this often
+SHARED_TIMEOUT = 26 * 3600  # a copy's scope includes the day
+_FORMAT = 1  # of the shared value: (totals state, (cost, revenue))
 
 
 @dataclass(frozen=True)
@@ -101,6 +125,8 @@ def window_sums(
 class _Kept:
     generation: int
     sums: WindowSums
+    shared_generation: int | None = None  # the generation last shared or adopted here
+    shared_at: float = float("-inf")  # and when, in `time.monotonic()` seconds
 
 
 # Per process: (org, range, day, features) -> the sums and the monthly totals' generation they follow.
@@ -110,18 +136,20 @@ _kept = memo.LocalCopies(16, clear_with_memo=True)
 def current_window_sums(
     *, org: Organization, window: RollingWindow, now: datetime, features: Sequence[str] | None = None
 ) -> WindowSums:
-    """Every customer's sums as of now: kept ones brought up to date, or all read again."""
+    """Every customer's sums as of now: kept (or shared) ones brought up to date, or all read again."""
     if not memo.versions_possible():
         return window_sums(org=org, window=window, now=now, features=features)
     ranges = revenue_ranges(window, now)
     first = min(window.previous_start, *(start for start, _ in ranges))
     months = _months(first, max(window.end, *(end for _, end in ranges)))
     scope = f"{org.pk}:{window.range}:{window.end}:{ranges[-1][0]}:{','.join(sorted(features or ()))}"
+    # Before the totals are read: adopted totals are what that read brings up to date.
+    kept: _Kept | None = _kept.get(scope) or _adopted(org, months, scope)
     totals = read_totals(org=org, months=months)
-    kept: _Kept | None = _kept.get(scope)
     changes = totals.changes_since(kept.generation) if kept is not None else None
     if kept is None or changes is None:
         sums = window_sums(org=org, window=window, now=now, features=features)
+        kept = _Kept(totals.generation, sums)
     else:
         cost_keys, stripe_ids = changes
         sums = kept.sums
@@ -131,8 +159,52 @@ def current_window_sums(
                 external_ids=cost_keys, stripe_ids=stripe_ids,
             )  # fmt: skip
             sums = sums.with_changes(fresh.cost, cost_keys, fresh.revenue, stripe_ids)
-    _kept.put(scope, _Kept(totals.generation, sums))
+        kept = replace(kept, generation=totals.generation, sums=sums)
+    _kept.put(scope, _shared(org, months, scope, kept))
     return sums
+
+
+def _adopted(org: Organization, months: Sequence[Month], scope: str) -> _Kept | None:
+    """The sums another process shared for the scope, their totals adopted; None if there are none
+    or this process keeps totals of these months already."""
+    key = _shared_key(scope)
+    value = _cache_call(lambda: cache.get(key))
+    if value is None:
+        return None
+    state, (cost, revenue) = value
+    generation = adopt_state(org=org, months=months, state=state)
+    if generation is None:
+        return None
+    return _Kept(generation, WindowSums(cost, revenue), generation, time.monotonic())
+
+
+def _shared(org: Organization, months: Sequence[Month], scope: str, kept: _Kept) -> _Kept:
+    """`kept`, shared when it was added up in full, or changed and last shared a minute ago or more."""
+    now = time.monotonic()
+    if kept.shared_generation == kept.generation or now - kept.shared_at < SHARE_SECONDS:
+        return kept
+    # None when another thread has read newer totals since: those sums share the next time.
+    state = shared_state(org=org, months=months, generation=kept.generation)
+    if state is None:
+        return kept
+    key, value = _shared_key(scope), (state, (kept.sums.cost, kept.sums.revenue))
+    # Counted as shared even when the cache failed: it is tried again a minute later, not each time.
+    _cache_call(lambda: cache.set(key, value, SHARED_TIMEOUT))
+    return replace(kept, shared_generation=kept.generation, shared_at=now)
+
+
+def _shared_key(scope: str) -> str:
+    digest = hashlib.sha256(scope.encode()).hexdigest()[:32]  # feature names may be long or have spaces
+    return f"publicapi:window-sums:{_FORMAT}:{state_namespace()}:{digest}"
+
+
+def _cache_call(call: Callable[[], T]) -> T | None:
+    """`call()`, or None when the cache fails: sharing is an optimisation, never an error."""
+    try:
+        return call()
+    except Exception:
+        logger.warning("the shared window sums are unavailable", exc_info=True)
+        return None
 
 
 def _months(first: date, end: date) -> tuple[Month, ...]:

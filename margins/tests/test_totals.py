@@ -7,12 +7,12 @@ from datetime import date
 import pytest
 from django.db import connection, transaction
 
-from margins import monthly
+from margins import memo, monthly
 from margins.calculations import Month
 from margins.models import Customer, CustomerDailyCost
 from margins.selectors import monthly_cost, monthly_revenue
 from margins.tests.factories import add_cost, add_revenue, map_tag
-from margins.totals import read_totals
+from margins.totals import adopt_state, read_totals, shared_state
 
 pytestmark = pytest.mark.postgres
 MONTHS = Month(2026, 4).months_back(3)
@@ -75,4 +75,54 @@ def test_a_rebuild_of_the_monthly_rows_is_followed(kept):
     with transaction.atomic():
         monthly.rebuild(connection, org_id=kept.pk)
     assert read_totals(org=kept, months=MONTHS).cost == {"acme": (0, 10, 20), "beta": (0, 0, 30)}
+    assert_same_as_a_full_read(kept)
+
+
+def shared_by_another_process(org):
+    """The totals a process shares, and this process as one started anew: keeping nothing."""
+    read = read_totals(org=org, months=MONTHS)
+    state = shared_state(org=org, months=MONTHS, generation=read.generation)
+    memo.clear()
+    return state
+
+
+def test_adopted_totals_are_brought_up_to_date_from_the_other_process_read(kept, django_assert_num_queries):
+    state = shared_by_another_process(kept)
+    add_cost(kept, "acme", date(2026, 4, 5), 1)
+    add_cost(kept, "gamma", date(2026, 2, 1), 4)
+    add_revenue(kept, "cus_b", date(2026, 3, 3), 60)
+    adopted = adopt_state(org=kept, months=MONTHS, state=state)
+    assert adopted is not None
+    with django_assert_num_queries(1):
+        read = read_totals(org=kept, months=MONTHS)
+    cost_keys, stripe_ids = read.changes_since(adopted)
+    assert {"acme", "gamma"} <= cost_keys
+    assert "cus_b" in stripe_ids
+    assert read.cost == {"acme": (0, 10, 21), "beta": (0, 0, 30), "gamma": (4, 0, 0)}
+    assert_same_as_a_full_read(kept)
+
+
+def test_totals_are_adopted_only_by_a_process_that_keeps_none(kept):
+    state = shared_by_another_process(kept)
+    read_totals(org=kept, months=MONTHS)
+    assert adopt_state(org=kept, months=MONTHS, state=state) is None
+
+
+def test_only_the_generation_asked_for_is_shared(kept):
+    before = read_totals(org=kept, months=MONTHS)
+    add_cost(kept, "acme", date(2026, 4, 5), 1)
+    after = read_totals(org=kept, months=MONTHS)
+    assert shared_state(org=kept, months=MONTHS, generation=before.generation) is None
+    assert shared_state(org=kept, months=MONTHS, generation=after.generation) is not None
+
+
+def test_adopted_totals_of_rows_deleted_since_are_read_in_full(kept, django_assert_num_queries):
+    state = shared_by_another_process(kept)
+    CustomerDailyCost.objects.filter(customer__external_id="beta").delete()
+    Customer.objects.filter(org=kept, external_id="beta").delete()
+    adopted = adopt_state(org=kept, months=MONTHS, state=state)
+    with django_assert_num_queries(2):
+        read = read_totals(org=kept, months=MONTHS)
+    assert read.changes_since(adopted) is None
+    assert "beta" not in read.cost
     assert_same_as_a_full_read(kept)

@@ -1,13 +1,20 @@
-"""publicapi.window_sums: the sums a process keeps equal what adding every daily row up again gives."""
+"""publicapi.window_sums: the sums a process keeps, or adopts from another, equal what adding every
+daily row up again gives."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.core.cache import cache
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import connection, transaction
 
 from billing.models import RevenueDaily
-from margins import memo
+from billing.services import stripe_disconnect
+from billing.tests.factories import StripeConnectionFactory
+from margins import memo, monthly
 from margins.ingestion.services import events_ingest
 from margins.models import CustomerDailyCost
 from publicapi import window_sums
@@ -159,3 +166,163 @@ def test_another_orgs_writes_never_reach_these_sums(kept, other_org, reads):
     assert outsider.cost.keys() == {"acme"}
     assert outsider.cost["acme"][-1] == 99_001_000
     assert outsider.revenue == {"cus_a": (0, 55_001_000, 55_001_000)}
+
+
+# Sums shared between processes through the cache. A process started anew keeps nothing of its
+# own, while the cache keeps what the others shared.
+
+
+def in_a_new_process():
+    memo.clear()
+
+
+@pytest.fixture
+def shares(monkeypatch):
+    """The sums (cost, revenue) each share put in the cache, in order."""
+    shared = []
+
+    class Recording:
+        def get(self, key):
+            return cache.get(key)
+
+        def set(self, key, value, timeout):
+            shared.append(value[1])
+            cache.set(key, value, timeout)
+
+    monkeypatch.setattr(window_sums, "cache", Recording())
+    return shared
+
+
+def test_a_new_process_adopts_the_shared_sums_and_re_reads_only_the_changed_customers(kept, reads):
+    sums_now(kept)
+    result = events_ingest(
+        org=kept,
+        events=[{"customer": "acme", "costMicrodollars": 250_000, "occurredAt": NOW.isoformat()}],
+        now=NOW,
+    )
+    assert result.accepted == 1
+    add_cost(kept, "gamma", TODAY - timedelta(days=3), 123_456)  # a customer seen for the first time
+    add_revenue(kept, "cus_b", TODAY - timedelta(days=1), 2_500_000)
+    add_revenue(kept, "cus_new", TODAY, 1_000_000)
+    in_a_new_process()
+    adopted = sums_now(kept)
+    assert reads[0] == (None, None)
+    cost_keys, stripe_ids = reads[1]
+    assert {"acme", "gamma"} <= cost_keys <= {"acme", "beta", "gamma"}
+    assert {"cus_b", "cus_new"} <= stripe_ids <= {"cus_a", "cus_b", "cus_new"}
+    assert adopted.cost["gamma"][-1] == 123_456
+    assert adopted.revenue["cus_new"] == (0, 1_000_000, 1_000_000)
+    assert adopted == added_up_again(kept)
+
+
+def test_an_adopted_copy_is_brought_up_to_date_like_a_kept_one(kept, reads):
+    sums_now(kept)
+    in_a_new_process()
+    sums_now(kept)
+    add_cost(kept, "beta", TODAY, 7_000)
+    after = sums_now(kept)
+    assert (None, None) not in reads[1:]
+    assert "beta" in reads[-1][0]
+    assert after == added_up_again(kept)
+
+
+def test_a_stripe_disconnect_after_the_share_makes_the_new_process_add_everything_up(kept, reads):
+    sums_now(kept)
+    StripeConnectionFactory(org=kept)
+    assert stripe_disconnect(org=kept)  # deletes the monthly revenue rows with the Stripe customers
+    in_a_new_process()
+    after = sums_now(kept)
+    assert reads[1] == (None, None)
+    assert after.revenue == {}
+    assert after == added_up_again(kept)
+
+
+def test_a_rebuild_of_the_monthly_rows_after_the_share_is_followed(kept, reads):
+    sums_now(kept)
+    CustomerDailyCost.objects.filter(org=kept, customer__external_id="acme", day=TODAY).update(cost_micro=5)
+    with transaction.atomic():
+        monthly.rebuild(connection, org_id=kept.pk)
+    in_a_new_process()
+    after = sums_now(kept)
+    assert after.cost["acme"][-1] == 5
+    assert after == added_up_again(kept)
+
+
+def test_another_orgs_copy_and_writes_never_reach_these_sums(kept, other_org, reads):
+    mine = sums_now(kept)
+    in_a_new_process()
+    outsider = sums_now(other_org)  # finds no copy of its own
+    assert outsider.cost["acme"][-1] == 99_000_000
+    add_cost(other_org, "acme", TODAY, 1_000)
+    add_revenue(other_org, "cus_a", TODAY, 1_000)
+    in_a_new_process()
+    assert sums_now(kept) == mine
+    outsider = sums_now(other_org)
+    assert reads[1] == (None, None)
+    assert (None, None) not in reads[2:]  # each adopted its own org's copy
+    assert outsider.cost["acme"][-1] == 99_001_000
+    assert outsider == added_up_again(other_org)
+
+
+def test_a_feature_filter_shares_its_own_sums(kept, reads):
+    chat = sums_now(kept, features=["chat"])
+    add_cost(kept, "beta", TODAY, 10_000, feature="chat")
+    add_cost(kept, "acme", TODAY, 20_000, feature="search")
+    in_a_new_process()
+    after = sums_now(kept, features=["chat"])
+    assert reads[1] != (None, None)
+    assert after.cost["beta"][-1] == 10_000
+    assert after.cost["acme"] == chat.cost["acme"]
+    assert after == added_up_again(kept, features=["chat"])
+    # The same months' totals are kept now: the unfiltered sums are added up, and right.
+    assert sums_now(kept) == added_up_again(kept)
+
+
+def test_a_process_shares_again_after_a_change_at_most_once_a_minute(kept, reads, shares, monkeypatch):
+    first = sums_now(kept)
+    assert shares == [(first.cost, first.revenue)]
+    add_cost(kept, "beta", TODAY, 1_000)
+    sums_now(kept)
+    assert len(shares) == 1  # changed, but shared less than a minute ago
+    monkeypatch.setattr(window_sums, "SHARE_SECONDS", 0)
+    add_cost(kept, "gamma", TODAY, 2_000)
+    latest = sums_now(kept)
+    assert shares[-1] == (latest.cost, latest.revenue)
+    in_a_new_process()
+    monkeypatch.setattr(window_sums, "SHARE_SECONDS", 60)
+    add_cost(kept, "acme", TODAY, 3_000)
+    adopted = sums_now(kept)
+    assert "acme" in reads[-1][0]
+    assert adopted == added_up_again(kept)
+    shared = len(shares)
+    add_cost(kept, "acme", TODAY, 4_000)
+    sums_now(kept)
+    assert len(shares) == shared  # an adopted copy counts as just shared
+
+
+class FailingCache(LocMemCache):
+    def get(self, key, default=None, version=None):
+        raise ConnectionError("the cache is down")
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        raise ConnectionError("the cache is down")
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        {"BACKEND": "margint.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"},  # nothing listens
+        {"BACKEND": f"{__name__}.FailingCache"},
+    ],
+    ids=["unreachable Redis", "failing cache"],
+)
+def test_a_failing_cache_only_means_nothing_is_shared(kept, reads, settings, backend, caplog):
+    settings.CACHES = {"default": backend}
+    sums_now(kept)
+    add_cost(kept, "beta", TODAY, 1_000)
+    in_a_new_process()
+    after = sums_now(kept)
+    assert reads == [(None, None), (None, None)]
+    assert after.cost["beta"][-1] == 1_000
+    assert after == added_up_again(kept)
+    assert "the shared window sums are unavailable" in caplog.text
