@@ -116,6 +116,12 @@ if REDIS_URL:
             "BACKEND": "margint.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="margint"),
+            # A Redis that stops answering fails a cache call after this long instead of holding
+            # the request and its worker (redis-py's own default is 5 s; here it is settable).
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("REDIS_SOCKET_TIMEOUT_SECONDS", default=5.0),
+                "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT_SECONDS", default=5.0),
+            },
         }
     }
     CELERY_BROKER_URL = REDIS_URL

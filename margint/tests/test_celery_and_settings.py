@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -51,3 +52,27 @@ def test_a_real_worker_runs_tasks_through_the_redis_broker(requires_redis, trans
     app.conf.task_always_eager = False
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         assert ping.delay().get(timeout=20) == "pong"
+
+
+def test_a_redis_that_stops_answering_fails_a_cache_call_after_the_socket_timeout():
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # connections are accepted by the kernel, and never answered
+    try:
+        port = silent.getsockname()[1]
+        code = (
+            "import os, time; os.environ['DJANGO_SETTINGS_MODULE']='margint.settings'; import django; "
+            "django.setup(); from django.core.cache import cache; start = time.monotonic()\n"
+            "try:\n    cache.get('probe')\nexcept Exception as exc:\n"
+            "    print(type(exc).__name__, round(time.monotonic() - start, 1))"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "REDIS_URL": f"redis://127.0.0.1:{port}/0", "REDIS_SOCKET_TIMEOUT_SECONDS": "0.5"},
+            cwd=ROOT, capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+    finally:
+        silent.close()
+    assert result.returncode == 0, result.stderr
+    name, seconds = result.stdout.split()
+    assert name == "TimeoutError" and 0.4 <= float(seconds) < 5
