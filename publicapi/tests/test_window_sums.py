@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from billing.models import RevenueDaily
 from billing.services import stripe_disconnect
 from billing.tests.factories import StripeConnectionFactory
-from margins import memo, monthly
+from margins import memo, monthly, shared_copies
 from margins.ingestion.services import events_ingest
 from margins.models import CustomerDailyCost
 from publicapi import window_sums
@@ -189,7 +189,7 @@ def shares(monkeypatch):
             shared.append(value[1])
             cache.set(key, value, timeout)
 
-    monkeypatch.setattr(window_sums, "cache", Recording())
+    monkeypatch.setattr(shared_copies, "cache", Recording())
     return shared
 
 
@@ -284,12 +284,12 @@ def test_a_process_shares_again_after_a_change_at_most_once_a_minute(kept, reads
     add_cost(kept, "beta", TODAY, 1_000)
     sums_now(kept)
     assert len(shares) == 1  # changed, but shared less than a minute ago
-    monkeypatch.setattr(window_sums, "SHARE_SECONDS", 0)
+    monkeypatch.setattr(shared_copies, "SHARE_SECONDS", 0)
     add_cost(kept, "gamma", TODAY, 2_000)
     latest = sums_now(kept)
     assert shares[-1] == (latest.cost, latest.revenue)
     in_a_new_process()
-    monkeypatch.setattr(window_sums, "SHARE_SECONDS", 60)
+    monkeypatch.setattr(shared_copies, "SHARE_SECONDS", 60)
     add_cost(kept, "acme", TODAY, 3_000)
     adopted = sums_now(kept)
     assert "acme" in reads[-1][0]
