@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.cache import cache
+from django.db import connection
 
 from margins.calculations import Month
 from margins.totals import adopt_state, shared_state, state_namespace
@@ -48,7 +51,26 @@ class Sharing:
 def shared_key(prefix: str, scope: str) -> str:
     """The cache key of a scope's copy; `prefix` names the kind of copy and the format of its payload."""
     digest = hashlib.sha256(scope.encode()).hexdigest()[:32]  # scopes may be long or have spaces
-    return f"{prefix}:{state_namespace()}:{digest}"
+    return f"{prefix}:{_namespace()}:{digest}"
+
+
+# Per database connection: `state_namespace()`, one query, asked once per connection (so once per
+# request that adopts and shares, or once per persistent connection). A connection keeps talking
+# to one database; a database created again under the same name is reached by a new connection.
+_namespaces: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_namespaces_lock = threading.Lock()
+
+
+def _namespace() -> str:
+    connection.ensure_connection()
+    raw = connection.connection
+    with _namespaces_lock:
+        namespace = _namespaces.get(raw)
+    if namespace is None:
+        namespace = state_namespace()
+        with _namespaces_lock:
+            _namespaces[raw] = namespace
+    return namespace
 
 
 def cache_call(call: Callable[[], T], what: str) -> T | None:

@@ -21,17 +21,17 @@ The sync fields of the summary are not cached: they change without the numbers c
 from __future__ import annotations
 
 import json
+import time
 from bisect import bisect_left
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import Any
 
 from django.core.cache import cache
 
-from margins import exports, memo
+from margins import exports, memo, shared_copies
 from margins.calculations import (
     SPARKLINE_MONTHS,
     MarginRow,
@@ -44,11 +44,17 @@ from margins.calculations import (
     worst_first,
 )
 from margins.selectors import margin_rows_of, margin_table, tags_of_stripe_ids
+from margins.shared_copies import Sharing
 from margins.totals import TotalsRead, read_totals
 from margint.models import Organization
 
 CACHE_SECONDS = 300
 LOCAL_ENTRIES = 8
+# A kept table shared with the other processes: a day old, it names most of the month's customers
+# as changed (cost arrives daily), so keeping it longer saves little.
+SHARED_TIMEOUT = 26 * 3600
+_SHARED_FORMAT = 1  # of the shared payload: the fields of `_Built` after `generation`, before `sharing`
+_WHAT = "margin tables"  # in the warning of a failing cache
 
 
 @dataclass(frozen=True)
@@ -107,13 +113,16 @@ def _cached(org: Organization, period: Month, as_of: datetime, kind: _Kind) -> A
     key = _key(org, period, kind, read)
     value = _local.get(key)
     if value is None:
-        value = cache.get(key)
+        value = shared_copies.cache_call(lambda: cache.get(key), _WHAT)
     if value is None:
+        scope = f"{org.pk}:{period}:{kind.name}:{_thresholds(org)}"
         if not read.loaded:
+            # Before the totals are read in full: adopted totals are what that read brings up to date.
+            _adopt(org, months, scope)
             read = read_totals(org=org, months=months)
             key = _key(org, period, kind, read)
-        value = _finished(kind, _built(org, period, as_of, kind, read))
-        cache.set(key, value, CACHE_SECONDS)
+        value = _finished(kind, _built(org, period, as_of, kind, read, scope))
+        shared_copies.cache_call(lambda: cache.set(key, value, CACHE_SECONDS), _WHAT)
     _local.put(key, value)
     return value
 
@@ -134,22 +143,53 @@ class _Built:
     inputs: tuple[str, str]  # the versions of the mappings and of the Stripe customers
     keys: list  # each row's sort key, worst first
     texts: list  # each row's text, in the same order
-    rows: dict[str, MarginRow]  # by tag value
+    rows: dict[str, tuple]  # by tag value: the row's sort key and its `_sums`
     summary: MarginSummary
     reconciliation: Reconciliation
+    sharing: Sharing = Sharing()  # the generation last shared with other processes or adopted, and when
 
 
+# Per process: (org, period, kind, thresholds) -> the table last built.
 _last_built = memo.LocalCopies(LOCAL_ENTRIES, clear_with_memo=True)
 
 
-def _built(org: Organization, period: Month, as_of: datetime, kind: _Kind, read: TotalsRead) -> _Built:
-    scope = f"{org.pk}:{period}:{kind.name}:{_thresholds(org)}"
+def _built(
+    org: Organization, period: Month, as_of: datetime, kind: _Kind, read: TotalsRead, scope: str
+) -> _Built:
     last = _last_built.get(scope)
     built = _patched(last, org, period, kind, read) if last is not None else None
     if built is None:
         built = _built_in_full(org, period, as_of, kind, read)
+    built = _shared(org, period, scope, built)
     _last_built.put(scope, built)
     return built
+
+
+def _adopt(org: Organization, months: tuple[Month, ...], scope: str) -> None:
+    """Keep the table another process shared for the scope, with the totals it follows (adopted only
+    by a process that keeps no totals of these months: the caller has just seen it keeps none)."""
+    found = shared_copies.adopted(key=_shared_key(scope), what=_WHAT, org=org, months=months)
+    if found is not None:
+        generation, payload = found
+        _last_built.put(scope, _Built(generation, *payload, sharing=Sharing(generation, time.monotonic())))
+
+
+def _shared(org: Organization, period: Month, scope: str, built: _Built) -> _Built:
+    """`built`, shared when it was built in full, or changed and last shared a minute ago or more."""
+    now = time.monotonic()
+    if not built.sharing.due(built.generation, now):
+        return built
+    payload = (built.inputs, built.keys, built.texts, built.rows, built.summary, built.reconciliation)
+    shared = shared_copies.share(
+        key=_shared_key(scope), what=_WHAT, org=org, months=period.months_back(SPARKLINE_MONTHS),
+        generation=built.generation, payload=payload, timeout=SHARED_TIMEOUT,
+    )  # fmt: skip
+    # Not shared when another thread has read newer totals since: that table shares the next time.
+    return replace(built, sharing=Sharing(built.generation, now)) if shared else built
+
+
+def _shared_key(scope: str) -> str:
+    return shared_copies.shared_key(f"margins:table-kept:{_SHARED_FORMAT}", scope)
 
 
 def _built_in_full(
@@ -163,7 +203,7 @@ def _built_in_full(
         inputs=(read.mappings_version, read.stripe_version) if read is not None else ("", ""),
         keys=[worst_first(row) for row in rows],
         texts=[texts.value(row.tag_value, row, partial(kind.render, row)) for row in rows],
-        rows={row.tag_value: row for row in rows},
+        rows={row.tag_value: (worst_first(row), _sums(row)) for row in rows},
         summary=report.table.summary,
         reconciliation=report.reconciliation,
     )
@@ -182,43 +222,34 @@ def _patched(last: _Built, org: Organization, period: Month, kind: _Kind, read: 
     cost_keys, stripe_ids = changes
     tags = cost_keys | tags_of_stripe_ids(org=org, totals=read, stripe_ids=stripe_ids)
     keys, texts, rows = list(last.keys), list(last.texts), dict(last.rows)
-    sums = Counter(
-        revenue=last.summary.total_revenue,
-        cost=last.summary.total_cost,
-        critical=last.summary.critical_count,
-        at_risk=last.summary.at_risk_count,
-    )
+    summary = last.summary
+    sums = [summary.total_revenue, summary.total_cost, summary.critical_count, summary.at_risk_count]
     for tag, row in margin_rows_of(org=org, period=period, totals=read, tags=tags).items():
         old = rows.pop(tag, None)
         if old is not None:
-            at = bisect_left(keys, worst_first(old))
+            old_key, old_sums = old
+            at = bisect_left(keys, old_key)
             del keys[at], texts[at]
-            sums.subtract(_sums(old))
+            sums = [total - part for total, part in zip(sums, old_sums, strict=True)]
         if row is not None:
             key = worst_first(row)
             at = bisect_left(keys, key)
             keys.insert(at, key)
             texts.insert(at, kind.render(row))
-            rows[tag] = row
-            sums.update(_sums(row))
+            rows[tag] = (key, _sums(row))
+            sums = [total + part for total, part in zip(sums, rows[tag][1], strict=True)]
+    revenue, cost, critical, at_risk = sums
     summary = summary_of(
-        total_revenue=sums["revenue"],
-        total_cost=sums["cost"],
-        critical_count=sums["critical"],
-        at_risk_count=sums["at_risk"],
+        total_revenue=revenue, total_cost=cost, critical_count=critical, at_risk_count=at_risk
     )
     # The period is the last of the months read.
     reconciliation = reconcile(summary, org_revenue=read.org_revenue[-1], org_cost=read.org_cost[-1])
-    return _Built(read.generation, last.inputs, keys, texts, rows, summary, reconciliation)
+    return _Built(read.generation, last.inputs, keys, texts, rows, summary, reconciliation, last.sharing)
 
 
-def _sums(row: MarginRow) -> dict[str, int]:
-    return {
-        "revenue": row.revenue,
-        "cost": row.cost,
-        "critical": int(row.health_tier is Tier.CRITICAL),
-        "at_risk": int(row.health_tier is Tier.AT_RISK),
-    }
+def _sums(row: MarginRow) -> tuple[int, int, int, int]:
+    """What a row adds to the summary: revenue, cost, and 1 when critical, 1 when at risk."""
+    return row.revenue, row.cost, int(row.health_tier is Tier.CRITICAL), int(row.health_tier is Tier.AT_RISK)
 
 
 def _finished(kind: _Kind, built: _Built) -> Any:

@@ -19,12 +19,12 @@ per-feature rollups, which ingestion and `rebuild_rollups` write in the same tra
 daily cost, so the same monthly rows name their changes.
 
 A process that keeps no sums of a scope (just started) first looks for the ones another process
-shared through the cache (Redis when REDIS_URL is set, margins/shared_copies.py), with the monthly
-totals they follow (`margins.totals.shared_state`): it adopts those totals (`adopt_state`), and the same read of the
-rows written since names every customer that changed after the other process read them; those
-alone are added up again, exactly as above. Each process shares its sums after adding everything
-up, and after a change at most once a minute: a copy adopted late in the day names the changes
-since its process last shared it, not every customer that changed that day. A copy lives 26
+shared through the cache (Redis when REDIS_URL is set; margins/shared_copies.py), with the monthly
+totals they follow (`margins.totals.shared_state`): it adopts those totals (`adopt_state`), and the
+same read of the rows written since names every customer that changed after the other process read
+them; those alone are added up again, exactly as above. Each process shares its sums after adding
+everything up, and after a change at most once a minute: a copy adopted late in the day names the
+changes since its process last shared it, not every customer that changed that day. A copy lives 26
 hours (its scope includes the day). When this process keeps the monthly totals already (another
 range or feature filter of the same months), the copy's totals cannot be adopted and everything
 is added up. A failing cache only means nothing is shared.
