@@ -45,7 +45,7 @@ from margins.calculations import (
 )
 from margins.selectors import margin_rows_of, margin_table, tags_of_stripe_ids
 from margins.shared_copies import Sharing
-from margins.totals import TotalsRead, read_totals
+from margins.totals import TotalsRead, changes_from_state, read_totals
 from margint.models import Organization
 
 CACHE_SECONDS = 300
@@ -115,13 +115,13 @@ def _cached(org: Organization, period: Month, as_of: datetime, kind: _Kind) -> A
     if value is None:
         value = shared_copies.cache_call(lambda: cache.get(key), _WHAT)
     if value is None:
-        scope = f"{org.pk}:{period}:{kind.name}:{_thresholds(org)}"
-        if not read.loaded:
+        scope, adopting = _scope(org, period, kind), not read.loaded
+        if adopting:
             # Before the totals are read in full: adopted totals are what that read brings up to date.
             _adopt(org, months, scope)
             read = read_totals(org=org, months=months)
             key = _key(org, period, kind, read)
-        value = _finished(kind, _built(org, period, as_of, kind, read, scope))
+        value = _finished(kind, _built(org, period, as_of, kind, read, scope, compare=not adopting))
         shared_copies.cache_call(lambda: cache.set(key, value, CACHE_SECONDS), _WHAT)
     _local.put(key, value)
     return value
@@ -129,6 +129,11 @@ def _cached(org: Organization, period: Month, as_of: datetime, kind: _Kind) -> A
 
 def _key(org: Organization, period: Month, kind: _Kind, read: TotalsRead) -> str:
     return f"margins:table:{org.pk}:{period}:{kind.name}:{_thresholds(org)}:{read.version}"
+
+
+def _scope(org: Organization, period: Month, kind: _Kind) -> str:
+    """What a kept table is kept (and shared) per: the org, the month, the format and the thresholds."""
+    return f"{org.pk}:{period}:{kind.name}:{_thresholds(org)}"
 
 
 def _thresholds(org: Organization) -> str:
@@ -154,10 +159,22 @@ _last_built = memo.LocalCopies(LOCAL_ENTRIES, clear_with_memo=True)
 
 
 def _built(
-    org: Organization, period: Month, as_of: datetime, kind: _Kind, read: TotalsRead, scope: str
+    org: Organization,
+    period: Month,
+    as_of: datetime,
+    kind: _Kind,
+    read: TotalsRead,
+    scope: str,
+    compare: bool,
 ) -> _Built:
+    """The scope's table of `read`: the kept one brought up to date, or (`compare`) the shared one
+    brought up to date from the amounts that differ, or built in full."""
     last = _last_built.get(scope)
-    built = _patched(last, org, period, kind, read) if last is not None else None
+    built = None
+    if last is not None:
+        built = _patched(last, org, period, kind, read, read.changes_since(last.generation))
+    elif compare:
+        built = _compared(org, period, kind, read, scope)
     if built is None:
         built = _built_in_full(org, period, as_of, kind, read)
     built = _shared(org, period, scope, built)
@@ -172,6 +189,18 @@ def _adopt(org: Organization, months: tuple[Month, ...], scope: str) -> None:
     if found is not None:
         generation, payload = found
         _last_built.put(scope, _Built(generation, *payload, sharing=Sharing(generation, time.monotonic())))
+
+
+def _compared(org: Organization, period: Month, kind: _Kind, read: TotalsRead, scope: str) -> _Built | None:
+    """The table another process shared for the scope, brought up to date by computing again the
+    customers whose amounts differ from the totals it follows. For a process that keeps totals of
+    these months already (the other format's table adopted them), so cannot adopt the shared ones."""
+    value = shared_copies.shared_copy(_shared_key(scope), _WHAT)
+    if value is None:
+        return None
+    state, payload = value
+    shared = _Built(read.generation, *payload, sharing=Sharing(read.generation, time.monotonic()))
+    return _patched(shared, org, period, kind, read, changes_from_state(state=state, read=read))
 
 
 def _shared(org: Organization, period: Month, scope: str, built: _Built) -> _Built:
@@ -209,14 +238,21 @@ def _built_in_full(
     )
 
 
-def _patched(last: _Built, org: Organization, period: Month, kind: _Kind, read: TotalsRead) -> _Built | None:
+def _patched(
+    last: _Built,
+    org: Organization,
+    period: Month,
+    kind: _Kind,
+    read: TotalsRead,
+    changes: tuple[set[str], set[str]] | None,
+) -> _Built | None:
     """`last` with the rows of the customers whose totals changed since computed again.
 
+    `changes`: the cost keys and Stripe ids whose totals may differ between `last` and `read`.
     The same table as built in full: every other row was computed from the same amounts,
     mappings, names and thresholds. None when that cannot be known (mappings or Stripe names
     changed, or the changes since `last` are no longer known).
     """
-    changes = read.changes_since(last.generation)
     if changes is None or last.inputs != (read.mappings_version, read.stripe_version):
         return None
     cost_keys, stripe_ids = changes
@@ -257,6 +293,11 @@ def _finished(kind: _Kind, built: _Built) -> Any:
 
 
 _local = memo.LocalCopies(LOCAL_ENTRIES)
+
+
+def shared_table_key(*, org: Organization, period: Month, csv: bool = False) -> str:
+    """The cache key of the kept table processes share for the org's month (the benchmark weighs it)."""
+    return _shared_key(_scope(org, period, _CSV if csv else _JSON))
 
 
 def clear_local_copies() -> None:

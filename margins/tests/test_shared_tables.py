@@ -160,14 +160,26 @@ def test_an_unchanged_table_is_served_from_the_cache_without_adopting(shared, bu
     assert builds == []
 
 
-def test_a_process_that_keeps_the_months_totals_builds_the_table_in_full(shared, org, builds):
-    add_cost(org, "tag-0", date(2026, 4, 3), 5000)
+# change -> what the second format's table computes again, compared with the shared totals.
+COMPARED = {
+    "new cost of two customers": (more_cost, {"tag-0", "tag-5"}),
+    "a deleted customer and its monthly rows": (delete_a_customer, {"tag-4"}),
+    "a new mapping": (lambda org: map_tag(org, "cus_new", "tag-new"), "in full"),
+}
+
+
+@pytest.mark.parametrize("change", COMPARED)
+def test_a_process_that_keeps_the_months_totals_compares_them_with_the_shared_ones(
+    shared, org, builds, change
+):
+    make, computed_again = COMPARED[change]
+    make(org)
     in_a_new_process()
-    json_body = shared.get(URLS[0]).content
-    # The CSV after the JSON in the same process: its totals cannot be adopted a second time.
+    json_body = shared.get(URLS[0]).content  # adopts the shared totals with the JSON table
+    # The CSV table in the same process: the totals are kept already and cannot be adopted again,
+    # so the amounts that differ from the ones the shared table followed name what changed.
     csv_body = shared.get(URLS[1]).content
-    assert builds[0] != "in full"
-    assert builds[1] == "in full"
+    assert builds[-1] == computed_again
     assert [json_body, csv_body] == in_full(shared)
 
 
