@@ -14,6 +14,17 @@ whose monthly totals changed since (`TotalsRead.changes_since`) are computed aga
 their place, every other row is the one computed from the same amounts. A change of mappings or
 Stripe names, or changes no longer known, and the table is built in full.
 
+A process that keeps no table of a scope yet (just started) takes the one another process shared
+through the cache (margins/shared_copies.py) with the monthly totals it follows: it adopts those
+totals, and their next read names every customer that changed after the other process read them,
+so only those are computed again, exactly as above; the shared copy carries the versions of the
+mappings and Stripe customers it was built from and a change of either builds the table in full.
+A process that keeps the months' totals already (it adopted them with the other format's table)
+cannot adopt the shared ones: it compares them amount by amount with its own, and the customers
+whose amounts differ are computed again. Each process shares a table it built in full, and after a
+change at most once a minute; a copy lives 26 hours. A failing cache only means nothing is cached
+or shared.
+
 Nothing is cached inside a transaction or without PostgreSQL: every call computes there.
 The sync fields of the summary are not cached: they change without the numbers changing.
 """

@@ -273,12 +273,13 @@ def run(args: argparse.Namespace) -> None:
                 f"{label:44} {mode:8} {statistics.median(samples):8.1f} {percentile(samples, 99):8.1f} "
                 f"{min(samples):8.1f} {queries:8d} {len(response.content):10,}"
             )
-    shared_copies_weighed(membership.organization, args.runs)
+    shared_copies_weighed(client, membership.organization, args.runs)
     print(f"load average at the end: {load_average()} on {os.cpu_count()} cores")
 
 
-def shared_copies_weighed(org, runs: int) -> None:
-    """The size of each shared kept table as the cache stores it, and the time to fetch and adopt it."""
+def shared_copies_weighed(client, org, runs: int) -> None:
+    """The size of each shared kept table as the cache stores it, and the time to fetch and adopt it
+    (Redis GET, unpickling, adopting the totals): each table built in full and shared first."""
     import pickle
 
     from django.core.cache import cache
@@ -290,6 +291,9 @@ def shared_copies_weighed(org, runs: int) -> None:
 
     period = month_of(datetime.now(UTC))
     for csv in (False, True):
+        clear_local_copies()
+        cache.clear()
+        client.get("/api/margins?format=csv" if csv else "/api/margins")
         key = shared_table_key(org=org, period=period, csv=csv)
         value = cache.get(key)
         if value is None:
