@@ -6,14 +6,13 @@ from datetime import date
 
 import pytest
 from django.core.cache import cache
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.locmem import LocMemCache
 
 from billing.services import stripe_disconnect
 from margins import shared_copies, table_cache
 from margins.models import Customer, CustomerDailyCost
 from margins.table_cache import clear_local_copies
-from margins.tests.factories import StripeConnectionFactory, add_cost, add_revenue, map_tag, stripe_customer
+from margins.tests.factories import add_cost, add_revenue, map_tag, stripe_customer, twelve_mapped_customers
+from margins.tests.shared_cache import failing_caches, recorded_shares
 
 pytestmark = pytest.mark.postgres
 URLS = ("/api/margins?period=2026-04", "/api/margins?period=2026-04&format=csv")
@@ -22,14 +21,7 @@ URLS = ("/api/margins?period=2026-04", "/api/margins?period=2026-04&format=csv")
 @pytest.fixture
 def shared(requires_postgres, transactional_db, viewer, org, other_org):
     """A process built both tables (and shared them); committed writes, as in production."""
-    StripeConnectionFactory(org=org)
-    for i in range(12):
-        map_tag(org, f"cus_{i}", f"tag-{i}", name=f"Customer {i}")
-        add_revenue(org, f"cus_{i}", date(2026, 4, 2), 1000 + 10 * i)
-        add_cost(org, f"tag-{i}", date(2026, 3, 2), 300 + i)
-        add_cost(org, f"tag-{i}", date(2026, 4, 2), 90 * i)
-    map_tag(org, "cus_extra", "tag-3", name="Second account of 3")
-    stripe_customer(org, "cus_nobody")  # mapped to no tag
+    twelve_mapped_customers(org)
     add_cost(other_org, "tag-1", date(2026, 4, 2), 5)
     client = viewer.client()
     for url in URLS:
@@ -186,18 +178,7 @@ def test_a_process_that_keeps_the_months_totals_compares_them_with_the_shared_on
 @pytest.fixture
 def shares(monkeypatch):
     """The scopes' payloads each share put in the cache, in order."""
-    payloads = []
-
-    class Recording:
-        def get(self, key):
-            return cache.get(key)
-
-        def set(self, key, value, timeout):
-            payloads.append(value[1])
-            cache.set(key, value, timeout)
-
-    monkeypatch.setattr(shared_copies, "cache", Recording())
-    return payloads
+    return recorded_shares(monkeypatch)
 
 
 def test_a_table_is_shared_when_built_in_full_then_at_most_once_a_minute(
@@ -224,22 +205,7 @@ def test_a_table_is_shared_when_built_in_full_then_at_most_once_a_minute(
     assert adopted == in_full(shared)[0]
 
 
-class FailingCache(LocMemCache):
-    def get(self, key, default=None, version=None):
-        raise ConnectionError("the cache is down")
-
-    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        raise ConnectionError("the cache is down")
-
-
-@pytest.mark.parametrize(
-    "backend",
-    [
-        {"BACKEND": "margint.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"},  # nothing listens
-        {"BACKEND": f"{__name__}.FailingCache"},
-    ],
-    ids=["unreachable Redis", "failing cache"],
-)
+@failing_caches
 def test_a_failing_cache_only_means_nothing_is_shared(shared, org, builds, settings, backend, caplog):
     add_cost(org, "tag-0", date(2026, 4, 3), 5000)
     expected = in_full(shared)

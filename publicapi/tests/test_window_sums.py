@@ -6,9 +6,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.core.cache import cache
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection, transaction
 
 from billing.models import RevenueDaily
@@ -17,6 +14,7 @@ from billing.tests.factories import StripeConnectionFactory
 from margins import memo, monthly, shared_copies
 from margins.ingestion.services import events_ingest
 from margins.models import CustomerDailyCost
+from margins.tests.shared_cache import failing_caches, recorded_shares
 from publicapi import window_sums
 from publicapi.tests.factories import add_cost, add_revenue, map_tag
 from publicapi.windows import rolling_window
@@ -179,18 +177,7 @@ def in_a_new_process():
 @pytest.fixture
 def shares(monkeypatch):
     """The sums (cost, revenue) each share put in the cache, in order."""
-    shared = []
-
-    class Recording:
-        def get(self, key):
-            return cache.get(key)
-
-        def set(self, key, value, timeout):
-            shared.append(value[1])
-            cache.set(key, value, timeout)
-
-    monkeypatch.setattr(shared_copies, "cache", Recording())
-    return shared
+    return recorded_shares(monkeypatch)
 
 
 def test_a_new_process_adopts_the_shared_sums_and_re_reads_only_the_changed_customers(kept, reads):
@@ -300,22 +287,7 @@ def test_a_process_shares_again_after_a_change_at_most_once_a_minute(kept, reads
     assert len(shares) == shared  # an adopted copy counts as just shared
 
 
-class FailingCache(LocMemCache):
-    def get(self, key, default=None, version=None):
-        raise ConnectionError("the cache is down")
-
-    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        raise ConnectionError("the cache is down")
-
-
-@pytest.mark.parametrize(
-    "backend",
-    [
-        {"BACKEND": "margint.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"},  # nothing listens
-        {"BACKEND": f"{__name__}.FailingCache"},
-    ],
-    ids=["unreachable Redis", "failing cache"],
-)
+@failing_caches
 def test_a_failing_cache_only_means_nothing_is_shared(kept, reads, settings, backend, caplog):
     settings.CACHES = {"default": backend}
     sums_now(kept)
