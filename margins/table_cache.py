@@ -14,6 +14,17 @@ whose monthly totals changed since (`TotalsRead.changes_since`) are computed aga
 their place, every other row is the one computed from the same amounts. A change of mappings or
 Stripe names, or changes no longer known, and the table is built in full.
 
+A process that keeps no table of a scope yet (just started) takes the one another process shared
+through the cache (margins/shared_copies.py) with the monthly totals it follows: it adopts those
+totals, and their next read names every customer that changed after the other process read them,
+so only those are computed again, exactly as above; the shared copy carries the versions of the
+mappings and Stripe customers it was built from and a change of either builds the table in full.
+A process that keeps the months' totals already (it adopted them with the other format's table)
+cannot adopt the shared ones: it compares them amount by amount with its own, and the customers
+whose amounts differ are computed again. Each process shares a table it built in full, and after a
+change at most once a minute; a copy lives 26 hours. A failing cache only means nothing is cached
+or shared.
+
 Nothing is cached inside a transaction or without PostgreSQL: every call computes there.
 The sync fields of the summary are not cached: they change without the numbers changing.
 """
@@ -21,17 +32,17 @@ The sync fields of the summary are not cached: they change without the numbers c
 from __future__ import annotations
 
 import json
+import time
 from bisect import bisect_left
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import Any
 
 from django.core.cache import cache
 
-from margins import exports, memo
+from margins import exports, memo, shared_copies
 from margins.calculations import (
     SPARKLINE_MONTHS,
     MarginRow,
@@ -44,11 +55,19 @@ from margins.calculations import (
     worst_first,
 )
 from margins.selectors import margin_rows_of, margin_table, tags_of_stripe_ids
-from margins.totals import TotalsRead, read_totals
+from margins.shared_copies import Sharing
+from margins.totals import TotalsRead, changes_from_state, read_totals
 from margint.models import Organization
 
 CACHE_SECONDS = 300
 LOCAL_ENTRIES = 8
+# A kept table shared with the other processes: a day old, it names most of the month's customers
+# as changed (cost arrives daily), so keeping it longer saves little.
+SHARED_TIMEOUT = 26 * 3600
+# Of the shared payload (the fields of `_Built` after `generation`, before `sharing`): a copy lives
+# across deploys, so a change to `_Built` or to how a row is computed or rendered bumps it.
+_SHARED_FORMAT = 1
+_WHAT = "margin tables"  # in the warning of a failing cache
 
 
 @dataclass(frozen=True)
@@ -107,19 +126,27 @@ def _cached(org: Organization, period: Month, as_of: datetime, kind: _Kind) -> A
     key = _key(org, period, kind, read)
     value = _local.get(key)
     if value is None:
-        value = cache.get(key)
+        value = shared_copies.cache_call(lambda: cache.get(key), _WHAT)
     if value is None:
-        if not read.loaded:
+        scope, adopting = _scope(org, period, kind), not read.loaded
+        if adopting:
+            # Before the totals are read in full: adopted totals are what that read brings up to date.
+            _adopt(org, months, scope)
             read = read_totals(org=org, months=months)
             key = _key(org, period, kind, read)
-        value = _finished(kind, _built(org, period, as_of, kind, read))
-        cache.set(key, value, CACHE_SECONDS)
+        value = _finished(kind, _built(org, period, as_of, kind, read, scope, compare=not adopting))
+        shared_copies.cache_call(lambda: cache.set(key, value, CACHE_SECONDS), _WHAT)
     _local.put(key, value)
     return value
 
 
 def _key(org: Organization, period: Month, kind: _Kind, read: TotalsRead) -> str:
     return f"margins:table:{org.pk}:{period}:{kind.name}:{_thresholds(org)}:{read.version}"
+
+
+def _scope(org: Organization, period: Month, kind: _Kind) -> str:
+    """What a kept table is kept (and shared) per: the org, the month, the format and the thresholds."""
+    return f"{org.pk}:{period}:{kind.name}:{_thresholds(org)}"
 
 
 def _thresholds(org: Organization) -> str:
@@ -134,22 +161,77 @@ class _Built:
     inputs: tuple[str, str]  # the versions of the mappings and of the Stripe customers
     keys: list  # each row's sort key, worst first
     texts: list  # each row's text, in the same order
-    rows: dict[str, MarginRow]  # by tag value
+    rows: dict[str, tuple]  # by tag value: the row's sort key and its `_sums`
     summary: MarginSummary
     reconciliation: Reconciliation
+    sharing: Sharing = Sharing()  # the generation last shared with other processes or adopted, and when
 
 
+# Per process: (org, period, kind, thresholds) -> the table last built.
 _last_built = memo.LocalCopies(LOCAL_ENTRIES, clear_with_memo=True)
 
 
-def _built(org: Organization, period: Month, as_of: datetime, kind: _Kind, read: TotalsRead) -> _Built:
-    scope = f"{org.pk}:{period}:{kind.name}:{_thresholds(org)}"
+def _built(
+    org: Organization,
+    period: Month,
+    as_of: datetime,
+    kind: _Kind,
+    read: TotalsRead,
+    scope: str,
+    compare: bool,
+) -> _Built:
+    """The scope's table of `read`: the kept one brought up to date, or (`compare`) the shared one
+    brought up to date from the amounts that differ, or built in full."""
     last = _last_built.get(scope)
-    built = _patched(last, org, period, kind, read) if last is not None else None
+    built = None
+    if last is not None:
+        built = _patched(last, org, period, kind, read, read.changes_since(last.generation))
+    elif compare:
+        built = _compared(org, period, kind, read, scope)
     if built is None:
         built = _built_in_full(org, period, as_of, kind, read)
+    built = _shared(org, period, scope, built)
     _last_built.put(scope, built)
     return built
+
+
+def _adopt(org: Organization, months: tuple[Month, ...], scope: str) -> None:
+    """Keep the table another process shared for the scope, with the totals it follows (adopted only
+    by a process that keeps no totals of these months: the caller has just seen it keeps none)."""
+    found = shared_copies.adopted(key=_shared_key(scope), what=_WHAT, org=org, months=months)
+    if found is not None:
+        generation, payload = found
+        _last_built.put(scope, _Built(generation, *payload, sharing=Sharing(generation, time.monotonic())))
+
+
+def _compared(org: Organization, period: Month, kind: _Kind, read: TotalsRead, scope: str) -> _Built | None:
+    """The table another process shared for the scope, brought up to date by computing again the
+    customers whose amounts differ from the totals it follows. For a process that keeps totals of
+    these months already (the other format's table adopted them), so cannot adopt the shared ones."""
+    value = shared_copies.shared_copy(_shared_key(scope), _WHAT)
+    if value is None:
+        return None
+    state, payload = value
+    shared = _Built(read.generation, *payload, sharing=Sharing(read.generation, time.monotonic()))
+    return _patched(shared, org, period, kind, read, changes_from_state(state=state, read=read))
+
+
+def _shared(org: Organization, period: Month, scope: str, built: _Built) -> _Built:
+    """`built`, shared when it was built in full, or changed and last shared a minute ago or more."""
+    now = time.monotonic()
+    if not built.sharing.due(built.generation, now):
+        return built
+    payload = (built.inputs, built.keys, built.texts, built.rows, built.summary, built.reconciliation)
+    shared = shared_copies.share(
+        key=_shared_key(scope), what=_WHAT, org=org, months=period.months_back(SPARKLINE_MONTHS),
+        generation=built.generation, payload=payload, timeout=SHARED_TIMEOUT,
+    )  # fmt: skip
+    # Not shared when another thread has read newer totals since: that table shares the next time.
+    return replace(built, sharing=Sharing(built.generation, now)) if shared else built
+
+
+def _shared_key(scope: str) -> str:
+    return shared_copies.shared_key(f"margins:table-kept:{_SHARED_FORMAT}", scope)
 
 
 def _built_in_full(
@@ -163,62 +245,60 @@ def _built_in_full(
         inputs=(read.mappings_version, read.stripe_version) if read is not None else ("", ""),
         keys=[worst_first(row) for row in rows],
         texts=[texts.value(row.tag_value, row, partial(kind.render, row)) for row in rows],
-        rows={row.tag_value: row for row in rows},
+        rows={row.tag_value: (worst_first(row), _sums(row)) for row in rows},
         summary=report.table.summary,
         reconciliation=report.reconciliation,
     )
 
 
-def _patched(last: _Built, org: Organization, period: Month, kind: _Kind, read: TotalsRead) -> _Built | None:
+def _patched(
+    last: _Built,
+    org: Organization,
+    period: Month,
+    kind: _Kind,
+    read: TotalsRead,
+    changes: tuple[set[str], set[str]] | None,
+) -> _Built | None:
     """`last` with the rows of the customers whose totals changed since computed again.
 
+    `changes`: the cost keys and Stripe ids whose totals may differ between `last` and `read`.
     The same table as built in full: every other row was computed from the same amounts,
     mappings, names and thresholds. None when that cannot be known (mappings or Stripe names
     changed, or the changes since `last` are no longer known).
     """
-    changes = read.changes_since(last.generation)
     if changes is None or last.inputs != (read.mappings_version, read.stripe_version):
         return None
     cost_keys, stripe_ids = changes
     tags = cost_keys | tags_of_stripe_ids(org=org, totals=read, stripe_ids=stripe_ids)
     keys, texts, rows = list(last.keys), list(last.texts), dict(last.rows)
-    sums = Counter(
-        revenue=last.summary.total_revenue,
-        cost=last.summary.total_cost,
-        critical=last.summary.critical_count,
-        at_risk=last.summary.at_risk_count,
-    )
+    summary = last.summary
+    sums = [summary.total_revenue, summary.total_cost, summary.critical_count, summary.at_risk_count]
     for tag, row in margin_rows_of(org=org, period=period, totals=read, tags=tags).items():
         old = rows.pop(tag, None)
         if old is not None:
-            at = bisect_left(keys, worst_first(old))
+            old_key, old_sums = old
+            at = bisect_left(keys, old_key)
             del keys[at], texts[at]
-            sums.subtract(_sums(old))
+            sums = [total - part for total, part in zip(sums, old_sums, strict=True)]
         if row is not None:
             key = worst_first(row)
             at = bisect_left(keys, key)
             keys.insert(at, key)
             texts.insert(at, kind.render(row))
-            rows[tag] = row
-            sums.update(_sums(row))
+            rows[tag] = (key, _sums(row))
+            sums = [total + part for total, part in zip(sums, rows[tag][1], strict=True)]
+    revenue, cost, critical, at_risk = sums
     summary = summary_of(
-        total_revenue=sums["revenue"],
-        total_cost=sums["cost"],
-        critical_count=sums["critical"],
-        at_risk_count=sums["at_risk"],
+        total_revenue=revenue, total_cost=cost, critical_count=critical, at_risk_count=at_risk
     )
     # The period is the last of the months read.
     reconciliation = reconcile(summary, org_revenue=read.org_revenue[-1], org_cost=read.org_cost[-1])
-    return _Built(read.generation, last.inputs, keys, texts, rows, summary, reconciliation)
+    return _Built(read.generation, last.inputs, keys, texts, rows, summary, reconciliation, last.sharing)
 
 
-def _sums(row: MarginRow) -> dict[str, int]:
-    return {
-        "revenue": row.revenue,
-        "cost": row.cost,
-        "critical": int(row.health_tier is Tier.CRITICAL),
-        "at_risk": int(row.health_tier is Tier.AT_RISK),
-    }
+def _sums(row: MarginRow) -> tuple[int, int, int, int]:
+    """What a row adds to the summary: revenue, cost, and 1 when critical, 1 when at risk."""
+    return row.revenue, row.cost, int(row.health_tier is Tier.CRITICAL), int(row.health_tier is Tier.AT_RISK)
 
 
 def _finished(kind: _Kind, built: _Built) -> Any:
@@ -226,6 +306,11 @@ def _finished(kind: _Kind, built: _Built) -> Any:
 
 
 _local = memo.LocalCopies(LOCAL_ENTRIES)
+
+
+def shared_table_key(*, org: Organization, period: Month, csv: bool = False) -> str:
+    """The cache key of the kept table processes share for the org's month (the benchmark weighs it)."""
+    return _shared_key(_scope(org, period, _CSV if csv else _JSON))
 
 
 def clear_local_copies() -> None:

@@ -247,6 +247,17 @@ def adopt_state(*, org: Organization, months: Sequence[Month], state: tuple) -> 
     return generation.number if _kept.put_new(_scope(org, months), generation) else None
 
 
+def changes_from_state(*, state: tuple, read: TotalsRead) -> tuple[set[str], set[str]]:
+    """Cost keys and Stripe ids whose totals in `read` differ from those of `state` (`shared_state`
+    of the same months), compared amount by amount: for a process that cannot adopt `state`."""
+    (cost, *_), (revenue, *_) = state
+    return _differing(cost, read.cost), _differing(revenue, read.revenue)
+
+
+def _differing(before: dict[str, tuple[int, ...]], after: dict[str, tuple[int, ...]]) -> set[str]:
+    return {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+
+
 def _triples(sides: list) -> list[tuple]:
     return [tuple(sides[i : i + 3]) for i in range(0, len(sides), 3)]
 

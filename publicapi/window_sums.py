@@ -19,12 +19,12 @@ per-feature rollups, which ingestion and `rebuild_rollups` write in the same tra
 daily cost, so the same monthly rows name their changes.
 
 A process that keeps no sums of a scope (just started) first looks for the ones another process
-shared through the cache (Redis when REDIS_URL is set), with the monthly totals they follow
-(`margins.totals.shared_state`): it adopts those totals (`adopt_state`), and the same read of the
-rows written since names every customer that changed after the other process read them; those
-alone are added up again, exactly as above. Each process shares its sums after adding everything
-up, and after a change at most once a minute: a copy adopted late in the day names the changes
-since its process last shared it, not every customer that changed that day. A copy lives 26
+shared through the cache (Redis when REDIS_URL is set; margins/shared_copies.py), with the monthly
+totals they follow (`margins.totals.shared_state`): it adopts those totals (`adopt_state`), and the
+same read of the rows written since names every customer that changed after the other process read
+them; those alone are added up again, exactly as above. Each process shares its sums after adding
+everything up, and after a change at most once a minute: a copy adopted late in the day names the
+changes since its process last shared it, not every customer that changed that day. A copy lives 26
 hours (its scope includes the day). When this process keeps the monthly totals already (another
 range or feature filter of the same months), the copy's totals cannot be adopted and everything
 is added up. A failing cache only means nothing is shared.
@@ -35,30 +35,23 @@ adds everything up, which is what the tests on SQLite exercise.
 
 from __future__ import annotations
 
-import hashlib
-import logging
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import TypeVar
-
-from django.core.cache import cache
 
 from billing import selectors as billing_selectors
-from margins import memo
+from margins import memo, shared_copies
 from margins import selectors as cost_selectors
 from margins.calculations import Month
-from margins.totals import adopt_state, read_totals, shared_state, state_namespace
+from margins.shared_copies import Sharing
+from margins.totals import read_totals
 from margint.models import Organization
 from publicapi.windows import RollingWindow
 
-logger = logging.getLogger(__name__)
-T = TypeVar("T")
-
-SHARE_SECONDS = 60  # after a change, a process shares a scope's sums at most this often
 SHARED_TIMEOUT = 26 * 3600  # a copy's scope includes the day
-_FORMAT = 1  # of the shared value: (totals state, (cost, revenue))
+_FORMAT = 1  # of the shared payload: (cost, revenue)
+_WHAT = "window sums"  # in the warning of a failing cache
 
 
 @dataclass(frozen=True)
@@ -125,8 +118,7 @@ def window_sums(
 class _Kept:
     generation: int
     sums: WindowSums
-    shared_generation: int | None = None  # the generation last shared or adopted here
-    shared_at: float = float("-inf")  # and when, in `time.monotonic()` seconds
+    sharing: Sharing = Sharing()  # the generation last shared or adopted here, and when
 
 
 # Per process: (org, range, day, features) -> the sums and the monthly totals' generation they follow.
@@ -167,44 +159,28 @@ def current_window_sums(
 def _adopted(org: Organization, months: Sequence[Month], scope: str) -> _Kept | None:
     """The sums another process shared for the scope, their totals adopted; None if there are none
     or this process keeps totals of these months already."""
-    key = _shared_key(scope)
-    value = _cache_call(lambda: cache.get(key))
-    if value is None:
+    found = shared_copies.adopted(key=_shared_key(scope), what=_WHAT, org=org, months=months)
+    if found is None:
         return None
-    state, (cost, revenue) = value
-    generation = adopt_state(org=org, months=months, state=state)
-    if generation is None:
-        return None
-    return _Kept(generation, WindowSums(cost, revenue), generation, time.monotonic())
+    generation, (cost, revenue) = found
+    return _Kept(generation, WindowSums(cost, revenue), Sharing(generation, time.monotonic()))
 
 
 def _shared(org: Organization, months: Sequence[Month], scope: str, kept: _Kept) -> _Kept:
     """`kept`, shared when it was added up in full, or changed and last shared a minute ago or more."""
     now = time.monotonic()
-    if kept.shared_generation == kept.generation or now - kept.shared_at < SHARE_SECONDS:
+    if not kept.sharing.due(kept.generation, now):
         return kept
-    # None when another thread has read newer totals since: those sums share the next time.
-    state = shared_state(org=org, months=months, generation=kept.generation)
-    if state is None:
-        return kept
-    key, value = _shared_key(scope), (state, (kept.sums.cost, kept.sums.revenue))
-    # Counted as shared even when the cache failed: it is tried again a minute later, not each time.
-    _cache_call(lambda: cache.set(key, value, SHARED_TIMEOUT))
-    return replace(kept, shared_generation=kept.generation, shared_at=now)
+    shared = shared_copies.share(
+        key=_shared_key(scope), what=_WHAT, org=org, months=months, generation=kept.generation,
+        payload=(kept.sums.cost, kept.sums.revenue), timeout=SHARED_TIMEOUT,
+    )  # fmt: skip
+    # Not shared when another thread has read newer totals since: those sums share the next time.
+    return replace(kept, sharing=Sharing(kept.generation, now)) if shared else kept
 
 
 def _shared_key(scope: str) -> str:
-    digest = hashlib.sha256(scope.encode()).hexdigest()[:32]  # feature names may be long or have spaces
-    return f"publicapi:window-sums:{_FORMAT}:{state_namespace()}:{digest}"
-
-
-def _cache_call(call: Callable[[], T]) -> T | None:
-    """`call()`, or None when the cache fails: sharing is an optimisation, never an error."""
-    try:
-        return call()
-    except Exception:
-        logger.warning("the shared window sums are unavailable", exc_info=True)
-        return None
+    return shared_copies.shared_key(f"publicapi:window-sums:{_FORMAT}", scope)
 
 
 def _months(first: date, end: date) -> tuple[Month, ...]:

@@ -20,8 +20,12 @@ one reads and computes everything; "new cost" adds one micro-unit to one custome
 before every request, as ingestion would, so the inputs' version changes and the process brings
 its kept monthly totals and last table up to date (that customer's row computed again, see
 margins/table_cache.py); "shared" finds the rendered table in the shared cache (Redis when
-REDIS_URL is set) but nothing in the process, as another web process would; "warm" repeats the
-request with unchanged data in the same process. Every mode still reads the version of the inputs,
+REDIS_URL is set) but nothing in the process, as another web process would; "adopted" is the first
+request of a new process after new cost: the rendered table of that version is nowhere, but the
+kept table another process shared is in the cache with the totals it follows, so the process adopts
+both and computes again the customers changed since (margins/shared_copies.py); "warm" repeats the
+request with unchanged data in the same process. After the table cases, the size of the shared
+copies and the time to fetch and adopt one. Every mode still reads the version of the inputs,
 the sync state and the session.
 """
 
@@ -216,12 +220,14 @@ def timed(client, url: str, runs: int, *, mode: str) -> tuple[list[float], objec
             cache.clear()
         if mode in ("cold", "shared"):
             clear_local_copies()
-        if mode == "new cost":
+        if mode in ("new cost", "adopted"):
             with connection.cursor() as cursor:
                 cursor.execute(
                     "UPDATE margins_customerdailycost SET cost_micro = cost_micro + 1 WHERE id = %s",
                     [todays_row],
                 )
+        if mode == "adopted":
+            clear_local_copies()
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             response = client.get(url)
@@ -260,14 +266,55 @@ def run(args: argparse.Namespace) -> None:
     ]
     for label, url in cases:
         table = url.startswith("/api/margins?") or url == "/api/margins"
-        for mode in ("cold", "new cost", "shared", "warm") if table else ("cold", "warm"):
+        for mode in ("cold", "new cost", "shared", "adopted", "warm") if table else ("cold", "warm"):
             client.get(url)  # warm the connection and, for "warm", the cache
             samples, response, queries = timed(client, url, args.runs, mode=mode)
             print(
                 f"{label:44} {mode:8} {statistics.median(samples):8.1f} {percentile(samples, 99):8.1f} "
                 f"{min(samples):8.1f} {queries:8d} {len(response.content):10,}"
             )
+    shared_copies_weighed(client, membership.organization, args.runs)
     print(f"load average at the end: {load_average()} on {os.cpu_count()} cores")
+
+
+def shared_copies_weighed(client, org, runs: int) -> None:
+    """The size of each shared kept table as the cache stores it, and the time to fetch and adopt it
+    (Redis GET, unpickling, adopting the totals): each table built in full and shared first."""
+    import pickle
+
+    from django.core.cache import cache
+
+    from margins import shared_copies
+    from margins.calculations import SPARKLINE_MONTHS
+    from margins.selectors import month_of
+    from margins.table_cache import clear_local_copies, shared_table_key
+
+    period = month_of(datetime.now(UTC))
+    for csv in (False, True):
+        clear_local_copies()
+        cache.clear()
+        client.get("/api/margins?format=csv" if csv else "/api/margins")
+        key = shared_table_key(org=org, period=period, csv=csv)
+        value = cache.get(key)
+        if value is None:
+            print(f"no shared {'CSV' if csv else 'JSON'} table in the cache")
+            continue
+        # Django's Redis cache pickles with the highest protocol.
+        size = len(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+        samples = []
+        for _ in range(runs):
+            clear_local_copies()
+            started = time.perf_counter()
+            adopted = shared_copies.adopted(
+                key=key, what="margin tables", org=org, months=period.months_back(SPARKLINE_MONTHS)
+            )
+            samples.append((time.perf_counter() - started) * 1000)
+            assert adopted is not None
+        print(
+            f"shared {'CSV ' if csv else 'JSON'} table: {size:,} bytes pickled; fetch and adopt "
+            f"p50 {statistics.median(samples):.1f} ms, p99 {percentile(samples, 99):.1f} ms"
+        )
+    clear_local_copies()
 
 
 def main() -> None:

@@ -91,3 +91,16 @@ def add_cost(
         cost_micro=F("cost_micro") + cost, request_count=F("request_count") + requests
     )
     return customer
+
+
+def twelve_mapped_customers(org: Organization) -> None:
+    """A connected org's table of April 2026: twelve mapped customers with revenue and cost (and
+    cost in March), a second Stripe account of tag-3, and a Stripe customer mapped to no tag."""
+    StripeConnectionFactory(org=org)
+    for i in range(12):
+        map_tag(org, f"cus_{i}", f"tag-{i}", name=f"Customer {i}")
+        add_revenue(org, f"cus_{i}", date(2026, 4, 2), 1000 + 10 * i)
+        add_cost(org, f"tag-{i}", date(2026, 3, 2), 300 + i)
+        add_cost(org, f"tag-{i}", date(2026, 4, 2), 90 * i)
+    map_tag(org, "cus_extra", "tag-3", name="Second account of 3")
+    stripe_customer(org, "cus_nobody")

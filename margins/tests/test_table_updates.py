@@ -9,7 +9,7 @@ from django.core.cache import cache
 
 from margins import table_cache
 from margins.table_cache import clear_local_copies
-from margins.tests.factories import StripeConnectionFactory, add_cost, add_revenue, map_tag, stripe_customer
+from margins.tests.factories import add_cost, add_revenue, map_tag, stripe_customer, twelve_mapped_customers
 
 pytestmark = pytest.mark.postgres
 URLS = ("/api/margins?period=2026-04", "/api/margins?period=2026-04&format=csv")
@@ -18,14 +18,7 @@ URLS = ("/api/margins?period=2026-04", "/api/margins?period=2026-04&format=csv")
 @pytest.fixture
 def table(requires_postgres, transactional_db, viewer, org):
     # Committed writes, as in production.
-    StripeConnectionFactory(org=org)
-    for i in range(12):
-        map_tag(org, f"cus_{i}", f"tag-{i}", name=f"Customer {i}")
-        add_revenue(org, f"cus_{i}", date(2026, 4, 2), 1000 + 10 * i)
-        add_cost(org, f"tag-{i}", date(2026, 3, 2), 300 + i)
-        add_cost(org, f"tag-{i}", date(2026, 4, 2), 90 * i)
-    map_tag(org, "cus_extra", "tag-3", name="Second account of 3")
-    stripe_customer(org, "cus_nobody")  # mapped to no tag
+    twelve_mapped_customers(org)
     client = viewer.client()
     for url in URLS:
         client.get(url)

@@ -3,21 +3,18 @@ daily row up again gives."""
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.core.cache import cache
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection, transaction
 
 from billing.models import RevenueDaily
 from billing.services import stripe_disconnect
 from billing.tests.factories import StripeConnectionFactory
-from margins import memo, monthly
+from margins import memo, monthly, shared_copies
 from margins.ingestion.services import events_ingest
 from margins.models import CustomerDailyCost
+from margins.tests.shared_cache import failing_caches, hear_cache_warnings, recorded_shares
 from publicapi import window_sums
 from publicapi.tests.factories import add_cost, add_revenue, map_tag
 from publicapi.windows import rolling_window
@@ -180,18 +177,7 @@ def in_a_new_process():
 @pytest.fixture
 def shares(monkeypatch):
     """The sums (cost, revenue) each share put in the cache, in order."""
-    shared = []
-
-    class Recording:
-        def get(self, key):
-            return cache.get(key)
-
-        def set(self, key, value, timeout):
-            shared.append(value[1])
-            cache.set(key, value, timeout)
-
-    monkeypatch.setattr(window_sums, "cache", Recording())
-    return shared
+    return recorded_shares(monkeypatch)
 
 
 def test_a_new_process_adopts_the_shared_sums_and_re_reads_only_the_changed_customers(kept, reads):
@@ -285,12 +271,12 @@ def test_a_process_shares_again_after_a_change_at_most_once_a_minute(kept, reads
     add_cost(kept, "beta", TODAY, 1_000)
     sums_now(kept)
     assert len(shares) == 1  # changed, but shared less than a minute ago
-    monkeypatch.setattr(window_sums, "SHARE_SECONDS", 0)
+    monkeypatch.setattr(shared_copies, "SHARE_SECONDS", 0)
     add_cost(kept, "gamma", TODAY, 2_000)
     latest = sums_now(kept)
     assert shares[-1] == (latest.cost, latest.revenue)
     in_a_new_process()
-    monkeypatch.setattr(window_sums, "SHARE_SECONDS", 60)
+    monkeypatch.setattr(shared_copies, "SHARE_SECONDS", 60)
     add_cost(kept, "acme", TODAY, 3_000)
     adopted = sums_now(kept)
     assert "acme" in reads[-1][0]
@@ -301,28 +287,10 @@ def test_a_process_shares_again_after_a_change_at_most_once_a_minute(kept, reads
     assert len(shares) == shared  # an adopted copy counts as just shared
 
 
-class FailingCache(LocMemCache):
-    def get(self, key, default=None, version=None):
-        raise ConnectionError("the cache is down")
-
-    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        raise ConnectionError("the cache is down")
-
-
-@pytest.mark.parametrize(
-    "backend",
-    [
-        {"BACKEND": "margint.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"},  # nothing listens
-        {"BACKEND": f"{__name__}.FailingCache"},
-    ],
-    ids=["unreachable Redis", "failing cache"],
-)
+@failing_caches
 def test_a_failing_cache_only_means_nothing_is_shared(kept, reads, settings, backend, caplog, monkeypatch):
     settings.CACHES = {"default": backend}
-    # Earlier tests may leave logging raised or this logger disabled (a Celery worker on a thread
-    # sets the root level): the warning is asserted whatever they left.
-    monkeypatch.setattr(window_sums.logger, "disabled", False)
-    caplog.set_level(logging.WARNING, logger=window_sums.logger.name)
+    hear_cache_warnings(caplog, monkeypatch)
     sums_now(kept)
     add_cost(kept, "beta", TODAY, 1_000)
     in_a_new_process()
