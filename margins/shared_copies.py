@@ -15,6 +15,7 @@ shared: every call here answers None or False rather than raise.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import threading
@@ -23,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
@@ -49,9 +51,29 @@ class Sharing:
 
 
 def shared_key(prefix: str, scope: str) -> str:
-    """The cache key of a scope's copy; `prefix` names the kind of copy and the format of its payload."""
+    """The cache key of a scope's copy; `prefix` names the kind of copy and the format of its payload.
+
+    The key also names the code (`code_version`): copies live a day, across deploys, and one built
+    by other code may hold rows computed or rendered another way, or another layout.
+    """
     digest = hashlib.sha256(scope.encode()).hexdigest()[:32]  # scopes may be long or have spaces
-    return f"{prefix}:{_namespace()}:{digest}"
+    return f"{prefix}:{code_version()}:{_namespace()}:{digest}"
+
+
+CODE_PACKAGES = ("billing", "mappings", "margins", "margint", "publicapi")
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of the project's Python source (tests aside), read once per process."""
+    digest = hashlib.sha256()
+    for package in CODE_PACKAGES:
+        for path in sorted((settings.BASE_DIR / package).rglob("*.py")):
+            relative = path.relative_to(settings.BASE_DIR)
+            if "tests" not in relative.parts:
+                digest.update(f"{relative}\0".encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 # Per database connection: `state_namespace()`, one query, asked once per connection (so once per

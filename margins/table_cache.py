@@ -64,8 +64,8 @@ LOCAL_ENTRIES = 8
 # A kept table shared with the other processes: a day old, it names most of the month's customers
 # as changed (cost arrives daily), so keeping it longer saves little.
 SHARED_TIMEOUT = 26 * 3600
-# Of the shared payload (the fields of `_Built` after `generation`, before `sharing`): a copy lives
-# across deploys, so a change to `_Built` or to how a row is computed or rendered bumps it.
+# Of the shared payload (the fields of `_Built` after `generation`, before `sharing`). A copy lives
+# across deploys; its key also names the code that built it (`shared_copies.code_version`).
 _SHARED_FORMAT = 1
 _WHAT = "margin tables"  # in the warning of a failing cache
 
