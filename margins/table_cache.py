@@ -240,11 +240,13 @@ def _built_in_full(
     report = margin_table(org=org, period=period, as_of=as_of, with_sync=False, totals=read)
     rows = report.table.rows
     texts = kind.texts.round(f"{org.pk}:{period}")
+    rendered = [texts.value(row.tag_value, row, partial(kind.render, row)) for row in rows]
+    texts.keep()  # the next full build (a mapping changed, say) renders only rows that differ
     return _Built(
         generation=read.generation if read is not None else 0,
         inputs=(read.mappings_version, read.stripe_version) if read is not None else ("", ""),
         keys=[worst_first(row) for row in rows],
-        texts=[texts.value(row.tag_value, row, partial(kind.render, row)) for row in rows],
+        texts=rendered,
         rows={row.tag_value: (worst_first(row), _sums(row)) for row in rows},
         summary=report.table.summary,
         reconciliation=report.reconciliation,

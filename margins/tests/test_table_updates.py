@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -77,3 +78,15 @@ def test_a_renamed_stripe_customer_is_shown_with_its_new_name(table, org):
     stripe_customer(org, "cus_2", name="Renamed")
     rows = {row["tagValue"]: row for row in table.get(URLS[0]).json()["data"]["customers"]}
     assert rows["tag-2"]["customerName"] == "Renamed"
+
+
+def test_a_table_built_in_full_again_renders_only_the_rows_that_differ(table, org, monkeypatch):
+    rendered = []
+    render = table_cache._JSON.render
+    counting = replace(table_cache._JSON, render=lambda row: rendered.append(row.tag_value) or render(row))
+    monkeypatch.setattr(table_cache, "_JSON", counting)
+    add_cost(org, "tag-fresh", date(2026, 4, 5), 700)
+    map_tag(org, "cus_fresh", "tag-fresh")  # a new mapping: the table is built in full
+    updated = table.get(URLS[0]).content
+    assert rendered == ["tag-fresh"]
+    assert updated == in_full(table, URLS[0])
