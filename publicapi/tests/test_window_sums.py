@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from celery.schedules import crontab
 from django.db import connection, transaction
 
 from billing.models import RevenueDaily
@@ -15,9 +16,12 @@ from margins import memo, monthly, shared_copies
 from margins.ingestion.services import events_ingest
 from margins.models import CustomerDailyCost
 from margins.tests.shared_cache import failing_caches, hear_cache_warnings, recorded_shares
-from publicapi import window_sums
+from margint.celery import app as celery_app
+from publicapi import tasks, window_sums
+from publicapi.keys import api_key_create
+from publicapi.models import ApiKey
 from publicapi.tests.factories import add_cost, add_revenue, map_tag
-from publicapi.windows import rolling_window
+from publicapi.windows import RANGES, rolling_window
 
 pytestmark = pytest.mark.postgres
 NOW = datetime(2026, 3, 18, 15, 0, tzinfo=UTC)
@@ -299,3 +303,49 @@ def test_a_failing_cache_only_means_nothing_is_shared(kept, reads, settings, bac
     assert after.cost["beta"][-1] == 1_000
     assert after == added_up_again(kept)
     assert "the shared window sums are unavailable" in caplog.text
+
+
+def _key(org, used_at, revoked_at=None):
+    """A read key of the org, last used at `used_at`."""
+    api_key_create(org=org, name="reader", scopes=("read",))
+    ApiKey.objects.filter(org=org, last_used_at__isnull=True).update(
+        last_used_at=used_at, revoked_at=revoked_at
+    )
+
+
+def test_at_midnight_the_day_s_sums_are_prepared_and_the_web_processes_adopt_them(
+    kept, reads, clock_at, free_org, other_org
+):
+    clock_at(NOW)
+    _key(kept, NOW - timedelta(days=2))
+    _key(other_org, NOW - timedelta(days=8))  # unused for more than a week
+    _key(free_org, NOW - timedelta(hours=1))  # no v1 API on the free tier
+    assert tasks.window_sums_prepare() == len(RANGES)
+    assert reads == [(None, None)] * len(RANGES)  # each range added up once, in the task
+    add_cost(kept, "beta", TODAY, 2_000)
+    in_a_new_process()
+    for range_ in RANGES:
+        reads.clear()
+        assert sums_now(kept, range_) == added_up_again(kept, range_)
+        assert (None, None) not in reads[:1] and "beta" in reads[0][0]
+
+
+def test_a_revoked_key_prepares_nothing(kept, reads, clock_at):
+    clock_at(NOW)
+    _key(kept, NOW - timedelta(hours=1), revoked_at=NOW - timedelta(minutes=5))
+    assert tasks.window_sums_prepare() == 0
+    assert reads == []
+
+
+def test_where_no_process_could_adopt_them_nothing_is_prepared(org, clock_at):
+    # Inside the test's transaction (or on SQLite) no sums are kept or shared.
+    clock_at(NOW)
+    _key(org, NOW - timedelta(hours=1))
+    assert tasks.window_sums_prepare() == 0
+
+
+def test_beat_prepares_the_sums_at_utc_midnight(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["publicapi-window-sums"]
+    assert entry["task"] == "publicapi.tasks.window_sums_prepare"
+    assert entry["schedule"] == crontab(minute=0, hour=0)
+    assert entry["task"] in celery_app.tasks
