@@ -54,9 +54,7 @@ def membership_add(*, org: Organization, email: str, password: str | None, role:
     if role not in Role.values:
         raise ValidationError(f"Unknown role {role!r}; use one of {', '.join(Role.values)}.")
     user = _user_upsert(email=email, password=password)
-    membership, _ = Membership.objects.update_or_create(
-        user=user, organization=org, defaults={"role": role}
-    )
+    membership, _ = Membership.objects.update_or_create(user=user, organization=org, defaults={"role": role})
     return membership
 
 

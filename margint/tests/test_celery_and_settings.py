@@ -17,9 +17,17 @@ ROOT = Path(__file__).resolve().parents[2]
 def _settings_import(env: dict) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "FIELD_ENCRYPTION_KEY")}
     return subprocess.run(
-        [sys.executable, "-c", "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='margint.settings'; "
-         "from django.conf import settings; print(settings.SECRET_KEY[:6])"],
-        env={**clean, **env}, cwd=ROOT, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='margint.settings'; "
+            "from django.conf import settings; print(settings.SECRET_KEY[:6])",
+        ],
+        env={**clean, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

@@ -17,8 +17,16 @@ def _run(*args) -> str:
 
 
 def test_createorg_creates_org_and_admin_and_prints_json(db):
-    out = _run("createorg", "Acme", "--tier", "pro", "--admin-email", "Boss@Acme.test",
-               "--admin-password", "long-enough-pass-42")
+    out = _run(
+        "createorg",
+        "Acme",
+        "--tier",
+        "pro",
+        "--admin-email",
+        "Boss@Acme.test",
+        "--admin-password",
+        "long-enough-pass-42",
+    )
     printed = json.loads(out)
     org = Organization.objects.get(public_id=printed["orgId"])
     assert printed == {"orgId": org.public_id, "name": "Acme", "tier": "pro"}

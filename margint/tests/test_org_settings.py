@@ -12,7 +12,9 @@ def _patch(persona, body):
 
 
 def test_admin_changes_thresholds_and_currency(admin, org):
-    response = _patch(admin, {"healthyThreshold": "60", "moderateThreshold": "25", "reportingCurrency": "EUR"})
+    response = _patch(
+        admin, {"healthyThreshold": "60", "moderateThreshold": "25", "reportingCurrency": "EUR"}
+    )
     assert response.status_code == 200
     org.refresh_from_db()
     assert (org.healthy_threshold, org.moderate_threshold) == (Decimal("60"), Decimal("25"))

@@ -35,7 +35,9 @@ def test_revenue_reads_sum_days_per_customer_and_month(org, other_org):
     feb = dict(start=date(2026, 2, 1), end=date(2026, 3, 1))
     assert billing_selectors.revenue_by_customer(org=org, **feb) == {"cus_a": 20, "cus_b": 30}
     assert billing_selectors.revenue_total(org=org, **feb) == 50
-    months = billing_selectors.revenue_by_customer_month(org=org, start=date(2026, 1, 1), end=date(2026, 3, 1))
+    months = billing_selectors.revenue_by_customer_month(
+        org=org, start=date(2026, 1, 1), end=date(2026, 3, 1)
+    )
     assert months[("cus_a", date(2026, 1, 1))] == 10 and months[("cus_a", date(2026, 2, 1))] == 20
 
 
@@ -46,10 +48,12 @@ def test_sync_status_without_a_connection(org):
 
 def test_only_confirmed_and_pending_mappings_count(org, other_org):
     CustomerMapping.objects.create(org=org, stripe_customer_id="cus_1", tag_value="acme", status="confirmed")
-    CustomerMapping.objects.create(org=org, stripe_customer_id="cus_2", tag_value="acme", status="pending",
-                                   match_type="auto")
-    CustomerMapping.objects.create(org=org, stripe_customer_id="cus_3", tag_value="beta", status="suggested",
-                                   match_type="auto")
+    CustomerMapping.objects.create(
+        org=org, stripe_customer_id="cus_2", tag_value="acme", status="pending", match_type="auto"
+    )
+    CustomerMapping.objects.create(
+        org=org, stripe_customer_id="cus_3", tag_value="beta", status="suggested", match_type="auto"
+    )
     CustomerMapping.objects.create(org=other_org, stripe_customer_id="cus_9", tag_value="acme")
     links = counting_mappings(org=org)
     assert [(m.stripe_customer_id, m.tag_value) for m in links] == [("cus_1", "acme"), ("cus_2", "acme")]
