@@ -35,7 +35,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from margins import memo
 from margins.calculations import Month
@@ -214,14 +214,20 @@ def state_namespace() -> str:
 
     A since id says which rows were read only in the database that read them, so the key names
     the database (the cluster's system identifier and the database's oid: a database created
-    again, or a copy of it, is another one), and the format of the values.
+    again, or a copy of it, is another one), and the format of the values. Where the server does
+    not let this role read its control data, the cluster is named by its start time instead (a
+    restart starts a new namespace, which costs one full read).
     """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT system_identifier::text || '.' || (SELECT oid FROM pg_database "
-            "WHERE datname = current_database())::text FROM pg_control_system()"
-        )
-        return f"{_STATE_FORMAT}:{cursor.fetchone()[0]}"
+    database = "(SELECT oid FROM pg_database WHERE datname = current_database())::text"
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SELECT system_identifier::text || '.' || {database} FROM pg_control_system()")
+            return f"{_STATE_FORMAT}:{cursor.fetchone()[0]}"
+    except DatabaseError:
+        with connection.cursor() as cursor:
+            started = "extract(epoch FROM pg_postmaster_start_time())::text"
+            cursor.execute(f"SELECT {started} || '.' || {database}")
+            return f"{_STATE_FORMAT}:started-{cursor.fetchone()[0]}"
 
 
 def shared_state(*, org: Organization, months: Sequence[Month], generation: int) -> tuple | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import pytest
@@ -12,7 +13,7 @@ from margins.calculations import Month
 from margins.models import Customer, CustomerDailyCost
 from margins.selectors import monthly_cost, monthly_revenue
 from margins.tests.factories import add_cost, add_revenue, map_tag
-from margins.totals import adopt_state, read_totals, shared_state
+from margins.totals import adopt_state, read_totals, shared_state, state_namespace
 
 pytestmark = pytest.mark.postgres
 MONTHS = Month(2026, 4).months_back(3)
@@ -126,3 +127,19 @@ def test_adopted_totals_of_rows_deleted_since_are_read_in_full(kept, django_asse
     assert read.changes_since(adopted) is None
     assert "beta" not in read.cost
     assert_same_as_a_full_read(kept)
+
+
+def test_the_namespace_names_the_database_even_without_access_to_the_control_data(requires_postgres, db):
+    full = state_namespace()
+    role = f"margint_no_control_{uuid.uuid4().hex[:8]}"
+    with connection.cursor() as cursor:  # all undone with the test's transaction
+        cursor.execute(f"CREATE ROLE {role}")
+        cursor.execute("REVOKE EXECUTE ON FUNCTION pg_control_system() FROM PUBLIC")
+        cursor.execute(f"SET ROLE {role}")
+        try:
+            fallback = state_namespace()
+        finally:
+            cursor.execute("RESET ROLE")
+    assert full.startswith("1:") and not full.startswith("1:started-")
+    assert fallback.startswith("1:started-") and fallback != full
+    assert fallback.rsplit(".", 1)[1] == full.rsplit(".", 1)[1]  # the same database oid
