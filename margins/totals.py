@@ -35,7 +35,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 
 from margins import memo
 from margins.calculations import Month
@@ -216,11 +216,12 @@ def state_namespace() -> str:
     the database (the cluster's system identifier and the database's oid: a database created
     again, or a copy of it, is another one), and the format of the values. Where the server does
     not let this role read its control data, the cluster is named by its start time instead (a
-    restart starts a new namespace, which costs one full read).
+    restart starts a new namespace, which costs one full read). Asked only outside transactions
+    (`memo.versions_possible()`), where a refused statement leaves the connection usable.
     """
     database = "(SELECT oid FROM pg_database WHERE datname = current_database())::text"
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(f"SELECT system_identifier::text || '.' || {database} FROM pg_control_system()")
             return f"{_STATE_FORMAT}:{cursor.fetchone()[0]}"
     except DatabaseError:

@@ -129,17 +129,21 @@ def test_adopted_totals_of_rows_deleted_since_are_read_in_full(kept, django_asse
     assert_same_as_a_full_read(kept)
 
 
-def test_the_namespace_names_the_database_even_without_access_to_the_control_data(requires_postgres, db):
+def test_the_namespace_names_the_database_even_without_access_to_the_control_data(
+    requires_postgres, transactional_db
+):
     full = state_namespace()
     role = f"margint_no_control_{uuid.uuid4().hex[:8]}"
-    with connection.cursor() as cursor:  # all undone with the test's transaction
+    with connection.cursor() as cursor:  # committed (no transaction, as in production), then undone
         cursor.execute(f"CREATE ROLE {role}")
         cursor.execute("REVOKE EXECUTE ON FUNCTION pg_control_system() FROM PUBLIC")
-        cursor.execute(f"SET ROLE {role}")
         try:
+            cursor.execute(f"SET ROLE {role}")
             fallback = state_namespace()
         finally:
             cursor.execute("RESET ROLE")
+            cursor.execute("GRANT EXECUTE ON FUNCTION pg_control_system() TO PUBLIC")
+            cursor.execute(f"DROP ROLE {role}")
     assert full.startswith("1:") and not full.startswith("1:started-")
     assert fallback.startswith("1:started-") and fallback != full
     assert fallback.rsplit(".", 1)[1] == full.rsplit(".", 1)[1]  # the same database oid
