@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -206,8 +206,9 @@ def mrr_by_customer(
 
 
 def mrr_trailing_range(as_of: datetime) -> tuple[date, date]:
-    """The days whose recognized revenue is the MRR of a customer without counted subscriptions."""
-    end = as_of.date() + timedelta(days=1)
+    """The days whose recognized revenue is the MRR of a customer without counted subscriptions:
+    the 30 UTC days up to and including `as_of`'s (daily revenue is kept by UTC day)."""
+    end = as_of.astimezone(UTC).date() + timedelta(days=1)
     return end - timedelta(days=30), end
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
-from billing.selectors import CustomerMrr, mrr_by_customer
+from billing.selectors import CustomerMrr, mrr_by_customer, mrr_trailing_range
 from billing.stripe_double import Line
 from billing.sync import revenue_sync_run
 from billing.tests.accounts import JAN_1, at
@@ -112,3 +112,14 @@ def test_the_day_of_as_of_counts_in_the_trailing_window(org, connection, stripe_
 
     # The 30 days ending with as_of's day are Jan 17 .. Feb 15: $7 + $3; Jan 16 is outside.
     assert mrr_by_customer(org=org, as_of=AS_OF)[customer] == CustomerMrr(10_000_000, "invoices")
+
+
+def test_the_trailing_days_are_utc_days_whatever_the_offset_of_the_moment():
+    evening_in_new_york = datetime(
+        2026, 3, 18, 23, 30, tzinfo=timezone(timedelta(hours=-5))
+    )  # 04:30 UTC on 03-19
+    assert mrr_trailing_range(evening_in_new_york) == (date(2026, 2, 18), date(2026, 3, 20))
+    assert mrr_trailing_range(datetime(2026, 3, 19, 4, 30, tzinfo=UTC)) == (
+        date(2026, 2, 18),
+        date(2026, 3, 20),
+    )

@@ -49,6 +49,8 @@ def recorded_shares(monkeypatch) -> list:
 
 def hear_cache_warnings(caplog, monkeypatch) -> None:
     """Let `caplog` receive the warnings of margins/shared_copies.py whatever logging state earlier
-    tests left (a Celery worker started on a thread raises the root logger's level)."""
+    tests left: the logger's level and its `disabled` flag are set here. In one full CI run these
+    tests' `caplog` stayed empty while they passed alone; a raised level or a disabled logger is
+    what drops a warning before `caplog` sees it (both checked with a plugin setting them)."""
     monkeypatch.setattr(shared_copies.logger, "disabled", False)
     caplog.set_level(logging.WARNING, logger=shared_copies.logger.name)
