@@ -9,14 +9,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from margins.table_cache import clear_local_copies
-
-
-@pytest.fixture(autouse=True)
-def _no_rendered_tables_from_other_tests():
-    clear_local_copies()
-    yield
-
 
 @dataclass
 class Received:

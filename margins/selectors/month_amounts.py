@@ -21,8 +21,8 @@ from django.db import connection
 from django.db.models import UUIDField
 
 from billing.models import StripeCustomer
+from mappings import selectors as mapping_selectors
 from mappings.models import COUNTING_STATUSES, CustomerMapping
-from mappings.selectors import MARGIN_TAG_KEY
 from margins.calculations import Month
 from margins.models import Customer, CustomerMonthlyCost, CustomerMonthlyRevenue
 from margint.models import Organization
@@ -122,7 +122,17 @@ def _customers_sql(org_id: object, days: list[str], tag_value: str | None) -> tu
         f"WHERE m.org_id = %s AND m.tag_key = %s AND m.status IN ({_in(statuses)}){one_tag} "
         "ORDER BY m.tag_value, m.stripe_customer_id"
     )
-    params = [*revenue_params, org_id, *days, *cost_params, org_id, *days, org_id, MARGIN_TAG_KEY, *statuses]
+    params = [
+        *revenue_params,
+        org_id,
+        *days,
+        *cost_params,
+        org_id,
+        *days,
+        org_id,
+        mapping_selectors.MARGIN_TAG_KEY,
+        *statuses,
+    ]
     return sql, params + ([tag_value] if tag_value is not None else [])
 
 
