@@ -148,11 +148,6 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "publicapi.tasks.budget_alerts_scan",
         "schedule": crontab(minute="*/5"),
     },
-    # At UTC midnight: the new day's v1 window sums, shared with the web processes.
-    "publicapi-window-sums": {
-        "task": "publicapi.tasks.window_sums_prepare",
-        "schedule": crontab(minute=0, hour=0),
-    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [
