@@ -9,7 +9,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from margins.ingestion.hooks import customers_ingested
 from margins.ingestion.pricing import PriceBook
 from margins.ingestion.rollups import org_lock
 from margins.ingestion.store import CustomerSeen, EventRow, writer_for
@@ -53,7 +52,6 @@ def events_ingest(*, org: Organization, events: list[Any], now: datetime | None 
         rows = [row_of(event, customer_ids[event.customer], cost) for event, cost in priced_events]
         stored = writer.events_store(_in_lock_order(rows), now=now)
         customers = tuple(sorted(e for e, cid in customer_ids.items() if cid in stored.customer_ids))
-        transaction.on_commit(lambda: customers_ingested(org.public_id, customers))
     return IngestResult(
         accepted=stored.accepted,
         duplicates=repeated + len(rows) - stored.accepted,

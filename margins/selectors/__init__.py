@@ -22,6 +22,7 @@ from margins.selectors.cost import (
     cost_customer_search,
     cost_customers,
     cost_total,
+    org_feature_cost,
 )
 from margins.selectors.month_amounts import CustomerAmounts, MappedAmounts, mapped_month_amounts
 from margins.selectors.table import (
@@ -59,6 +60,7 @@ __all__ = [
     "mapped_month_amounts",
     "margin_table",
     "month_of",
+    "org_feature_cost",
     "monthly_cost",
     "monthly_revenue",
     "org_thresholds",
