@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
-from margins.webhooks.services import retry_delay, webhook_delivery_attempt
+from margins.webhooks.services import retry_delay, webhook_delivery_attempt, webhook_delivery_retries_stop
 
 
 @shared_task(acks_late=True)
@@ -19,5 +20,12 @@ def webhook_deliver(event_id: str, endpoint_id: str, attempt: int = 1) -> int | 
     if delivery is None:
         return None
     if delivery.next_retry_at is not None:
-        webhook_deliver.apply_async(args=(event_id, endpoint_id, attempt + 1), countdown=retry_delay(attempt))
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            # No broker: Celery would run the countdown's retry at once, twelve attempts in the
+            # same second, each promising a later one. Here the first failure is final.
+            webhook_delivery_retries_stop(delivery=delivery)
+        else:
+            webhook_deliver.apply_async(
+                args=(event_id, endpoint_id, attempt + 1), countdown=retry_delay(attempt)
+            )
     return delivery.status_code
