@@ -125,7 +125,7 @@ def test_failed_attempts_show_status_error_and_next_retry(admin, endpoint, webho
 
 
 def test_an_event_s_attempts_form_one_row_with_its_final_state(admin, endpoint, webhook_receiver, settings):
-    from margins.webhooks.services import webhook_delivery_attempt, webhook_test_send
+    from publicapi.notifications.services import webhook_delivery_attempt, webhook_test_send
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
     webhook_receiver.answer(500, 502, 200)
@@ -141,7 +141,7 @@ def test_an_event_s_attempts_form_one_row_with_its_final_state(admin, endpoint, 
 
 
 def test_without_a_worker_the_log_says_failures_are_final(admin, endpoint, webhook_receiver, settings):
-    from margins.webhooks.services import webhook_delivery_attempt, webhook_test_send
+    from publicapi.notifications.services import webhook_delivery_attempt, webhook_test_send
 
     settings.CELERY_TASK_ALWAYS_EAGER = True
     webhook_receiver.answer(403)
