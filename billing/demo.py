@@ -1,10 +1,11 @@
 """Demo revenue, loaded the way a customer's is: connect a key, run the sync.
 
-The Stripe account is the test double, served on a free loopback port for the time of the load:
-the real connect service checks the key against it, the real sync reads it page by page, then
-the server stops. When the cost side's demo customers exist (`margins.demo_customers`), the
-account bills exactly those customers, tagged with their ids, so both sides meet; otherwise it
-is the double's own demo account.
+The Stripe account is the test double: `manage.py demo` keeps one serving it beside the web
+server (so Sync now, disconnect and reconnect work); `load_demo` alone serves one on a free
+loopback port for the time of the load. Either way the real connect service checks the key
+against it and the real sync reads it page by page. When the cost side's demo customers exist
+(`margins.demo_customers`), the account bills exactly those customers, tagged with their ids, so
+both sides meet; otherwise it is the double's own demo account.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from django.test.utils import override_settings
 
+from billing.models import SyncRun
 from billing.services import stripe_connect
 from billing.sync import revenue_sync_run
 from margint.demo import DemoContext
@@ -27,14 +29,18 @@ MONTHS = 5
 DEMO_WEBHOOK_SECRET = "whsec_margint_demo_0000000000"
 
 
-def load(ctx: DemoContext) -> None:
+def demo_account(today: date) -> StripeDataset:
+    """The demo organization's Stripe account as of `today` (the same objects for the same day)."""
     customers = cost_side_customers()
-    dataset = aligned_dataset(customers, as_of=ctx.today) if customers else demo_dataset(as_of=ctx.today)
-    with serve(dataset) as server, override_settings(STRIPE_API_BASE=server.url):
-        stripe_connect(
-            org=ctx.org, stripe_key=DEFAULT_API_KEY, webhook_secret=DEMO_WEBHOOK_SECRET, start_sync=False
-        )
-        run = revenue_sync_run(org=ctx.org, trigger="demo")
+    return aligned_dataset(customers, as_of=today) if customers else demo_dataset(as_of=today)
+
+
+def load(ctx: DemoContext) -> None:
+    if ctx.stripe_api_base:  # `manage.py demo`: its double serves demo_account(ctx.today) and stays up
+        run = _connect_and_sync(ctx, ctx.stripe_api_base)
+    else:
+        with serve(demo_account(ctx.today)) as server:
+            run = _connect_and_sync(ctx, server.url)
     if run.status != "succeeded":
         raise RuntimeError(f"demo revenue sync failed: {run.error}")
     stats = run.stats
@@ -42,10 +48,25 @@ def load(ctx: DemoContext) -> None:
         f"demo: synced {stats['invoicesFetched']} invoices of {stats['customersProcessed']} Stripe customers "
         f"({stats['invoicesSkipped']} skipped in other currencies)"
     )
-    ctx.notes.append(
-        "Revenue was synced from a local Stripe test double that is stopped now; "
-        "connect a real restricted key (Settings, Stripe) to sync your own account."
-    )
+    if ctx.stripe_api_base:
+        ctx.notes.append(
+            f"Stripe: the demo's Stripe account is served by the Stripe double at {ctx.stripe_api_base}; "
+            f"Stripe in the menu shows Sync now and its progress. To reconnect after a disconnect, "
+            f"use the key {DEFAULT_API_KEY} and the webhook signing secret {DEMO_WEBHOOK_SECRET}."
+        )
+    else:
+        ctx.notes.append(
+            "Stripe: revenue was synced from a Stripe test double that is stopped now (`make demo` keeps "
+            "one running); connect a real restricted key under Stripe in the menu to sync your own account."
+        )
+
+
+def _connect_and_sync(ctx: DemoContext, api_base: str) -> SyncRun:
+    with override_settings(STRIPE_API_BASE=api_base):
+        stripe_connect(
+            org=ctx.org, stripe_key=DEFAULT_API_KEY, webhook_secret=DEMO_WEBHOOK_SECRET, start_sync=False
+        )
+        return revenue_sync_run(org=ctx.org, trigger="demo")
 
 
 def cost_side_customers() -> list[tuple]:

@@ -29,9 +29,14 @@ class DemoContext:
     today: date
     log: Callable[[str], None]
     notes: list[str] = field(default_factory=list)
+    # A Stripe-compatible server that keeps serving the demo's Stripe account after the load
+    # (`manage.py demo`); when None, the revenue step serves one for the time of the load.
+    stripe_api_base: str | None = None
 
 
-def load_demo(*, today: date, log: Callable[[str], None] = print) -> DemoContext:
+def load_demo(
+    *, today: date, log: Callable[[str], None] = print, stripe_api_base: str | None = None
+) -> DemoContext:
     Organization.objects.filter(name="Acme AI (demo)").delete()
     org = organization_create(
         name="Acme AI (demo)",
@@ -41,7 +46,7 @@ def load_demo(*, today: date, log: Callable[[str], None] = print) -> DemoContext
     )
     for role in (Role.MEMBER, Role.VIEWER):
         membership_add(org=org, email=DEMO_USERS[role], password=DEMO_PASSWORD, role=role)
-    ctx = DemoContext(org=org, today=today, log=log)
+    ctx = DemoContext(org=org, today=today, log=log, stripe_api_base=stripe_api_base)
     for app in DEMO_STEPS:
         try:
             module = importlib.import_module(f"{app}.demo")

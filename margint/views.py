@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -12,8 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from billing import selectors as billing_selectors
@@ -57,7 +58,7 @@ def _overview(org: Organization, today: date) -> dict:
     return facts
 
 
-@require_GET
+@require_safe  # HEAD answers as GET does (monitors and link checkers send it)
 @member_required()
 def home(request: HttpRequest) -> HttpResponse:
     facts = _overview(request.org, timezone.now().date())
@@ -82,6 +83,16 @@ def upgrade(request: HttpRequest) -> HttpResponse:
 
 def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
+
+
+FAVICON = settings.BASE_DIR / "static" / "favicon.svg"
+
+
+@require_safe
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, where browsers look first, answered by the view: it needs no static file server."""
+    return HttpResponse(FAVICON.read_bytes(), content_type="image/svg+xml")
 
 
 # Organization settings ---------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 /* Margint: small page behaviours, each optional (the pages work without JavaScript).
  * - "Copy" buttons (data-copy="#selector") for secrets shown once; hidden without JavaScript,
  *   where the text can still be selected by hand.
- * - On a narrow screen the main navigation scrolls sideways: bring the current page's link into view. */
+ * - On a narrow screen the main navigation scrolls sideways: bring the current page's link into view.
+ * - A form marked .busy-form submitted without htmx (plain POST) shows it is working: its button is
+ *   disabled with a spinner until the next page arrives (htmx does the same with hx-disabled-elt). */
 (function () {
   "use strict";
 
@@ -26,6 +28,14 @@
     if (!current || nav.scrollWidth <= nav.clientWidth) return;
     nav.scrollLeft = current.offsetLeft - nav.offsetLeft - (nav.clientWidth - current.offsetWidth) / 2;
   }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("busy-form") || form.hasAttribute("hx-post") && window.htmx) return;
+    form.classList.add("is-busy");
+    // Disabled after the submit has collected the form's fields, so the POST still carries them.
+    setTimeout(function () { form.querySelectorAll("button").forEach(function (b) { b.disabled = true; }); }, 0);
+  });
 
   document.addEventListener("DOMContentLoaded", function () {
     revealCopyButtons(document);

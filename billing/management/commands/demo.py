@@ -1,0 +1,86 @@
+"""`manage.py demo`: the demo organization, its Stripe account served by the Stripe double, and
+the web server, in one process; one Ctrl-C stops both servers.
+
+The double serves the demo organization's own Stripe account (billing.demo.demo_account: the
+customers its mappings name) on --stripe-port; STRIPE_API_BASE points at it for the whole
+process, so Sync now, its progress, disconnect and reconnect reach it like Stripe. Without Redis
+no Celery beat runs, so this process also starts the scheduled revenue sync at the beat's times.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+from django.utils import timezone
+
+from billing.demo import DEMO_WEBHOOK_SECRET, demo_account
+from billing.sync.schedule import next_scheduled_sync
+from billing.tasks import revenue_sync_fan_out
+from margint.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+from stripe_double import DEFAULT_API_KEY, serve
+
+logger = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = "Load the demo and serve it: the web server and, beside it, the Stripe double with its account."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument(
+            "--stripe-port",
+            type=int,
+            default=int(os.environ.get("STRIPE_PORT", "12111")),
+            help="the Stripe double's port (0 picks a free one)",
+        )
+
+    def handle(self, *args, host: str, port: int, stripe_port: int, **options) -> None:
+        today = timezone.now().date()
+        with serve(demo_account(today), host=host, port=stripe_port) as stripe:
+            # For this whole process (the web server's requests included); a Celery worker started
+            # apart reads the environment, so it is exported there too.
+            settings.STRIPE_API_BASE = os.environ["STRIPE_API_BASE"] = stripe.url
+            ctx = load_demo(today=today, log=self.stdout.write, stripe_api_base=stripe.url)
+            stop = threading.Event()
+            if settings.CELERY_TASK_ALWAYS_EAGER:
+                beat = threading.Thread(target=_scheduled_syncs, args=(stop,), name="demo-beat", daemon=True)
+                beat.start()
+            self._summary(ctx, f"http://{host}:{port}/", stripe.url)
+            try:
+                call_command("runserver", f"{host}:{port}", use_reloader=False)
+            finally:
+                stop.set()
+
+    def _summary(self, ctx, url: str, stripe_url: str) -> None:
+        write = self.stdout.write
+        write("")
+        write(f"Demo organization {ctx.org.name} ({ctx.org.public_id}) is ready.")
+        for note in ctx.notes:
+            write(f"  {note}")
+        write(f"Sign in at {url} as (password {DEMO_PASSWORD}):")
+        for role, email in DEMO_USERS.items():
+            write(f"  {role:<6} {email}")
+        write(f"Stripe double: {stripe_url} (key {DEFAULT_API_KEY}, webhook secret {DEMO_WEBHOOK_SECRET})")
+        write("Ctrl-C stops the web server and the Stripe double.")
+        write("")
+
+
+def _scheduled_syncs(stop: threading.Event) -> None:
+    """What Celery beat does for the revenue sync, in-process: the page's "next try" comes true."""
+    while True:
+        due = next_scheduled_sync(timezone.now())
+        if stop.wait((due - timezone.now()).total_seconds()):
+            return
+        try:
+            revenue_sync_fan_out()
+        except Exception:  # a failed run is recorded on the Stripe page; the schedule goes on
+            logger.exception("scheduled revenue sync failed")
+        finally:
+            close_old_connections()
