@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.test.utils import override_settings
@@ -67,6 +67,18 @@ def _connect_and_sync(ctx: DemoContext, api_base: str) -> SyncRun:
             org=ctx.org, stripe_key=DEFAULT_API_KEY, webhook_secret=DEMO_WEBHOOK_SECRET, start_sync=False
         )
         return revenue_sync_run(org=ctx.org, trigger="demo")
+
+
+def demo_payment(dataset: StripeDataset, *, now: datetime, amount_cents: int = 2_500) -> dict[str, Any]:
+    """A new paid invoice of one tagged customer (an AI usage top-up) in the demo's Stripe
+    account, and its `invoice.paid` event: what Stripe would send to the webhook endpoint."""
+    customer = next(c for c in dataset.external_tags if TAG_KEY in dataset.get("customers", c)["metadata"])
+    moment, day = to_epoch(now), to_epoch(now.date())
+    line = Line(amount_cents, period_start=day, period_end=advance(day, "day"), description="AI usage top-up")
+    invoice = dataset.add_invoice(
+        customer=customer, created=moment, paid_at=moment, billing_reason="manual", lines=[line]
+    )
+    return dataset.add_event(type="invoice.paid", obj=invoice, created=moment)
 
 
 def cost_side_customers() -> list[tuple]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 
 from django.conf import settings
@@ -19,11 +20,11 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils import timezone
 
-from billing.demo import DEMO_WEBHOOK_SECRET, demo_account
+from billing.demo import DEMO_WEBHOOK_SECRET, demo_account, demo_payment
 from billing.sync.schedule import next_scheduled_sync
 from billing.tasks import revenue_sync_fan_out
 from margint.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
-from stripe_double import DEFAULT_API_KEY, serve
+from stripe_double import DEFAULT_API_KEY, RunningServer, deliver, serve
 
 logger = logging.getLogger(__name__)
 
@@ -52,13 +53,18 @@ class Command(BaseCommand):
             if settings.CELERY_TASK_ALWAYS_EAGER:
                 beat = threading.Thread(target=_scheduled_syncs, args=(stop,), name="demo-beat", daemon=True)
                 beat.start()
-            self._summary(ctx, f"http://{host}:{port}/", stripe.url)
+            url, interactive = f"http://{host}:{port}/", sys.stdin.isatty()
+            self._summary(ctx, url, stripe.url, payments=interactive)
+            if interactive:
+                hook = f"{_loopback(url)}api/stripe/webhooks/{ctx.org.public_id}"
+                payments = threading.Thread(target=self._payments, args=(stripe, hook), daemon=True)
+                payments.start()
             try:
                 call_command("runserver", f"{host}:{port}", use_reloader=False)
             finally:
                 stop.set()
 
-    def _summary(self, ctx, url: str, stripe_url: str) -> None:
+    def _summary(self, ctx, url: str, stripe_url: str, *, payments: bool) -> None:
         write = self.stdout.write
         write("")
         write(f"Demo organization {ctx.org.name} ({ctx.org.public_id}) is ready.")
@@ -68,8 +74,27 @@ class Command(BaseCommand):
         for role, email in DEMO_USERS.items():
             write(f"  {role:<6} {email}")
         write(f"Stripe double: {stripe_url} (key {DEFAULT_API_KEY}, webhook secret {DEMO_WEBHOOK_SECRET})")
+        if payments:
+            write("Press Enter here and Stripe (the double) records a paid invoice and sends its")
+            write("invoice.paid webhook to Margint; the Stripe page's webhook health shows it.")
         write("Ctrl-C stops the web server and the Stripe double.")
         write("")
+
+    def _payments(self, stripe: RunningServer, webhook_url: str) -> None:
+        for _line in sys.stdin:
+            self.stdout.write(stripe_payment_send(stripe, webhook_url))
+
+
+def stripe_payment_send(stripe: RunningServer, webhook_url: str) -> str:
+    """What Stripe does when a customer pays: the invoice in the account, then its signed webhook."""
+    event = demo_payment(stripe.dataset, now=timezone.now())
+    status = deliver(webhook_url, DEMO_WEBHOOK_SECRET, event)
+    return f"Stripe sent {event['type']} ({event['id']}) to {webhook_url}: answered {status}"
+
+
+def _loopback(url: str) -> str:
+    """The URL this machine reaches the server at (0.0.0.0 listens everywhere, but is no address)."""
+    return url.replace("//0.0.0.0:", "//127.0.0.1:")
 
 
 def _scheduled_syncs(stop: threading.Event) -> None:
