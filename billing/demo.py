@@ -1,16 +1,16 @@
 """Demo revenue, loaded the way a customer's is: connect a key, run the sync.
 
 The Stripe account is the test double: `manage.py demo` keeps one serving it beside the web
-server (so Sync now, disconnect and reconnect work); `load_demo` alone serves one on a free
-loopback port for the time of the load. Either way the real connect service checks the key
-against it and the real sync reads it page by page. When the cost side's demo customers exist
-(`margins.demo_customers`), the account bills exactly those customers, tagged with their ids, so
-both sides meet; otherwise it is the double's own demo account.
+server (so Sync now, disconnect, reconnect and webhooks work); `load_demo` alone serves one on a
+free loopback port for the time of the load. Either way the real connect service checks the key
+against it and the real sync reads it page by page. When the demo loader passes the cost side's
+demo customers (billing does not import the cost side: the two fact sources stay independent),
+the account bills exactly those customers, tagged with their ids, so both sides meet; otherwise
+it is the double's own demo account.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -29,17 +29,18 @@ MONTHS = 5
 DEMO_WEBHOOK_SECRET = "whsec_margint_demo_0000000000"
 
 
-def demo_account(today: date) -> StripeDataset:
-    """The demo organization's Stripe account as of `today` (the same objects for the same day)."""
-    customers = cost_side_customers()
+def demo_account(today: date, customers: Sequence[Sequence[Any]] = ()) -> StripeDataset:
+    """The demo organization's Stripe account as of `today` (the same objects for the same day).
+
+    customers: the cost side's demo customers (external id, name, email, price, cost, plan)."""
     return aligned_dataset(customers, as_of=today) if customers else demo_dataset(as_of=today)
 
 
-def load(ctx: DemoContext) -> None:
-    if ctx.stripe_api_base:  # `manage.py demo`: its double serves demo_account(ctx.today) and stays up
+def load(ctx: DemoContext, *, customers: Sequence[tuple] = ()) -> None:
+    if ctx.stripe_api_base:  # `manage.py demo`: its double serves demo_account() and stays up
         run = _connect_and_sync(ctx, ctx.stripe_api_base)
     else:
-        with serve(demo_account(ctx.today)) as server:
+        with serve(demo_account(ctx.today, customers)) as server:
             run = _connect_and_sync(ctx, server.url)
     if run.status != "succeeded":
         raise RuntimeError(f"demo revenue sync failed: {run.error}")
@@ -79,17 +80,6 @@ def demo_payment(dataset: StripeDataset, *, now: datetime, amount_cents: int = 2
         customer=customer, created=moment, paid_at=moment, billing_reason="manual", lines=[line]
     )
     return dataset.add_event(type="invoice.paid", obj=invoice, created=moment)
-
-
-def cost_side_customers() -> list[tuple]:
-    """The cost side's DEMO_CUSTOMERS when that module exists, else an empty list."""
-    try:
-        module = importlib.import_module("margins.demo_customers")
-    except ModuleNotFoundError as error:
-        if error.name not in ("margins.demo_customers", "margins"):
-            raise
-        return []
-    return list(getattr(module, "DEMO_CUSTOMERS", []))
 
 
 # Stripe-only customers: revenue with no cost tag, so the unmatched queue has work, and one
