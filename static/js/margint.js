@@ -2,7 +2,9 @@
  * - "Copy" buttons (data-copy="#selector") for secrets shown once; hidden without JavaScript,
  *   where the text can still be selected by hand.
  * - On a phone the main navigation folds behind a "Menu" button (without JavaScript it stays a row
- *   that scrolls sideways, and the current page's link is brought into view). */
+ *   that scrolls sideways, and the current page's link is brought into view).
+ * - A form marked .busy-form submitted without htmx (plain POST) shows it is working: its button is
+ *   disabled with a spinner until the next page arrives (htmx does the same with hx-disabled-elt). */
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -58,6 +60,14 @@
 
   document.addEventListener("change", function (event) {
     if (event.target.matches && event.target.matches("select[data-scope-select]")) showScopeFields(event.target);
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("busy-form") || form.hasAttribute("hx-post") && window.htmx) return;
+    form.classList.add("is-busy");
+    // Disabled after the submit has collected the form's fields, so the POST still carries them.
+    setTimeout(function () { form.querySelectorAll("button").forEach(function (b) { b.disabled = true; }); }, 0);
   });
 
   document.addEventListener("DOMContentLoaded", function () {
