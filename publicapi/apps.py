@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 
-from billing import signals  # only django.dispatch: safe before the models load
+from billing import signals  # signals modules import only django.dispatch: safe before the models load
+from margins.costs import signals as cost_signals
 
 
 class PublicapiConfig(AppConfig):
@@ -16,3 +17,6 @@ class PublicapiConfig(AppConfig):
 
         for signal in (signals.revenue_synced, signals.revenue_changed):
             signal.connect(receivers.margin_alerts_after_revenue, dispatch_uid="publicapi-margin-alerts")
+        cost_signals.costs_ingested.connect(
+            receivers.budget_versions_after_ingest, dispatch_uid="publicapi-budget-versions"
+        )
