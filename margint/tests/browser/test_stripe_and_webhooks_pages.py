@@ -203,8 +203,12 @@ def test_add_a_webhook_endpoint_send_a_test_event_and_see_the_delivery(
     delivery_row = page.locator("#delivery-log tbody tr")
     expect(delivery_row).to_have_count(1)
     expect(delivery_row).to_contain_text("webhook.test")
+    expect(delivery_row.locator('td[data-label="State"]')).to_have_text("Delivered")
     expect(delivery_row.locator('td[data-label="Result"]')).to_contain_text("200")
-    expect(delivery_row.locator('td[data-label="Response"]')).to_contain_text('{"ok": true}')
+    response = delivery_row.get_by_text('{"ok": true}')
+    expect(response).to_be_hidden()  # folded until asked for
+    delivery_row.get_by_text("1 attempt").click()
+    expect(response).to_be_visible()
     (received,) = webhook_receiver.received
     assert json.loads(received.body)["type"] == "webhook.test"
     assert signing.verify(secret=secret, header=received.headers["Margint-Signature"], body=received.body)
