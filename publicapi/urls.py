@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.urls import include, path
 
 from margins import converters  # noqa: F401  (registers `tag_value`)
-from publicapi import schema
-from publicapi.apis import events, finance, v1
-from publicapi.views import api_keys, budgets, margins, overview
+from publicapi.apis import events, finance, openapi, v1
+from publicapi.views import api_docs, api_keys, budgets, margins, overview
 
 urlpatterns: list = [
     path("", overview.home, name="home"),
@@ -26,8 +25,8 @@ urlpatterns: list = [
     path("api/v1/budgets", v1.BudgetListView.as_view(), name="api-v1-budgets"),
     path("api/v1/budgets/check", v1.BudgetCheckView.as_view(), name="api-v1-budget-check"),
     path("api/v1/budgets/<str:id>", v1.BudgetDetailView.as_view(), name="api-v1-budget"),
-    path("api/v1/openapi.json", schema.OpenApiDocumentView.as_view(), name="api-v1-openapi"),
-    path("api/v1/docs", schema.docs_page, name="api-v1-docs"),
+    path("api/v1/openapi.json", openapi.OpenApiDocumentView.as_view(), name="api-v1-openapi"),
+    path("api/v1/docs", api_docs.docs_page, name="api-v1-docs"),
     path("v0/profitability", v1.ProfitabilityView.as_view(), name="v0-profitability"),
     path("api/v1/events", events.EventsIngestView.as_view(), name="api-v1-events"),
     path("api/v1/events/unpriced", events.UnpricedModelsView.as_view(), name="api-v1-events-unpriced"),
