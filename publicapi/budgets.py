@@ -16,8 +16,8 @@ from typing import Any
 import orjson
 from django.utils import timezone
 
-from margins import selectors as cost_selectors
 from margins.calculations import Month, micros_to_cents
+from margins.costs import selectors as cost_selectors
 from margint.models import Organization
 from publicapi import budget_calc
 from publicapi.budget_alerts import budget_alerts_emit

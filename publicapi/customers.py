@@ -14,8 +14,8 @@ from typing import NamedTuple
 
 from billing import selectors as billing_selectors
 from mappings import selectors as mapping_selectors
-from margins import selectors as cost_selectors
 from margins.calculations import TierThresholds
+from margins.costs import selectors as cost_selectors
 from margint.models import Organization
 from publicapi import window_sums
 from publicapi.windows import RollingWindow

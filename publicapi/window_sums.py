@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from billing import selectors as billing_selectors
-from margins import selectors as cost_selectors
+from margins.costs import selectors as cost_selectors
 from margint.models import Organization
 from publicapi.windows import RollingWindow
 

@@ -100,7 +100,6 @@ def timed(client, url: str, htmx: bool, runs: int, *, cold: bool) -> tuple[list[
     from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
-
     from margins.table_cache import clear_local_copies
 
     headers = {"HX-Request": "true"} if htmx else {}
@@ -152,7 +151,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
-        # As the README's deployment note recommends: JIT compiles these short aggregates for
+        # As the deployment note in docs/api-v1.md recommends: JIT compiles these short aggregates for
         # longer than they run. Applies to the connections opened after this one.
         cursor.execute(f'ALTER DATABASE "{args.db}" SET jit = off')
     connection.close()

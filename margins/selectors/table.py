@@ -31,7 +31,7 @@ from margins.calculations import (
     revenue_over_time,
     summarize,
 )
-from margins.selectors.cost import BreakdownRow, cost_breakdown
+from margins.costs.selectors import BreakdownRow, cost_breakdown
 from margins.selectors.month_amounts import CustomerAmounts, mapped_month_amounts
 from margint.models import Organization
 
