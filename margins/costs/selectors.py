@@ -188,10 +188,9 @@ def org_feature_cost(*, org: Organization, start: date, end: date, feature: str 
 
 
 def cost_total(*, org: Organization, start: date, end: date) -> int:
-    total = CustomerDailyCost.objects.filter(org=org, day__gte=start, day__lt=end).aggregate(
-        t=Sum("cost_micro")
-    )
-    return int(total["t"] or 0)
+    """The org's cost over the days [start, end): `org_feature_cost` of every feature (the rollups'
+    per-day totals add up to the customers' daily totals, written in the same transaction)."""
+    return org_feature_cost(org=org, start=start, end=end)
 
 
 @dataclass(frozen=True)
