@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from margins.costs.tests.ingestion_helpers import event
 
+from margins.costs.tests.ingestion_helpers import event
 from publicapi.budgets import budget_create
 from publicapi.models import Budget
 from publicapi.tests.factories import add_cost
