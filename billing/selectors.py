@@ -14,6 +14,8 @@ from django.db.models.functions import TruncMonth
 
 from billing import hooks
 from billing.models import (
+    CurrencyRebuild,
+    RevenueAllocation,
     RevenueDaily,
     StripeConnection,
     StripeCreditNote,
@@ -26,6 +28,7 @@ from billing.models import (
 )
 from billing.recognition import (
     COUNTED_SUBSCRIPTION_STATUSES,
+    NO_RATE,
     DiscountFacts,
     SubscriptionFacts,
     SubscriptionItemFacts,
@@ -148,15 +151,18 @@ class SyncStatus:
     last_error: str = ""
 
 
-def sync_status(*, org: Organization) -> SyncStatus:
+def sync_status(*, org: Organization, start: date | None = None, end: date | None = None) -> SyncStatus:
+    """The connection's state; `skipped_currencies` are the amounts of [start, end) (default: the
+    current UTC month) that no rate could convert, per currency (see `unconverted_amounts`)."""
     connection = StripeConnection.objects.filter(org=org).first()
     if connection is None:
         return SyncStatus(connected=False, status="not_connected", last_sync_at=None)
-    last_done = (
-        SyncRun.objects.filter(org=org, status=SyncRun.Status.SUCCEEDED).order_by("-started_at").first()
-    )
     running = SyncRun.objects.filter(org=org, status=SyncRun.Status.RUNNING).exists()
-    skipped = dict(last_done.stats.get("skippedCurrencies", {})) if last_done else {}
+    if start is None or end is None:
+        today = datetime.now(UTC).date()
+        start = today.replace(day=1)
+        end = (start + timedelta(days=32)).replace(day=1)
+    skipped = unconverted_amounts(org=org, start=start, end=end)
     return SyncStatus(
         connected=True,
         status=connection.status,
@@ -381,3 +387,20 @@ def failed_payments_count(*, org: Organization) -> int:
     return StripeInvoice.objects.filter(
         org=org, status__in=("open", "uncollectible"), attempt_count__gte=1, amount_remaining__gt=0
     ).count()
+
+
+def currency_rebuild_latest(*, org: Organization) -> CurrencyRebuild | None:
+    """The org's latest conversion into a new reporting currency (its progress), if any."""
+    return CurrencyRebuild.objects.filter(org=org).order_by("-started_at").first()
+
+
+def unconverted_amounts(*, org: Organization, start: date, end: date) -> dict[str, int]:
+    """Amounts of [start, end) that could not be converted (no rate at all), per currency, in
+    micro-units of that currency: read from the allocations, whatever the last sync did."""
+    rows = (
+        RevenueAllocation.objects.filter(org=org, rate_source=NO_RATE, day__gte=start, day__lt=end)
+        .values("currency")
+        .annotate(total=Sum("original_micro"))
+        .order_by("currency")
+    )
+    return {row["currency"]: row["total"] for row in rows if row["total"]}

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from billing import hooks
 from billing.models import (
+    CurrencyRebuild,
     RevenueAllocation,
     RevenueDaily,
     StripeConnection,
@@ -101,6 +102,17 @@ def _enqueue_sync(org: Organization) -> None:
     from billing.tasks import revenue_sync_org
 
     revenue_sync_org.delay(str(org.pk), "connect")
+
+
+def currency_rebuild_start(*, org: Organization) -> CurrencyRebuild:
+    """Record a conversion of every document into the org's (new) reporting currency; it runs
+    in the background after commit (billing.reconversion), its progress kept on the row."""
+    from billing.tasks import currency_rebuild_run
+
+    total = StripeInvoice.objects.filter(org=org).count() + StripeCreditNote.objects.filter(org=org).count()
+    rebuild = CurrencyRebuild.objects.create(org=org, currency=org.reporting_currency, total=total)
+    transaction.on_commit(lambda: currency_rebuild_run.delay(str(rebuild.pk)))
+    return rebuild
 
 
 class StripeNotConnectedError(Exception):

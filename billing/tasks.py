@@ -5,7 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from billing.models import SyncRun
+from billing.models import CurrencyRebuild, RevenueAllocation, StripeCreditNote, StripeInvoice, SyncRun
+from billing.reconversion import currency_rebuild_execute, unconverted_reconvert
 from billing.selectors import orgs_to_sync
 from billing.sync import StripeNotConnected, SyncAlreadyRunning, revenue_sync_run, sync_run_execute
 from margint.models import Organization
@@ -51,3 +52,22 @@ def revenue_sync_fan_out() -> int:
     for org_id in org_ids:
         revenue_sync_org.delay(str(org_id), "cron")
     return len(org_ids)
+
+
+@shared_task(acks_late=False)
+def currency_rebuild_run(rebuild_id: str) -> dict:
+    """Convert every recognized amount into the org's new reporting currency."""
+    rebuild = CurrencyRebuild.objects.filter(pk=rebuild_id).select_related("org").first()
+    if rebuild is None or rebuild.status != CurrencyRebuild.Status.RUNNING:
+        return {"status": "missing"}
+    rebuild = currency_rebuild_execute(rebuild=rebuild)
+    return {"status": rebuild.status, "done": rebuild.done, "total": rebuild.total}
+
+
+@shared_task
+def unconverted_reconvert_all() -> int:
+    """After new exchange rates: convert the documents of every org that had none."""
+    org_ids = set(RevenueAllocation.objects.filter(rate_source="no_rate").values_list("org_id", flat=True))
+    for model in (StripeInvoice, StripeCreditNote):
+        org_ids |= set(model.objects.filter(fx_source="no_rate").values_list("org_id", flat=True))
+    return sum(unconverted_reconvert(org=org) for org in Organization.objects.filter(pk__in=org_ids))

@@ -98,9 +98,9 @@ def _sync_warnings(org: Organization) -> list[str]:
     status = billing_selectors.sync_status(org=org)
     reporting = org.reporting_currency.upper()
     return [
-        f"{count} Stripe document(s) in {code.upper()} were skipped: "
-        f"revenue is summarized in {reporting} only."
-        for code, count in sorted(status.skipped_currencies.items())
+        f"{minor_string(micros_to_minor(amount, code), code)} {code.upper()} of revenue this month could "
+        f"not be converted into {reporting}: no exchange rate for {code.upper()} on or before those days."
+        for code, amount in sorted(status.skipped_currencies.items())
     ]
 
 
