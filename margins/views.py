@@ -195,7 +195,8 @@ def margins_csv(request: HttpRequest) -> HttpResponse:
     query = TableQuery.from_request(request, month_of(now))
     report = margin_table(org=request.org, period=query.period, as_of=now)
     response = HttpResponse(
-        exports.rows_csv(shown_rows(report.table.rows, query)), content_type="text/csv; charset=utf-8"
+        exports.rows_csv(shown_rows(report.table.rows, query), request.org.reporting_currency),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{exports.csv_filename(query.period)}"'
     return response
