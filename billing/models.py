@@ -286,42 +286,6 @@ class RevenueAllocation(models.Model):
         indexes = [models.Index(fields=["org", "stripe_customer", "day"])]
 
 
-class CurrencyRebuild(models.Model):
-    """Every recognized amount converted again into a new reporting currency, in the background.
-
-    Started when the reporting currency changes; `done` of `total` documents is the progress the
-    settings page shows. A rebuild whose currency is no longer the org's stops (a newer one runs).
-    """
-
-    class Status(models.TextChoices):
-        RUNNING = "running"
-        SUCCEEDED = "succeeded"
-        FAILED = "failed"
-        SUPERSEDED = "superseded"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    currency = models.CharField(max_length=3)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    started_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True, default="")
-
-    class Meta:
-        ordering = ["-started_at"]
-
-    def __str__(self) -> str:
-        return f"{self.org_id} to {self.currency} ({self.status}, {self.done}/{self.total})"
-
-    @property
-    def progress(self) -> int:
-        if self.status == self.Status.SUCCEEDED:
-            return 100
-        return int(self.done * 100 / self.total) if self.total else 0
-
-
 class StripeWebhookEvent(models.Model):
     """One Stripe event delivered to this org's endpoint: the row is the idempotency key."""
 

@@ -13,11 +13,10 @@ import logging
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.utils import timezone
 
 from billing.conversion import book_for, document_day, invoice_conversion, table_conversion
 from billing.mirrors.documents import converted_net, fx_fields
-from billing.models import CurrencyRebuild, RevenueAllocation, StripeCreditNote, StripeInvoice
+from billing.models import RevenueAllocation, StripeCreditNote, StripeInvoice
 from billing.recognition import (
     NO_RATE,
     CreditNoteFacts,
@@ -37,6 +36,8 @@ from billing.revenue import (
     revenue_lock,
 )
 from billing.stripe_objects import SettlementData
+from margint.fx.models import CurrencyRebuild
+from margint.fx.services import rebuild_is_current, rebuild_part_done, rebuild_part_finish, rebuild_part_total
 from margint.models import Organization
 
 logger = logging.getLogger(__name__)
@@ -45,23 +46,28 @@ BATCH_SIZE = 200
 _FX_FIELDS = ["reporting_net_micro", "fx_source", "fx_rate", "fx_rate_day"]
 
 
-def currency_rebuild_execute(*, rebuild: CurrencyRebuild) -> CurrencyRebuild:
-    """Convert every document of the org, batch by batch; stop when a newer currency was chosen."""
+def revenue_rebuild_execute(*, rebuild: CurrencyRebuild) -> int:
+    """Convert every document of the org, batch by batch, counting them on the rebuild; stop when
+    a newer currency was chosen. Returns how many documents were converted."""
     org = rebuild.org
+    batches = list(_document_batches(org))
+    rebuild_part_total(rebuild=rebuild, items=sum(len(ids) for _, ids in batches))
+    converted = 0
     try:
-        for kind, ids in _document_batches(org):
-            if not _still_current(rebuild):
-                return _finish(rebuild, CurrencyRebuild.Status.SUPERSEDED)
+        for kind, ids in batches:
+            if not rebuild_is_current(rebuild=rebuild):
+                return converted
             _reconvert_batch(org, rebuild.currency, kind, ids)
-            rebuild.done += len(ids)
-            rebuild.save(update_fields=["done"])
+            rebuild_part_done(rebuild=rebuild, items=len(ids))
+            converted += len(ids)
     except RevenueLockLost:
         pass  # disconnected meanwhile: the mirrors are gone with the connection
     except Exception as error:
-        logger.exception("currency rebuild %s of %s failed", rebuild.pk, org.public_id)
-        rebuild.error = f"{type(error).__name__}: {error}"[:500]
-        return _finish(rebuild, CurrencyRebuild.Status.FAILED)
-    return _finish(rebuild, CurrencyRebuild.Status.SUCCEEDED)
+        logger.exception("revenue rebuild %s of %s failed", rebuild.pk, org.public_id)
+        rebuild_part_finish(rebuild=rebuild, error=f"revenue: {type(error).__name__}: {error}")
+        return converted
+    rebuild_part_finish(rebuild=rebuild)
+    return converted
 
 
 def unconverted_reconvert(*, org: Organization) -> int:
@@ -85,17 +91,6 @@ def unconverted_reconvert(*, org: Organization) -> int:
         for start in range(0, len(ids), BATCH_SIZE):
             _reconvert_batch(org, org.reporting_currency, kind, ids[start : start + BATCH_SIZE])
     return len(invoices) + len(notes)
-
-
-def _still_current(rebuild: CurrencyRebuild) -> bool:
-    currency = Organization.objects.filter(pk=rebuild.org_id).values_list("reporting_currency", flat=True)
-    return currency.first() == rebuild.currency
-
-
-def _finish(rebuild: CurrencyRebuild, status: str) -> CurrencyRebuild:
-    rebuild.status, rebuild.finished_at = status, timezone.now()
-    rebuild.save(update_fields=["status", "finished_at", "error"])
-    return rebuild
 
 
 def _document_batches(org: Organization):

@@ -14,7 +14,6 @@ from django.db.models.functions import TruncMonth
 
 from billing import hooks
 from billing.models import (
-    CurrencyRebuild,
     RevenueAllocation,
     RevenueDaily,
     StripeConnection,
@@ -387,11 +386,6 @@ def failed_payments_count(*, org: Organization) -> int:
     return StripeInvoice.objects.filter(
         org=org, status__in=("open", "uncollectible"), attempt_count__gte=1, amount_remaining__gt=0
     ).count()
-
-
-def currency_rebuild_latest(*, org: Organization) -> CurrencyRebuild | None:
-    """The org's latest conversion into a new reporting currency (its progress), if any."""
-    return CurrencyRebuild.objects.filter(org=org).order_by("-started_at").first()
 
 
 def unconverted_amounts(*, org: Organization, start: date, end: date) -> dict[str, int]:

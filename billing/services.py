@@ -9,7 +9,6 @@ from django.db import IntegrityError, transaction
 
 from billing import hooks
 from billing.models import (
-    CurrencyRebuild,
     RevenueAllocation,
     RevenueDaily,
     StripeConnection,
@@ -24,6 +23,7 @@ from billing.models import (
 )
 from billing.stripe_gateway import StripeAuthFailed, StripeGateway
 from margint.crypto import encrypt
+from margint.fx.models import CurrencyRebuild
 from margint.models import Organization
 
 _KEY_BODY = re.compile(r"^[A-Za-z0-9_]{20,255}$")
@@ -104,15 +104,11 @@ def _enqueue_sync(org: Organization) -> None:
     revenue_sync_org.delay(str(org.pk), "connect")
 
 
-def currency_rebuild_start(*, org: Organization) -> CurrencyRebuild:
-    """Record a conversion of every document into the org's (new) reporting currency; it runs
-    in the background after commit (billing.reconversion), its progress kept on the row."""
-    from billing.tasks import currency_rebuild_run
+def revenue_rebuild_enqueue(*, rebuild: CurrencyRebuild) -> None:
+    """After the settings commit, convert every revenue document into the new currency."""
+    from billing.tasks import revenue_rebuild_run
 
-    total = StripeInvoice.objects.filter(org=org).count() + StripeCreditNote.objects.filter(org=org).count()
-    rebuild = CurrencyRebuild.objects.create(org=org, currency=org.reporting_currency, total=total)
-    transaction.on_commit(lambda: currency_rebuild_run.delay(str(rebuild.pk)))
-    return rebuild
+    transaction.on_commit(lambda: revenue_rebuild_run.delay(str(rebuild.pk)))
 
 
 class StripeNotConnectedError(Exception):

@@ -5,10 +5,11 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from billing.models import CurrencyRebuild, RevenueAllocation, StripeCreditNote, StripeInvoice, SyncRun
-from billing.reconversion import currency_rebuild_execute, unconverted_reconvert
+from billing.models import RevenueAllocation, StripeCreditNote, StripeInvoice, SyncRun
+from billing.reconversion import revenue_rebuild_execute, unconverted_reconvert
 from billing.selectors import orgs_to_sync
 from billing.sync import StripeNotConnected, SyncAlreadyRunning, revenue_sync_run, sync_run_execute
+from margint.fx.models import CurrencyRebuild
 from margint.models import Organization
 
 
@@ -55,13 +56,12 @@ def revenue_sync_fan_out() -> int:
 
 
 @shared_task(acks_late=False)
-def currency_rebuild_run(rebuild_id: str) -> dict:
-    """Convert every recognized amount into the org's new reporting currency."""
+def revenue_rebuild_run(rebuild_id: str) -> dict:
+    """The revenue part of a change of reporting currency: every document converted again."""
     rebuild = CurrencyRebuild.objects.filter(pk=rebuild_id).select_related("org").first()
     if rebuild is None or rebuild.status != CurrencyRebuild.Status.RUNNING:
         return {"status": "missing"}
-    rebuild = currency_rebuild_execute(rebuild=rebuild)
-    return {"status": rebuild.status, "done": rebuild.done, "total": rebuild.total}
+    return {"converted": revenue_rebuild_execute(rebuild=rebuild)}
 
 
 @shared_task

@@ -12,11 +12,12 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from margint.fx.selectors import currencies_with_rates, has_rates
+from margint.fx.services import currency_rebuild_begin
 from margint.models import Membership, Organization, Role, Tier
 
 # Sent (inside the settings transaction) when an org's reporting currency changes; billing
 # connects to it and converts every recognized amount again in the background.
-reporting_currency_changed = django.dispatch.Signal()  # kwargs: org, previous
+reporting_currency_changed = django.dispatch.Signal()  # kwargs: org, rebuild
 
 
 def _user_upsert(*, email: str, password: str | None) -> object:
@@ -91,8 +92,9 @@ def organization_update_settings(
     org.full_clean()
     org.save()
     if org.reporting_currency != previous_currency:
-        # Every amount is converted again (never relabelled): billing starts the rebuild.
-        reporting_currency_changed.send(sender=Organization, org=org, previous=previous_currency)
+        # Every amount is converted again (never relabelled): the fact sources start their parts.
+        rebuild = currency_rebuild_begin(org=org, previous=previous_currency)
+        reporting_currency_changed.send(sender=Organization, org=org, rebuild=rebuild)
     return org
 
 

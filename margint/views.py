@@ -28,7 +28,7 @@ from margint.forms import (
     add_service_errors,
     focus_first_error,
 )
-from margint.fx.selectors import currencies_with_rates
+from margint.fx.selectors import currencies_with_rates, currency_rebuild_latest
 from margint.htmx import invalid_form_status, mutation_fragment, page_or_partial
 from margint.models import Membership, Organization, Role
 from margint.tenancy import switch_organization
@@ -131,7 +131,7 @@ def org_settings(request: HttpRequest) -> HttpResponse:
         "form": form,
         "saved": saved,
         "currencies": [code.upper() for code in currencies_with_rates()],
-        "rebuild": billing_selectors.currency_rebuild_latest(org=org),
+        "rebuild": currency_rebuild_latest(org=org),
     }
     if saved:
         return mutation_fragment(

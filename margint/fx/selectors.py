@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from margint.fx.models import ExchangeRate
+from margint.fx.models import CurrencyRebuild, ExchangeRate
 from margint.fx.rates import EURO, RateBook, currency_code
+from margint.models import Organization
 
 
 def rate_book(*, currencies: Iterable[str], start: date, end: date) -> RateBook:
@@ -38,3 +39,23 @@ def currencies_with_rates() -> list[str]:
 def has_rates(currency: str) -> bool:
     code = currency_code(currency)
     return code == EURO or ExchangeRate.objects.filter(currency=code).exists()
+
+
+def currency_rebuild_latest(*, org: Organization) -> CurrencyRebuild | None:
+    """The org's latest conversion into a new reporting currency (its progress), if any."""
+    return CurrencyRebuild.objects.filter(org=org).order_by("-started_at").first()
+
+
+def first_rates(*, currencies: Iterable[str]) -> dict[str, tuple[Decimal, date]]:
+    """Each currency's first published rate and its day (the euro: 1)."""
+    first: dict[str, tuple[Decimal, date]] = {}
+    for code in {currency_code(c) for c in currencies}:
+        if code == EURO:
+            first[code] = (Decimal(1), date.min)
+            continue
+        row = (
+            ExchangeRate.objects.filter(currency=code).order_by("day").values_list("per_euro", "day").first()
+        )
+        if row is not None:
+            first[code] = (row[0], row[1])
+    return first
