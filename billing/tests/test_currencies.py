@@ -13,11 +13,11 @@ from django.core.management import call_command
 
 from billing.models import RevenueAllocation, StripeInvoice
 from billing.selectors import sync_status
-from billing.stripe_double import Line
 from billing.sync import revenue_sync_run
 from billing.tests.helpers import daily
 from margint.fx.models import CurrencyRebuild
 from margint.services import organization_update_settings
+from stripe_double import Line
 
 SAMPLE = Path(__file__).resolve().parents[2] / "margint" / "fx" / "sample" / "eurofxref-hist-sample.csv"
 

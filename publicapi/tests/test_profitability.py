@@ -9,8 +9,8 @@ import pytest
 
 from billing.models import StripeConnection, StripeCustomer, SyncRun
 from billing.tests.factories import add_unconverted
-from margint.fx.models import ExchangeRate
 from margins.models import Customer
+from margint.fx.models import ExchangeRate
 from publicapi.tests.factories import add_cost, add_revenue, map_tag
 from publicapi.tests.key_helpers import key_for, keyed_client
 
