@@ -109,3 +109,19 @@ def test_a_rate_published_later_replaces_the_one_carried_forward(
         call_command("import_fx_rates", str(SAMPLE))
 
     assert daily_cost(euro_org) == {date(2026, 1, 16): 862_069}
+
+
+def test_ties_round_half_to_even_on_both_writers(euro_org):
+    # 1 EUR = 1.6 USD: 1 USD = 0.625 EUR, so 4 micro-USD is 2.5 and 12 is 7.5 micro-EUR.
+    ExchangeRate.objects.filter(day__in=[date(2026, 1, 12), date(2026, 1, 13)], currency="usd").update(
+        per_euro=1.6
+    )
+
+    ingest(
+        euro_org,
+        event(costMicrodollars=4, occurredAt=at(12)),
+        event(costMicrodollars=12, occurredAt=at(13)),
+    )
+
+    assert daily_cost(euro_org) == {date(2026, 1, 12): 2, date(2026, 1, 13): 8}
+    assert rollups_check(org=euro_org).mismatches == ()
