@@ -4,6 +4,7 @@ micro-units of the document times the exact rate, rounded once half to even."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +16,7 @@ from billing.models import RevenueAllocation, StripeInvoice
 from billing.selectors import sync_status
 from billing.sync import revenue_sync_run
 from billing.tests.helpers import daily
+from mappings.tests.factories import map_tag
 from margint.fx.models import CurrencyRebuild
 from margint.services import organization_update_settings
 from stripe_double import Line
@@ -151,3 +153,24 @@ def test_a_currency_without_rates_is_refused(org, rates):
 
     with pytest.raises(ValidationError, match="SEK has no exchange rates"):
         organization_update_settings(org=org, reporting_currency="sek")
+
+
+def test_the_customer_page_shows_invoice_by_invoice_how_each_amount_was_converted(
+    org, connection, account, rates, viewer, outsider
+):
+    sync(org)
+    map_tag(org, account["euro"], "euro-team")
+    map_tag(org, account["brit"], "euro-team")
+
+    html = viewer.page_client().get("/margins/euro-team/?period=2026-01").content.decode()
+
+    section = html.split('id="customer-documents"', 1)[1].split("</section>", 1)[0]
+    rows = dict(re.findall(r'<tr data-document="([^"]+)">(.*?)</tr>', section, flags=re.S))
+    paid = rows[account["paid_eur"]["id"]]
+    assert "€100.00" in paid and "1.1735" in paid and "Stripe settlement" in paid and "$117.35" in paid
+    still_open = rows[account["open_eur"]["id"]]
+    assert "not revenue" in still_open and "€50.00" in still_open and "rate table, 2026-01-14" in still_open
+    assert "$58.50" in still_open
+    note = next(row for key, row in rows.items() if key.startswith("cn_"))
+    assert "-£50.00" in note and "rate table, 2026-01-11" in note and "-$67.14" in note
+    assert outsider.page_client().get("/margins/euro-team/?period=2026-01").status_code == 404
