@@ -31,14 +31,17 @@ def rate_book(*, currencies: Iterable[str], start: date, end: date) -> RateBook:
 
 
 def currencies_with_rates() -> list[str]:
-    """Lowercase codes the table can convert between, the euro included, sorted."""
+    """Lowercase codes the table can convert between, sorted: the euro with the others, none
+    while the table is empty (nothing could be converted into the euro either)."""
     codes = set(ExchangeRate.objects.values_list("currency", flat=True).distinct())
-    return sorted(codes | {EURO})
+    return sorted(codes | {EURO}) if codes else []
 
 
 def has_rates(currency: str) -> bool:
     code = currency_code(currency)
-    return code == EURO or ExchangeRate.objects.filter(currency=code).exists()
+    if code == EURO:
+        return ExchangeRate.objects.exists()
+    return ExchangeRate.objects.filter(currency=code).exists()
 
 
 def currency_rebuild_latest(*, org: Organization) -> CurrencyRebuild | None:
