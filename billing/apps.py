@@ -2,23 +2,18 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 
+from margint import signals  # signals modules import only django.dispatch: safe before the models load
+
 
 class BillingConfig(AppConfig):
     name = "billing"
 
     def ready(self) -> None:
-        # New exchange rates (core) convert the documents that had none: started from here,
-        # the layer above, so the rate table never imports billing.
-        from billing.services import revenue_rebuild_enqueue
-        from billing.tasks import unconverted_reconvert_all
-        from margint.fx.services import rates_imported
-        from margint.services import reporting_currency_changed
+        from billing import receivers
 
-        def _reconvert(**_kwargs) -> None:
-            unconverted_reconvert_all.delay()
-
-        def _rebuild(rebuild, **_kwargs) -> None:
-            revenue_rebuild_enqueue(rebuild=rebuild)
-
-        rates_imported.connect(_reconvert, weak=False, dispatch_uid="billing-unconverted-reconvert")
-        reporting_currency_changed.connect(_rebuild, weak=False, dispatch_uid="billing-currency-rebuild")
+        signals.rates_imported.connect(
+            receivers.unconverted_after_new_rates, dispatch_uid="billing-new-rates"
+        )
+        signals.reporting_currency_changed.connect(
+            receivers.revenue_rebuild_on_currency_change, dispatch_uid="billing-currency-rebuild"
+        )

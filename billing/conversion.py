@@ -16,11 +16,11 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from fractions import Fraction
 
-from billing.money import micro_per_minor, normalize_currency
 from billing.recognition import NO_RATE, RATE_TABLE, SETTLEMENT, Conversion, utc_day
 from billing.stripe_objects import SettlementData
 from margint.fx.rates import RateBook
 from margint.fx.selectors import rate_book
+from margint.money import micro_per_minor, normalize_currency
 
 
 def document_day(*, status: str, created: datetime, paid_at: datetime | None = None) -> date:

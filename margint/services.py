@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import django.dispatch
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -14,10 +13,7 @@ from django.db import transaction
 from margint.fx.selectors import currencies_with_rates, has_rates
 from margint.fx.services import currency_rebuild_begin
 from margint.models import Membership, Organization, Role, Tier
-
-# Sent (inside the settings transaction) when an org's reporting currency changes; billing
-# connects to it and converts every recognized amount again in the background.
-reporting_currency_changed = django.dispatch.Signal()  # kwargs: org, rebuild
+from margint.signals import reporting_currency_changed
 
 
 def _user_upsert(*, email: str, password: str | None) -> object:

@@ -2,22 +2,25 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 
+from billing import signals  # signals modules import only django.dispatch: safe before the models load
+from margins.costs import signals as cost_signals
+from margint.signals import reporting_currency_changed
+
 
 class PublicapiConfig(AppConfig):
     name = "publicapi"
 
     def ready(self) -> None:
-        # Registers the API key scheme with drf-spectacular.
-        from django.utils import timezone
+        from publicapi import (
+            receivers,
+            schema,  # noqa: F401  (registers the API key scheme with drf-spectacular)
+        )
 
-        from margint.services import reporting_currency_changed
-        from publicapi import schema  # noqa: F401
-        from publicapi.budgets import budget_limits_convert
-
-        def _convert_limits(org, rebuild, **_kwargs) -> None:
-            # In the settings transaction: a limit is never read in the old currency's figure.
-            budget_limits_convert(org=org, previous=rebuild.previous_currency, today=timezone.now().date())
-
+        for signal in (signals.revenue_synced, signals.revenue_changed):
+            signal.connect(receivers.margin_alerts_after_revenue, dispatch_uid="publicapi-margin-alerts")
+        cost_signals.costs_ingested.connect(
+            receivers.budget_versions_after_ingest, dispatch_uid="publicapi-budget-versions"
+        )
         reporting_currency_changed.connect(
-            _convert_limits, weak=False, dispatch_uid="publicapi-budget-limits"
+            receivers.budget_limits_after_currency_change, dispatch_uid="publicapi-budget-limits"
         )

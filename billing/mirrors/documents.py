@@ -20,7 +20,6 @@ from billing.conversion import book_for, document_day, invoice_conversion, table
 from billing.mirrors.customers import customer_pks
 from billing.mirrors.upsert import mirror_upsert
 from billing.models import StripeCreditNote, StripeInvoice, StripeInvoiceLine
-from billing.money import minor_to_micro, normalize_currency
 from billing.recognition import (
     NO_RATE,
     Conversion,
@@ -39,6 +38,7 @@ from billing.revenue import DayKey, SourceAllocations, allocations_replace
 from billing.stripe_objects import CreditNoteData, InvoiceData
 from margint.fx.rates import display_rate
 from margint.models import Organization
+from margint.money import minor_to_micro, normalize_currency
 
 # Invoices whose status can still change; a paid, void or uncollectible invoice stays so.
 OPEN_INVOICE_STATUSES = ("draft", "open")

@@ -45,9 +45,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from fractions import Fraction
 
-from billing.money import minor_to_micro, normalize_currency
 from billing.recognition.days import spread_over_days, utc_day
 from margint.fx.rates import convert_micro
+from margint.money import minor_to_micro, normalize_currency
 
 SAME_CURRENCY = "same_currency"
 SETTLEMENT = "settlement"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from margins.ingestion.rollups import rollups_check, rollups_rebuild
-from margins.ingestion.services import events_ingest
+from margins.costs.rollups import rollups_check, rollups_rebuild
+from margins.costs.services import events_ingest
 from margins.models import CostEvent, CustomerDailyCost
 from margins.tests.ingestion_helpers import event
 from margint.fx.models import CurrencyRebuild, ExchangeRate

@@ -36,7 +36,7 @@ class CurrencyRebuild(models.Model):
     org's is superseded: its parts stop, the newer rebuild converts everything.
     """
 
-    PARTS = 2  # revenue (billing) and cost (margins ingestion)
+    PARTS = 2  # revenue (billing) and cost (margins.costs)
 
     class Status(models.TextChoices):
         RUNNING = "running"

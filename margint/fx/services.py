@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-import django.dispatch
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -14,10 +13,7 @@ from django.utils import timezone
 from margint.fx.models import CurrencyRebuild, ExchangeRate
 from margint.fx.rates import PublishedRate
 from margint.models import Organization
-
-# Sent after new rates are stored, so that amounts left unconverted (no rate) can be converted
-# by the apps that hold them (billing connects to it in its apps.py).
-rates_imported = django.dispatch.Signal()  # kwargs: first_day, last_day, currencies
+from margint.signals import rates_imported
 
 BATCH_SIZE = 2000
 
