@@ -14,11 +14,11 @@ from django.core.management import call_command
 from margins.costs.rollups import rollups_check, rollups_rebuild
 from margins.costs.services import events_ingest
 from margins.models import CostEvent, CustomerDailyCost
-from margins.tests.ingestion_helpers import event
+from margins.costs.tests.ingestion_helpers import event
 from margint.fx.models import CurrencyRebuild, ExchangeRate
 from margint.services import organization_update_settings
 
-SAMPLE = Path(__file__).resolve().parents[2] / "margint" / "fx" / "sample" / "eurofxref-hist-sample.csv"
+SAMPLE = Path(__file__).resolve().parents[3] / "margint" / "fx" / "sample" / "eurofxref-hist-sample.csv"
 NOW = datetime(2026, 1, 16, 18, 0, tzinfo=UTC)
 
 
