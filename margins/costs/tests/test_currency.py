@@ -13,8 +13,8 @@ from django.core.management import call_command
 
 from margins.costs.rollups import rollups_check, rollups_rebuild
 from margins.costs.services import events_ingest
-from margins.models import CostEvent, CustomerDailyCost
 from margins.costs.tests.ingestion_helpers import event
+from margins.models import CostEvent, CustomerDailyCost
 from margint.fx.models import CurrencyRebuild, ExchangeRate
 from margint.services import organization_update_settings
 
