@@ -10,7 +10,7 @@ mirror conversion columns updated, allocations replaced, daily revenue recompute
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.db import transaction
 
@@ -19,7 +19,9 @@ from billing.mirrors.documents import converted_net, fx_fields
 from billing.models import RevenueAllocation, StripeCreditNote, StripeInvoice
 from billing.recognition import (
     NO_RATE,
+    Conversion,
     CreditNoteFacts,
+    DailyAllocation,
     InvoiceFacts,
     InvoiceLineFacts,
     LineTax,
@@ -121,8 +123,8 @@ def _invoice_sources(org: Organization, reporting: str, ids: Sequence[int]):
         inv.pk: document_day(status=inv.status, created=inv.created, paid_at=inv.paid_at) for inv in invoices
     }
     book = book_for(reporting=reporting, documents=[(inv.currency, days[inv.pk]) for inv in invoices])
-    sources, customers = [], {}
-    for invoice in invoices:
+
+    def convert(invoice: StripeInvoice) -> tuple[Conversion, int, tuple[DailyAllocation, ...]]:
         facts = _invoice_facts(invoice)
         conversion = invoice_conversion(
             book,
@@ -131,26 +133,22 @@ def _invoice_sources(org: Organization, reporting: str, ids: Sequence[int]):
             day=days[invoice.pk],
             settlement=_settlement(invoice),
         )
-        for name, value in fx_fields(conversion, converted_net(facts, conversion)).items():
-            setattr(invoice, name, value)
-        paid = invoice.status == "paid"
-        allocations = (
-            allocate_invoice(facts, reporting_currency=reporting, conversion=conversion).allocations
-            if paid
-            else ()
-        )
-        sources.append(SourceAllocations("invoice", invoice.stripe_id, allocations))
-        customers[invoice.stripe_customer.stripe_id] = invoice.stripe_customer_id
-    StripeInvoice.objects.bulk_update(invoices, _FX_FIELDS)
-    return sources, customers
+        allocations: tuple[DailyAllocation, ...] = ()
+        if invoice.status == "paid":  # only a paid invoice is revenue
+            allocations = allocate_invoice(
+                facts, reporting_currency=reporting, conversion=conversion
+            ).allocations
+        return conversion, converted_net(facts, conversion), allocations
+
+    return _written_back(StripeInvoice, "invoice", invoices, convert)
 
 
 def _credit_note_sources(org: Organization, reporting: str, ids: Sequence[int]):
     notes = list(StripeCreditNote.objects.filter(org=org, pk__in=ids).select_related("stripe_customer"))
     days = {note.pk: utc_day(note.effective_at or note.created) for note in notes}
     book = book_for(reporting=reporting, documents=[(note.currency, days[note.pk]) for note in notes])
-    sources, customers = [], {}
-    for note in notes:
+
+    def convert(note: StripeCreditNote) -> tuple[Conversion, int, tuple[DailyAllocation, ...]]:
         facts = CreditNoteFacts(
             stripe_customer_id=note.stripe_customer.stripe_id,
             currency=note.currency,
@@ -161,17 +159,29 @@ def _credit_note_sources(org: Organization, reporting: str, ids: Sequence[int]):
             effective_at=note.effective_at,
         )
         conversion = table_conversion(book, currency=note.currency, reporting=reporting, day=days[note.pk])
-        for name, value in fx_fields(conversion, conversion.apply(-credit_note_net_micro(facts))).items():
-            setattr(note, name, value)
-        issued = note.status == "issued"
-        allocations = (
-            allocate_credit_note(facts, reporting_currency=reporting, conversion=conversion).allocations
-            if issued
-            else ()
-        )
-        sources.append(SourceAllocations("credit_note", note.stripe_id, allocations))
-        customers[note.stripe_customer.stripe_id] = note.stripe_customer_id
-    StripeCreditNote.objects.bulk_update(notes, _FX_FIELDS)
+        allocations: tuple[DailyAllocation, ...] = ()
+        if note.status == "issued":  # a voided credit note subtracts nothing
+            allocations = allocate_credit_note(
+                facts, reporting_currency=reporting, conversion=conversion
+            ).allocations
+        return conversion, conversion.apply(-credit_note_net_micro(facts)), allocations
+
+    return _written_back(StripeCreditNote, "credit_note", notes, convert)
+
+
+def _written_back(
+    model, kind: str, documents: list, convert: Callable
+) -> tuple[list[SourceAllocations], dict]:
+    """Each document's conversion columns set from `convert`, saved in one statement; its
+    allocations to replace, and the Stripe customer ids they name."""
+    sources, customers = [], {}
+    for document in documents:
+        conversion, net_micro, allocations = convert(document)
+        for name, value in fx_fields(conversion, net_micro).items():
+            setattr(document, name, value)
+        sources.append(SourceAllocations(kind, document.stripe_id, allocations))
+        customers[document.stripe_customer.stripe_id] = document.stripe_customer_id
+    model.objects.bulk_update(documents, _FX_FIELDS)
     return sources, customers
 
 
