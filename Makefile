@@ -39,6 +39,7 @@ test: install-dev
 lint: install-dev
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m ruff format --check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) margint.sqlite3 staticfiles

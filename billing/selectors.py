@@ -13,7 +13,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from billing import hooks
+from billing import signals
 from billing.models import (
     RevenueDaily,
     StripeConnection,
@@ -342,7 +342,9 @@ def disconnect_impact(*, org: Organization) -> DisconnectImpact:
         revenue_days=RevenueDaily.objects.filter(org=org).count(),
         webhook_events=StripeWebhookEvent.objects.filter(org=org).count(),
         sync_runs=SyncRun.objects.filter(org=org).count(),
-        mappings=hooks.mappings_count(org=org),
+        mappings=signals.counts_of(signals.disconnect_impact_counting.send(sender=None, org=org)).get(
+            "mappings", 0
+        ),
     )
 
 

@@ -1,5 +1,5 @@
 """The runner of one sync: its phases, page by page, each page written in one transaction that
-also saves the run's cursor and progress; then the run's ending and the after-sync hooks."""
+also saves the run's cursor and progress; then the run's ending and the `revenue_synced` signal."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from billing import hooks
+from billing import signals
 from billing.mirrors import (
     OPEN_INVOICE_STATUSES,
     credit_notes_upsert,
@@ -301,10 +301,10 @@ class SyncRunner:
         """Auto-matching and margin alerts see the new revenue; their counts go into the stats."""
         now = timezone.now()
         try:
-            self.stats["autoMatchesCreated"] = hooks.auto_matches_run(org=self.org, as_of=now)
-            self.stats["alertsRaised"] = hooks.margin_alerts_evaluate(org=self.org, as_of=now)
+            responses = signals.revenue_synced.send(sender=None, org=self.org, as_of=now)
+            self.stats.update(signals.counts_of(responses))
         except Exception as error:  # the revenue is committed; a follow-up failing must not undo it
-            logger.exception("after-sync hooks failed for %s", self.org.public_id)
+            logger.exception("receivers of revenue_synced failed for %s", self.org.public_id)
             self.stats["afterSyncError"] = f"{type(error).__name__}: {error}"
         # durationMs covers the whole sync, follow-ups included, as the manual response reports it.
         self.run.stats = dict(self.stats, durationMs=self._elapsed_ms())
