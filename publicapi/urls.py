@@ -17,6 +17,7 @@ urlpatterns: list = [
     path("settings/api-keys/", api_keys.api_keys, name="api-keys"),
     path("settings/api-keys/<uuid:key_id>/revoke/", api_keys.api_key_revoke_view, name="api-key-revoke"),
     path("budgets/", budgets.budgets_page, name="budgets"),
+    path("budgets/suggestions/", budgets.budget_suggestions, name="budget-suggestions"),
     path("budgets/<uuid:budget_id>/delete/", budgets.budget_delete_view, name="budget-delete"),
     path("api/v1/customers", v1.CustomerListView.as_view(), name="api-v1-customers"),
     path("api/v1/customers/<path:externalId>", v1.CustomerDetailView.as_view(), name="api-v1-customer"),

@@ -50,6 +50,10 @@ PHASE_WEIGHTS = {
     "deleted_customers": 5,
 }
 DONE = "done"
+# Why a run failed, in stats["failure"]: what the pages put in plain words (billing.sync_problems).
+FAILURE_UNREACHABLE = "unreachable"  # Stripe could not be reached, after the gateway's retries
+FAILURE_KEY_REFUSED = "key_refused"  # Stripe refused the key (revoked, or not allowed to read)
+FAILURE_INTERNAL = "internal"  # anything else: a database error, the time limit
 _RETRIEVE_BATCH = 50
 
 
@@ -85,13 +89,13 @@ class SyncRunner:
                 getattr(self, f"_phase_{phase}")()
                 self._advance(phase)
         except StripeAuthFailed as error:
-            self._fail(error)
+            self._fail(error, FAILURE_KEY_REFUSED)
             _connection_revoke(self.org, str(error))
         except StripeUnavailable as error:
-            self._fail(error)
+            self._fail(error, FAILURE_UNREACHABLE)
         except Exception as error:  # any other failure (database, time limit) still ends the run
             logger.exception("revenue sync %s of %s failed", self.run.pk, self.org.public_id)
-            self._fail(error)
+            self._fail(error, FAILURE_INTERNAL)
         else:
             self._succeed()
 
@@ -283,8 +287,10 @@ class SyncRunner:
             status=StripeConnection.Status.ACTIVE, last_error="", last_synced_at=now, updated_at=now
         )
 
-    def _fail(self, error: BaseException) -> None:
+    def _fail(self, error: BaseException, failure: str) -> None:
         message = str(error) or type(error).__name__
+        # The error's own text stays in `error` for the APIs and the logs; pages say `failure`.
+        self.stats["failure"] = failure
         self.run.status = SyncRun.Status.FAILED
         self.run.finished_at = timezone.now()
         self.run.error = message
