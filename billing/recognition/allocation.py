@@ -153,7 +153,7 @@ def allocate_invoice(invoice: InvoiceFacts, *, reporting_currency: str) -> Alloc
     per_day: dict[date, int] = defaultdict(int)
     for line in invoice.lines:
         amount_micro = minor_to_micro(line_net_minor(line), invoice.currency)
-        for day, share in _line_days(line, amount_micro, paid_day):
+        for day, share in line_days(line, amount_micro, paid_day):
             per_day[day] += share
     return AllocationResult(allocations=_daily(invoice.stripe_customer_id, per_day))
 
@@ -181,7 +181,7 @@ def _skipped_currency(currency: str, reporting_currency: str) -> str | None:
     return None if code == normalize_currency(reporting_currency) else code
 
 
-def _line_days(line: InvoiceLineFacts, amount_micro: int, paid_day: date) -> Iterable[tuple[date, int]]:
+def line_days(line: InvoiceLineFacts, amount_micro: int, paid_day: date) -> Iterable[tuple[date, int]]:
     start, end = line.period_start, line.period_end
     if (start is None) != (end is None):
         raise ValueError("a line period needs both start and end, or neither")
