@@ -45,6 +45,10 @@ if not FIELD_ENCRYPTION_KEYS:
     FIELD_ENCRYPTION_KEYS = [_DEV_FIELD_KEY]
 
 CRON_SECRET = env.str("CRON_SECRET", default="")
+# POST /v1/traces: the span or resource attributes naming a GenAI span's customer and feature,
+# unless the organization names its own (publicapi.models.OtlpSettings). See docs/otlp.md.
+OTLP_CUSTOMER_ATTRIBUTE = env.str("OTLP_CUSTOMER_ATTRIBUTE", default="margint.customer")
+OTLP_FEATURE_ATTRIBUTE = env.str("OTLP_FEATURE_ATTRIBUTE", default="margint.feature")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from publicapi import api, budget_pages, events_api, schema, views
+from publicapi import api, budget_pages, events_api, otlp, schema, views
 
 urlpatterns: list = [
     path("settings/api-keys/", views.api_keys, name="api-keys"),
@@ -19,5 +19,6 @@ urlpatterns: list = [
     path("api/v1/docs", schema.docs_page, name="api-v1-docs"),
     path("v0/profitability", api.ProfitabilityView.as_view(), name="v0-profitability"),
     path("api/v1/events", events_api.EventsIngestView.as_view(), name="api-v1-events"),
+    path("v1/traces", otlp.OtlpTracesView.as_view(), name="otlp-traces"),
     path("api/v1/events/unpriced", events_api.UnpricedModelsView.as_view(), name="api-v1-events-unpriced"),
 ]
