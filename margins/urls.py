@@ -37,4 +37,5 @@ urlpatterns = [
     path("margins/<tag_value:customer>/", views.customer_page, name="margin-customer-page"),
     path("customers/", views.customers_page, name="customers"),
     path("", include("margins.webhooks.urls")),
+    path("", include("margins.anomalies.urls")),
 ]

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "margint",
     "margins",
     "margins.webhooks",
+    "margins.anomalies",
     "billing",
     "mappings",
     "publicapi",
@@ -151,6 +152,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "publicapi-budget-alerts": {
         "task": "publicapi.tasks.budget_alerts_scan",
         "schedule": crontab(minute="*/5"),
+    },
+    # Every hour: cost anomalies of yesterday and of today so far, for every Pro organization.
+    "margins-cost-anomalies": {
+        "task": "margins.anomalies.tasks.cost_anomalies_scan",
+        "schedule": crontab(minute=20),
     },
     # At UTC midnight: the new day's v1 window sums, shared with the web processes.
     "publicapi-window-sums": {
