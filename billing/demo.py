@@ -17,11 +17,11 @@ from typing import Any
 from django.test.utils import override_settings
 
 from billing.services import stripe_connect
-from billing.stripe_double import DEFAULT_API_KEY, Line, StripeDataset, advance, demo_dataset, serve, to_epoch
-from billing.stripe_double.customer_history import TAG_KEY
-from billing.stripe_double.scenarios import month_start
 from billing.sync import revenue_sync_run
 from margint.demo import DemoContext
+from stripe_double import DEFAULT_API_KEY, Line, StripeDataset, advance, demo_dataset, serve, to_epoch
+from stripe_double.customer_history import TAG_KEY
+from stripe_double.scenarios import month_start
 
 MONTHS = 5
 DEMO_WEBHOOK_SECRET = "whsec_margint_demo_0000000000"

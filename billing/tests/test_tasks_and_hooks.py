@@ -11,13 +11,13 @@ from celery.schedules import crontab
 
 from billing import hooks
 from billing.models import StripeConnection, SyncRun
-from billing.stripe_double import DEFAULT_API_KEY
 from billing.sync import sync_run_claim
 from billing.tasks import revenue_sync_fan_out, revenue_sync_org
 from billing.tests.accounts import simple_account
 from billing.tests.helpers import total
 from mappings.models import CustomerMapping
 from margint.celery import app as celery_app
+from stripe_double import DEFAULT_API_KEY
 
 
 def test_beat_fans_the_sync_out_every_two_hours(settings):

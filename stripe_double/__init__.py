@@ -2,9 +2,10 @@
 
 The real `stripe` library (16.1.0) talks to it over HTTP, so the code under test runs its own
 requests, pagination, retries and error handling. Objects are copies of Stripe's fixtures
-(`fixtures3.json`, found through `fixtures_path=`, `$STRIPE_FIXTURES_PATH`, or
-`<repo>/../shared/stripe/fixtures3.json`) with ids, amounts, dates, references and statuses set
-by the builders, so they have the current API shape.
+(`fixtures3.json`, the part the double reads vendored in `vendor/`, see `fixtures.py`) with ids,
+amounts, dates, references and statuses set by the builders, so they have the current API shape.
+It is a development and test tool beside `scripts/`, outside Django's INSTALLED_APPS: it imports
+nothing from Margint, and only tests, the demo and the benchmarks import it.
 
 Pointing the stripe library at it (both checked against stripe 16.1.0):
 
@@ -30,7 +31,7 @@ Test hooks on the running server: `server.faults` (see `faults.py`: 429, 5xx, sl
 body, dropped connection), `server.requests` (method, path, query, key of each request),
 `server.dataset` (add objects while it runs).
 
-Standalone: `python -m billing.stripe_double --demo --port 12111` (see `__main__.py`).
+Standalone: `python -m stripe_double --demo --port 12111` (see `__main__.py`).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Run the double standalone.
 
-    python -m billing.stripe_double --data account.json --port 12111 [--key rk_test_...]
-    python -m billing.stripe_double --demo [--as-of 2026-05-01] [--seed 7] --port 12111
-    python -m billing.stripe_double --bulk --invoices 10000 --save bulk.json   # write, don't serve
+    python -m stripe_double --data account.json --port 12111 [--key rk_test_...]
+    python -m stripe_double --demo [--as-of 2026-05-01] [--seed 7] --port 12111
+    python -m stripe_double --bulk --invoices 10000 --save bulk.json   # write, don't serve
 
 Point the stripe library at the printed URL (see the package docstring).
 """
@@ -21,7 +21,7 @@ from .server import serve
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m billing.stripe_double", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m stripe_double", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--data", help="dataset JSON file written by StripeDataset.save()")
@@ -33,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--customers", type=int, default=None)
     parser.add_argument("--invoices", type=int, default=10000, help="--bulk only")
     parser.add_argument("--lines-per-invoice", type=int, default=3, help="--bulk only")
-    parser.add_argument("--fixtures", default=None, help="Stripe fixtures3.json (else $STRIPE_FIXTURES_PATH)")
+    parser.add_argument("--fixtures", default=None, help="a fixtures3.json (else vendored)")
     parser.add_argument("--save", default=None, help="write the dataset to this file and exit")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=12111)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import time
 from datetime import date
+from pathlib import Path
 
 import pytest
 import stripe
 
-from billing.stripe_double import (
+from stripe_double import (
     DEFAULT_API_KEY,
     CreditLine,
     Line,
@@ -19,7 +20,8 @@ from billing.stripe_double import (
     serve,
     to_epoch,
 )
-from billing.stripe_double.fixtures import fixtures_path
+from stripe_double.fixtures import TEMPLATE_NAMES, fixtures_path
+from stripe_double.refresh_templates import encode, write_vendored
 
 T0 = to_epoch(date(2026, 1, 1))
 DAY = 86400
@@ -327,3 +329,19 @@ def test_bulk_dataset_pages_every_invoice_with_its_lines():
     assert len(invoices) == 150
     assert {len(invoice.lines.data) for invoice in invoices} == {3}
     assert len({invoice.customer for invoice in invoices}) == 20
+
+
+def test_vendored_templates_are_the_subset_of_stripe_fixtures_the_double_reads(tmp_path):
+    full = {"resources": {name: {"object": name, "id": f"x_{name}"} for name in TEMPLATE_NAMES}}
+    full["resources"]["account"] = {"object": "account"}
+    source = tmp_path / "fixtures3.json"
+    source.write_text(json.dumps(full), encoding="utf-8")
+
+    written = write_vendored(source, tmp_path / "templates.json")
+
+    assert json.loads(written.read_text(encoding="utf-8"))["resources"].keys() == set(TEMPLATE_NAMES)
+    with open(fixtures_path(), encoding="utf-8") as handle:
+        vendored = json.load(handle)
+    assert fixtures_path().is_relative_to(Path(__file__).resolve().parents[1])
+    assert set(vendored["resources"]) == set(TEMPLATE_NAMES)
+    assert encode(vendored) == fixtures_path().read_text(encoding="utf-8")  # as the refresh writes it

@@ -3,6 +3,10 @@
 Every object the double serves starts as a copy of one of these templates, so its shape is the
 shape of Stripe's current API; builders change only ids, amounts, dates, references, statuses and
 the fields whose example value describes a state the object is not in.
+
+The templates the double reads are vendored in `vendor/stripe_templates.json` (MIT, see
+`vendor/LICENSE`); `python -m stripe_double.refresh_templates path/to/fixtures3.json` refreshes
+them from a full copy of Stripe's file (https://github.com/stripe/openapi, `openapi/fixtures3.json`).
 """
 
 from __future__ import annotations
@@ -14,12 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-FIXTURES_ENV = "STRIPE_FIXTURES_PATH"
-
-# billing/stripe_double/fixtures.py -> repository root is three parents up; the shared
-# fixtures live next to the repository, never inside it.
-_REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_FIXTURES_PATH = _REPO_ROOT.parent / "shared" / "stripe" / "fixtures3.json"
+VENDORED_PATH = Path(__file__).resolve().parent / "vendor" / "stripe_templates.json"
 
 TEMPLATE_NAMES = (
     "customer",
@@ -37,11 +36,8 @@ TEMPLATE_NAMES = (
 
 
 def fixtures_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The fixtures file: the explicit argument, else $STRIPE_FIXTURES_PATH, else the shared copy."""
-    if explicit:
-        return Path(explicit)
-    from_env = os.environ.get(FIXTURES_ENV)
-    return Path(from_env) if from_env else DEFAULT_FIXTURES_PATH
+    """The fixtures file: the explicit argument (a full fixtures3.json works too), else the vendored one."""
+    return Path(explicit) if explicit else VENDORED_PATH
 
 
 class Templates:
@@ -62,13 +58,8 @@ class Templates:
 
 @lru_cache(maxsize=4)
 def _load(path: str) -> Templates:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            document = json.load(handle)
-    except FileNotFoundError:
-        raise FileNotFoundError(
-            f"Stripe fixtures not found at {path}; pass fixtures_path= or set {FIXTURES_ENV}"
-        ) from None
+    with open(path, encoding="utf-8") as handle:
+        document = json.load(handle)
     return Templates(document["resources"])
 
 
