@@ -23,11 +23,11 @@ from datetime import UTC, date, datetime, time
 from django.db.models import Q
 
 from billing.models import StripeInvoiceLine, StripeSubscriptionItem
-from billing.money import minor_to_micro, normalize_currency
 from billing.recognition import InvoiceLineFacts, LineTax
 from billing.recognition.allocation import line_days, line_net_minor
 from billing.recognition.days import utc_day
 from margint.models import Organization
+from margint.money import minor_to_micro, normalize_currency
 
 
 @dataclass(frozen=True, slots=True)

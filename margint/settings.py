@@ -65,8 +65,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "margint",
     "margins",
-    "margins.webhooks",
-    "margins.anomalies",
+    "margins.costs",
+    "publicapi.notifications",
+    "publicapi.anomalies",
     "billing",
     "mappings",
     "publicapi",
@@ -154,8 +155,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute="*/5"),
     },
     # Every hour: cost anomalies of yesterday and of today so far, for every Pro organization.
-    "margins-cost-anomalies": {
-        "task": "margins.anomalies.tasks.cost_anomalies_scan",
+    "publicapi-cost-anomalies": {
+        "task": "publicapi.anomalies.tasks.cost_anomalies_scan",
         "schedule": crontab(minute=20),
     },
     # At UTC midnight: the new day's v1 window sums, shared with the web processes.

@@ -163,9 +163,9 @@ def test_the_disconnect_form_counts_what_a_disconnect_deletes(admin, org, synced
     assert impact.revenue_days == RevenueDaily.objects.filter(org=org).count() > 0
     assert (impact.mappings, impact.sync_runs) == (1, 1)
     text = admin.page_client().get(PAGE).content.decode().split('id="disconnect-impact"')[1].split("</p>")[0]
-    assert f"<strong>{impact.customers}</strong> mirrored Stripe customers" in text
-    assert f"<strong>{impact.invoices}</strong> invoices" in text
-    assert f"<strong>{impact.revenue_days}</strong> daily revenue rows" in text
+    assert f"<strong>{impact.customers:,}</strong> mirrored Stripe customers" in text
+    assert f"<strong>{impact.invoices:,}</strong> invoices" in text
+    assert f"<strong>{impact.revenue_days:,}</strong> daily revenue rows" in text
     assert "<strong>1</strong> customer mapping," in text
 
 

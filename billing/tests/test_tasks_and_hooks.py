@@ -82,10 +82,10 @@ def other_apps(monkeypatch):
     mappings_services.automatch_run = lambda *, org, as_of: (
         calls.append(("automatch", org.pk, as_of)) or types.SimpleNamespace(created=["m1", "m2"])
     )
-    margins_alerts = types.ModuleType("margins.alerts")
+    margins_alerts = types.ModuleType("publicapi.margin_alerts")
     margins_alerts.margin_alerts_evaluate = lambda *, org, as_of: calls.append(("alerts", org.pk, as_of)) or 3
     monkeypatch.setitem(sys.modules, "mappings.services", mappings_services)
-    monkeypatch.setitem(sys.modules, "margins.alerts", margins_alerts)
+    monkeypatch.setitem(sys.modules, "publicapi.margin_alerts", margins_alerts)
     return calls
 
 
