@@ -130,3 +130,24 @@ def test_plans_page_is_for_pro_orgs_and_shows_an_outsider_nothing(free_admin, ou
     assert free_admin.page_client().get("/margins/plans/").status_code == 403
     html = outsider.page_client().get("/margins/plans/?period=2026-04").content.decode()
     assert "prod_pro" not in html
+
+
+def test_the_plans_read_takes_as_many_queries_for_many_customers_as_for_few(viewer, plans):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = viewer.client()
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/api/margins/plans?period=2026-04").status_code == 200
+        return len(captured)
+
+    queries()  # the first request of a fresh login also saves the session
+    few = queries()
+    for n in range(20):
+        map_tag(plans, f"cus_more_{n}", f"more-{n}")
+        line = monthly_line(f"il_more_{n}", 5000, "price_pro_m", "prod_pro", 2026, 4)
+        paid_invoice(plans, f"in_more_{n}", f"cus_more_{n}", [line], paid=epoch(2026, 4, 1))
+        add_cost(plans, f"more-{n}", date(2026, 4, 5), M)
+    assert queries() == few
