@@ -60,6 +60,7 @@ class SpanEvents:
     spans: int = 0
     not_genai: int = 0
     without_customer: int = 0
+    without_ids: int = 0  # GenAI spans without a 16-byte trace id and an 8-byte span id
 
 
 def decompressed(body: bytes, encoding: str) -> bytes:
@@ -85,10 +86,20 @@ def parse_request(data: bytes, *, json_body: bool) -> ExportTraceServiceRequest:
     request = ExportTraceServiceRequest()
     try:
         if json_body:
-            json_format.ParseDict(_ids_as_base64(json.loads(data)), request, ignore_unknown_fields=True)
+            loaded = json.loads(data)
+            if not isinstance(loaded, dict):
+                raise ValueError("the top level must be an object")
+            json_format.ParseDict(_ids_as_base64(loaded), request, ignore_unknown_fields=True)
         else:
             request.ParseFromString(data)
-    except (DecodeError, json_format.ParseError, ValueError, TypeError, RecursionError) as exc:
+    except (
+        DecodeError,
+        json_format.ParseError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        RecursionError,
+    ) as exc:
         kind = "OTLP/JSON" if json_body else "OTLP protobuf"
         raise OtlpBodyInvalid(f"The body is not an {kind} ExportTraceServiceRequest: {exc}") from None
     return request
@@ -122,6 +133,8 @@ def span_events(request: ExportTraceServiceRequest, names: AttributeNames) -> Sp
                 event = _event(span, attributes, names)
                 if event is None:
                     result.not_genai += 1
+                elif len(span.trace_id) != 16 or len(span.span_id) != 8:
+                    result.without_ids += 1  # nothing to make a retried export idempotent on
                 elif not event.get("customer"):
                     result.without_customer += 1
                 else:
@@ -190,6 +203,9 @@ def _tokens(value: Any) -> Any:
 
 
 def _occurred_at(unix_nano: int) -> str:
-    moment = datetime.fromtimestamp(unix_nano // 1_000_000_000, tz=UTC)
+    try:
+        moment = datetime.fromtimestamp(unix_nano // 1_000_000_000, tz=UTC)
+    except (OverflowError, ValueError, OSError):
+        return str(unix_nano)  # past year 9999: event validation rejects it as not ISO 8601
     micros = (unix_nano % 1_000_000_000) // 1000
     return moment.replace(microsecond=micros).isoformat().replace("+00:00", "Z")

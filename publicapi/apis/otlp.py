@@ -116,6 +116,8 @@ class OtlpTracesView(KeyedApiView):
         reasons = []
         if spans.without_customer:
             reasons.append(f"{spans.without_customer} GenAI span(s) without a customer attribute")
+        if spans.without_ids:
+            reasons.append(f"{spans.without_ids} GenAI span(s) without a valid trace_id and span_id")
         if rejected:
             first = rejected[0]
             reasons.append(
@@ -125,7 +127,8 @@ class OtlpTracesView(KeyedApiView):
         if reasons:
             message.partial_success.CopyFrom(
                 ExportTracePartialSuccess(
-                    rejected_spans=spans.without_customer + len(rejected), error_message="; ".join(reasons)
+                    rejected_spans=spans.without_customer + spans.without_ids + len(rejected),
+                    error_message="; ".join(reasons),
                 )
             )
         body, content_type = _encoded(message, _wants_json(request))

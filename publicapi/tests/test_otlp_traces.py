@@ -170,6 +170,7 @@ def test_gzip_json_is_accepted(client, org):
     [
         (b"\xff\x00garbage", "application/x-protobuf", ""),
         (b"{not json", "application/json", ""),
+        (b'"a string"', "application/json", ""),
         (b'{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "zz"}]}]}]}', "application/json", ""),
         (b"not gzip at all", "application/json", "gzip"),
         (b"{}", "application/json", "br"),
@@ -223,4 +224,18 @@ def test_spans_land_in_the_key_owners_org_only(client, org, other_org):
     other = org_client(other_org, scopes=("write",))
     response = post_json(other, otlp_json(genai_span("0000000000000001")))
     assert response["X-Margint-Events-Accepted"] == "1"  # the same span id is another org's own event
+    assert CostEvent.objects.filter(org=org).count() == 1
+
+
+def test_spans_without_ids_or_with_an_impossible_time_are_rejected_not_a_500(client, org):
+    no_ids = genai_span("0000000000000001")
+    del no_ids["traceId"]
+    far = genai_span("0000000000000002")
+    far["endTimeUnixNano"] = str(2**63 - 1)
+    response = post_json(client, otlp_json(no_ids, far, genai_span("0000000000000003")))
+    assert response.status_code == 200
+    partial = response.json()["partialSuccess"]
+    assert partial["rejectedSpans"] == "2"
+    assert "without a valid trace_id and span_id" in partial["errorMessage"]
+    assert "occurredAt" in partial["errorMessage"]
     assert CostEvent.objects.filter(org=org).count() == 1
