@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "margint",
+    "margint.fx",
     "margins",
     "margins.costs",
     "publicapi.notifications",
@@ -224,6 +225,17 @@ STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 STRIPE_RETRIES = env.int("STRIPE_RETRIES", default=4)
 STRIPE_RETRY_BACKOFF_SECONDS = env.float("STRIPE_RETRY_BACKOFF_SECONDS", default=2.0)
 # Revenue sync: first sync reads 12 months back; later ones re-read an overlap before the last one.
+# Exchange rates (docs/currencies.md): the ECB reference-rate file fetched daily by Celery beat
+# when set (e.g. https://www.ecb.europa.eu/stats/eurofxref/eurofxref.zip); off by default.
+FX_RATES_URL = env.str("FX_RATES_URL", default="")
+FX_RATES_TIMEOUT_SECONDS = env.float("FX_RATES_TIMEOUT_SECONDS", default=30.0)
+if FX_RATES_URL:
+    # 16:00 CET is when the ECB publishes; 16:30 UTC is after it in summer and in winter.
+    CELERY_BEAT_SCHEDULE["fx-rates-fetch"] = {
+        "task": "margint.fx.tasks.fx_rates_fetch",
+        "schedule": crontab(minute=30, hour=16),
+    }
+
 STRIPE_SYNC_LOOKBACK_MONTHS = env.int("STRIPE_SYNC_LOOKBACK_MONTHS", default=12)
 STRIPE_SYNC_OVERLAP_HOURS = env.int("STRIPE_SYNC_OVERLAP_HOURS", default=48)
 STRIPE_SYNC_SOFT_TIME_LIMIT = env.int("STRIPE_SYNC_SOFT_TIME_LIMIT", default=25 * 60)

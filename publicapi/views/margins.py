@@ -16,7 +16,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from mappings.selectors import customer_names, mapped_customers, mappings_for_tag
+from billing.selectors import ConvertedDocument, converted_documents
+from mappings.selectors import counting_mappings, customer_names, mapped_customers, mappings_for_tag
 from margins import exports
 from margins.calculations import InvalidPeriod, MarginRow, Month, Tier
 from margins.selectors import margin_customer_detail, margin_table, month_of
@@ -203,7 +204,8 @@ def margins_csv(request: HttpRequest) -> HttpResponse:
     query = TableQuery.from_request(request, month_of(now))
     report = margin_table(org=request.org, period=query.period, as_of=now)
     response = HttpResponse(
-        exports.rows_csv(shown_rows(report.table.rows, query)), content_type="text/csv; charset=utf-8"
+        exports.rows_csv(shown_rows(report.table.rows, query), request.org.reporting_currency),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{exports.csv_filename(query.period)}"'
     return response
@@ -267,6 +269,7 @@ def customer_page(request: HttpRequest, customer: str) -> HttpResponse:
             "back_qs": query.querystring(page=1),
             "mappings": _customer_mappings(request.org, customer),
             "budgets": customer_budget_statuses(org=request.org, customer=customer, today=now.date()),
+            "documents": _converted_documents(request.org, customer, query.period),
             "anomaly_days": anomaly_days(
                 org=request.org,
                 start=query.period.first_day,
@@ -275,6 +278,15 @@ def customer_page(request: HttpRequest, customer: str) -> HttpResponse:
             ).get(customer, []),
         },
     )
+
+
+def _converted_documents(org, tag_value: str, period: Month) -> list[ConvertedDocument]:
+    """Invoice by invoice, how this customer's revenue of the period became the reporting currency."""
+    stripe_ids = [
+        link.stripe_customer_id for link in counting_mappings(org=org) if link.tag_value == tag_value
+    ]
+    start, end = period.bounds
+    return converted_documents(org=org, stripe_ids=stripe_ids, start=start, end=end)
 
 
 CUSTOMERS_PAGE_SIZE = 50

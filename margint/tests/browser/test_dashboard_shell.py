@@ -91,7 +91,7 @@ def test_viewer_and_free_org_see_only_what_they_may_open_and_a_direct_post_is_re
     shoot(page, "upgrade-free")
 
 
-def test_settings_show_a_threshold_error_next_to_the_field_then_save(open_page, admin, org):
+def test_settings_show_a_threshold_error_next_to_the_field_then_save(open_page, admin, org, fx_rates):
     page = open_page(admin, "/settings/")
     _mark_document(page)
     page.get_by_label("Moderate from (%)").fill("70")
