@@ -5,8 +5,8 @@ A line's net is computed and spread over its service days exactly as `billing.re
 for a customer's revenue (same `line_net_minor`, same `line_days`, a line without a period on
 the invoice's paid day), converted as its invoice is (`billing.conversion`: same currency, the
 settlement, or the rate table of the paid day), so a customer's plan amounts over a month add up
-to that customer's invoice revenue of the month. Credit notes are not split by plan: they stay in the customer's
-revenue but in no plan's (documented in docs/plans.md).
+to that customer's invoice revenue of the month. Credit notes are not split by plan: they stay in
+the customer's revenue but in no plan's (documented in docs/plans.md).
 
 A line stored before its product was read has `product_id` ""; the product then comes from the
 subscription item of the same price, and the plan's name from the price nickname that the
