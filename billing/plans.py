@@ -2,10 +2,11 @@
 
 A plan is a price; prices are grouped by their product (what a customer would call the plan).
 A line's net is computed and spread over its service days exactly as `billing.recognition` does
-for a customer's revenue (same `line_net_minor`, same `spread_over_days`, a line without a period
-on the invoice's paid day), so a customer's plan amounts over a month add up to that customer's
-invoice revenue of the month. Credit notes are not split by plan: they stay in the customer's
-revenue but in no plan's (documented in docs/plans.md).
+for a customer's revenue (same `line_net_minor`, same `line_days`, a line without a period on
+the invoice's paid day), converted as its invoice is (`billing.conversion`: same currency, the
+settlement, or the rate table of the paid day), so a customer's plan amounts over a month add up
+to that customer's invoice revenue of the month. Credit notes are not split by plan: they stay in
+the customer's revenue but in no plan's (documented in docs/plans.md).
 
 A line stored before its product was read has `product_id` ""; the product then comes from the
 subscription item of the same price, and the plan's name from the price nickname that the
@@ -22,12 +23,13 @@ from datetime import UTC, date, datetime, time
 
 from django.db.models import Q
 
+from billing.conversion import book_for, document_day, invoice_conversion
 from billing.models import StripeInvoiceLine, StripeSubscriptionItem
-from billing.recognition import InvoiceLineFacts, LineTax
+from billing.recognition import Conversion, InvoiceLineFacts, LineTax
 from billing.recognition.allocation import line_days, line_net_minor
-from billing.recognition.days import utc_day
+from billing.stripe_objects import SettlementData
 from margint.models import Organization
-from margint.money import minor_to_micro, normalize_currency
+from margint.money import minor_to_micro
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,25 +68,67 @@ def plan_revenue(
 ) -> list[PlanRevenue]:
     """Revenue per (Stripe customer, product, price, month) of the UTC days in [start, end).
 
-    Paid invoices only, in the org's reporting currency only (as recognition). Zero sums are
-    left out.
+    Paid invoices only. Each line is converted to the reporting currency as recognition converts
+    its invoice (`billing.conversion`: same currency, the settlement, or the rate table on the
+    paid day; no rate, nothing), then spread. Zero sums are left out.
     """
     names = names or plan_names(org=org)
-    currency = normalize_currency(org.reporting_currency)
+    lines = list(_lines(org, start, end))
+    reporting = org.reporting_currency
+    book = book_for(reporting=reporting, documents=[(line.currency, line.paid_day) for line in lines])
+    conversions: dict[int, Conversion] = {}
     sums: dict[tuple[str, str, str, date], int] = defaultdict(int)
-    for row in _lines(org, start, end):
-        sid, price, product, line_currency, paid_day, facts = row
-        if normalize_currency(line_currency) != currency:
-            continue
-        product = product or names.product_of_price.get(price, "")
-        amount = minor_to_micro(line_net_minor(facts), line_currency)
-        for day, share in line_days(facts, amount, paid_day):
+    for line in lines:
+        conversion = conversions.get(line.invoice_pk)
+        if conversion is None:
+            conversion = conversions[line.invoice_pk] = invoice_conversion(
+                book,
+                currency=line.currency,
+                reporting=reporting,
+                day=line.paid_day,
+                settlement=line.settlement,
+            )
+        product = line.product or names.product_of_price.get(line.price, "")
+        amount = conversion.apply(minor_to_micro(line_net_minor(line.facts), line.currency))
+        for day, share in line_days(line.facts, amount, line.paid_day):
             if start <= day < end:
-                sums[(sid, product, price, day.replace(day=1))] += share
+                sums[(line.stripe_customer_id, product, line.price, day.replace(day=1))] += share
     return [PlanRevenue(*key, amount) for key, amount in sums.items() if amount]
 
 
-def _lines(org: Organization, start: date, end: date) -> Iterable[tuple]:
+@dataclass(frozen=True, slots=True)
+class _Line:
+    invoice_pk: int
+    stripe_customer_id: str
+    price: str
+    product: str
+    currency: str
+    paid_day: date
+    settlement: SettlementData | None
+    facts: InvoiceLineFacts
+
+
+_FIELDS = (
+    "invoice_id",
+    "invoice__stripe_customer__stripe_id",
+    "price_id",
+    "product_id",
+    "invoice__currency",
+    "invoice__paid_at",
+    "invoice__created",
+    "invoice__amount_paid",
+    "invoice__settled_amount",
+    "invoice__settled_currency",
+    "invoice__settled_exchange_rate",
+    "amount",
+    "discount_amounts",
+    "taxes",
+    "period_start",
+    "period_end",
+)
+
+
+def _lines(org: Organization, start: date, end: date) -> Iterable[_Line]:
     start_at = datetime.combine(start, time.min, tzinfo=UTC)
     end_at = datetime.combine(end, time.min, tzinfo=UTC)
     spread = Q(period_start__lt=end_at, period_end__gt=start_at)
@@ -94,37 +138,23 @@ def _lines(org: Organization, start: date, end: date) -> Iterable[tuple]:
         invoice__paid_at__isnull=True, invoice__created__gte=start_at, invoice__created__lt=end_at
     )
     lines = StripeInvoiceLine.objects.filter(org=org, invoice__status="paid").filter(spread | paid_in)
-    fields = (
-        "invoice__stripe_customer__stripe_id",
-        "price_id",
-        "product_id",
-        "invoice__currency",
-        "invoice__paid_at",
-        "invoice__created",
-        "amount",
-        "discount_amounts",
-        "taxes",
-        "period_start",
-        "period_end",
-    )
-    for (
-        sid,
-        price,
-        product,
-        currency,
-        paid_at,
-        created,
-        amount,
-        discounts,
-        taxes,
-        p_start,
-        p_end,
-    ) in lines.values_list(*fields).iterator(chunk_size=2000):
+    for row in lines.values_list(*_FIELDS).iterator(chunk_size=2000):
+        (pk, sid, price, product, currency, paid_at, created, paid, settled, settled_currency, rate) = row[
+            :11
+        ]
+        amount, discounts, taxes, period_start, period_end = row[11:]
         facts = InvoiceLineFacts(
             amount_minor=amount,
             discount_amounts_minor=tuple(discounts or ()),
             taxes=tuple(LineTax(tax_amount, behavior) for tax_amount, behavior in taxes or ()),
-            period_start=p_start,
-            period_end=p_end,
+            period_start=period_start,
+            period_end=period_end,
         )
-        yield sid, price, product, currency, utc_day(paid_at or created), facts
+        settlement = None
+        if settled is not None:
+            exchange = None if rate is None else str(rate)
+            settlement = SettlementData(
+                charged=paid, amount=settled, currency=settled_currency, exchange_rate=exchange
+            )
+        paid_day = document_day(status="paid", created=created, paid_at=paid_at)
+        yield _Line(pk, sid, price, product, currency, paid_day, settlement, facts)

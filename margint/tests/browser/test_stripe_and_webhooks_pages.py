@@ -192,7 +192,7 @@ def test_add_a_webhook_endpoint_send_a_test_event_and_see_the_delivery(
     secret = page.locator("#new-endpoint-secret").inner_text()
     endpoint = WebhookEndpoint.objects.get(org=org)
     assert crypto.decrypt(endpoint.encrypted_secret) == secret
-    assert endpoint.event_types == ["budget.exceeded", "budget.threshold_crossed"]
+    assert endpoint.event_types == ["budget.exceeded", "budget.threshold_crossed", "cost.anomaly_detected"]
     row = page.locator(f"#endpoint-{endpoint.id}")  # the list refreshed itself
     expect(row).to_contain_text("budget.exceeded")
     shoot(page, "webhooks-created")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0002_stripe_mirrors_allocations_webhooks'),
+        ('billing', '0003_revenue_conversion'),
     ]
 
     operations = [
