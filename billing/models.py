@@ -213,6 +213,8 @@ class StripeInvoiceLine(models.Model):
     subscription_item_id = models.CharField(max_length=255, blank=True, default="")
     description = models.TextField(blank=True, default="")
     quantity = models.BigIntegerField(null=True, blank=True)
+    # The price's product ("" before it was read, or for a line without price): the plan of the line.
+    product_id = models.CharField(max_length=255, blank=True, default="")
 
     class Meta:
         constraints = [

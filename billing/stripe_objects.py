@@ -95,6 +95,8 @@ class InvoiceLineData:
     subscription_item_id: str
     description: str
     quantity: int | None
+    # The price's product: what margin by plan groups prices under ("" for a line without price).
+    product_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -256,6 +258,13 @@ def _line_price_id(obj: Json) -> str:
     return details.get("price") or _id(obj.get("price")) or ""
 
 
+def _line_product_id(obj: Json) -> str:
+    # Today's shape names the product beside the price; older versions embed the price object.
+    details = (obj.get("pricing") or {}).get("price_details") or {}
+    price = obj.get("price") if isinstance(obj.get("price"), dict) else {}
+    return _id(details.get("product")) or _id(price.get("product")) or ""
+
+
 def parse_invoice_line(obj: Json) -> InvoiceLineData:
     details = _line_parent_details(obj)
     period = obj.get("period") or {}
@@ -271,6 +280,7 @@ def parse_invoice_line(obj: Json) -> InvoiceLineData:
         subscription_item_id=details.get("subscription_item") or "",
         description=obj.get("description") or "",
         quantity=obj.get("quantity"),
+        product_id=_line_product_id(obj),
     )
 
 

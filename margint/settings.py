@@ -45,6 +45,10 @@ if not FIELD_ENCRYPTION_KEYS:
     FIELD_ENCRYPTION_KEYS = [_DEV_FIELD_KEY]
 
 CRON_SECRET = env.str("CRON_SECRET", default="")
+# POST /v1/traces: the span or resource attributes naming a GenAI span's customer and feature,
+# unless the organization names its own (publicapi.models.OtlpSettings). See docs/otlp.md.
+OTLP_CUSTOMER_ATTRIBUTE = env.str("OTLP_CUSTOMER_ATTRIBUTE", default="margint.customer")
+OTLP_FEATURE_ATTRIBUTE = env.str("OTLP_FEATURE_ATTRIBUTE", default="margint.feature")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -64,6 +68,7 @@ INSTALLED_APPS = [
     "margins",
     "margins.costs",
     "publicapi.notifications",
+    "publicapi.anomalies",
     "billing",
     "mappings",
     "publicapi",
@@ -149,6 +154,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "publicapi-budget-alerts": {
         "task": "publicapi.tasks.budget_alerts_scan",
         "schedule": crontab(minute="*/5"),
+    },
+    # Every hour: cost anomalies of yesterday and of today so far, for every Pro organization.
+    "publicapi-cost-anomalies": {
+        "task": "publicapi.anomalies.tasks.cost_anomalies_scan",
+        "schedule": crontab(minute=20),
     },
     # At UTC midnight: the new day's v1 window sums, shared with the web processes.
     "publicapi-window-sums": {

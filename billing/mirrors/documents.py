@@ -242,6 +242,7 @@ def _lines_replace(org: Organization, invoices: Sequence[InvoiceData]) -> None:
             line.subscription_item_id,
             line.description,
             line.quantity,
+            line.product_id,
         )
         for invoice in invoices
         for line in invoice.lines
@@ -263,6 +264,7 @@ _LINE_FIELDS = [
     "subscription_item_id",
     "description",
     "quantity",
+    "product_id",
 ]
 
 

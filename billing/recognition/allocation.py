@@ -193,7 +193,7 @@ def allocate_invoice(
         original = minor_to_micro(line_net_minor(line), invoice.currency)
         converted = conversion.apply(original)
         for (day, share), (_, original_share) in zip(
-            _line_days(line, converted, paid_day), _line_days(line, original, paid_day), strict=True
+            line_days(line, converted, paid_day), line_days(line, original, paid_day), strict=True
         ):
             per_day[day][0] += share
             per_day[day][1] += original_share
@@ -230,7 +230,7 @@ def _same_or_none(currency: str, reporting_currency: str) -> Conversion | None:
     return Conversion.same_currency() if same else None
 
 
-def _line_days(line: InvoiceLineFacts, amount_micro: int, paid_day: date) -> Iterable[tuple[date, int]]:
+def line_days(line: InvoiceLineFacts, amount_micro: int, paid_day: date) -> Iterable[tuple[date, int]]:
     start, end = line.period_start, line.period_end
     if (start is None) != (end is None):
         raise ValueError("a line period needs both start and end, or neither")

@@ -23,6 +23,7 @@ from margins.calculations import InvalidPeriod, MarginRow, Month, Tier
 from margins.selectors import margin_customer_detail, margin_table, month_of
 from margint.decorators import member_required
 from margint.htmx import page_or_partial
+from publicapi.anomalies.selectors import anomaly_days
 from publicapi.budgets import customer_budget_statuses
 
 PAGE_SIZE = 50
@@ -151,6 +152,7 @@ def _table_context(request: HttpRequest) -> dict[str, Any]:
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     query = replace(query, page=min(query.page, pages))
     start = (query.page - 1) * PAGE_SIZE
+    shown = rows[start : start + PAGE_SIZE]
     return {
         "org": request.org,
         "currency": request.org.reporting_currency,
@@ -159,7 +161,13 @@ def _table_context(request: HttpRequest) -> dict[str, Any]:
         "sync": report.sync,
         "sync_label": report.sync.status.replace("_", " ").capitalize(),
         "query": query,
-        "rows": rows[start : start + PAGE_SIZE],
+        "rows": shown,
+        "anomalies": anomaly_days(
+            org=request.org,
+            start=query.period.first_day,
+            end=query.period.next().first_day,
+            external_ids=[row.tag_value for row in shown],
+        ),
         "shown_count": len(rows),
         "total_count": len(report.table.rows),
         "first_index": start + 1 if rows else 0,
@@ -262,6 +270,12 @@ def customer_page(request: HttpRequest, customer: str) -> HttpResponse:
             "mappings": _customer_mappings(request.org, customer),
             "budgets": customer_budget_statuses(org=request.org, customer=customer, today=now.date()),
             "documents": _converted_documents(request.org, customer, query.period),
+            "anomaly_days": anomaly_days(
+                org=request.org,
+                start=query.period.first_day,
+                end=query.period.next().first_day,
+                external_ids=[customer],
+            ).get(customer, []),
         },
     )
 
