@@ -56,7 +56,8 @@ def margins_table(request: Request) -> HttpResponse:
     period, fmt, now = period_param(request), format_param(request), timezone.now()
     if fmt == "csv":
         report = margin_table(org=org, period=period, as_of=now, with_sync=False)
-        response = HttpResponse(exports.rows_csv(report.table.rows), content_type="text/csv; charset=utf-8")
+        text = exports.rows_csv(report.table.rows, org.reporting_currency)
+        response = HttpResponse(text, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{exports.csv_filename(period)}"'
         return response
     report = margin_table(org=org, period=period, as_of=now)

@@ -99,7 +99,7 @@ def margin_table(
     reconciliation = reconcile(
         table.summary, org_revenue=amounts.org_revenue[-1], org_cost=amounts.org_cost[-1]
     )
-    sync = sync_status(org=org) if with_sync else None
+    sync = sync_status(org=org, start=period.bounds[0], end=period.bounds[1]) if with_sync else None
     return MarginReport(table, reconciliation, sync, thresholds)
 
 
