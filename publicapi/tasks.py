@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import logging
+
 from celery import shared_task
 from django.utils import timezone
 
@@ -16,6 +18,8 @@ from publicapi.windows import RANGES, rolling_window
 # An org whose API keys read nothing for this long gets no sums prepared: its first request adds them up.
 PREPARE_FOR_KEYS_USED_WITHIN = timedelta(days=7)
 
+logger = logging.getLogger(__name__)
+
 
 @shared_task(acks_late=True)
 def budget_alerts_scan() -> int:
@@ -23,9 +27,14 @@ def budget_alerts_scan() -> int:
     today = timezone.now().date()
     emitted = 0
     for org in Organization.objects.filter(budgets__isnull=False).distinct():
-        if org.is_pro:
+        if not org.is_pro:
+            continue
+        # One organization's failure is logged and never stops the scan of the others.
+        try:
             statuses = org_budget_statuses(org=org, today=today)
             emitted += budget_alerts_emit(org=org, statuses=statuses, month=Month.containing(today))
+        except Exception:
+            logger.exception("budget alert scan failed for organization %s", org.pk)
     return emitted
 
 
