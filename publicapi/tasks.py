@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from django.utils import timezone

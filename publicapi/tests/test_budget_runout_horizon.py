@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from margint.models import Organization
 from margins.webhooks.models import WebhookEvent
+from margint.models import Organization
 from publicapi import tasks
 from publicapi.budget_calc import exhaustion_day
 from publicapi.budgets import budget_create
