@@ -110,6 +110,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Every cache call and every task publication waits at most this long for Redis; after a failure
+# the cache is left alone for REDIS_RETRY_AFTER_SECONDS and answers as a miss (margint/cache.py).
+REDIS_SOCKET_TIMEOUT_SECONDS = env.float("REDIS_SOCKET_TIMEOUT_SECONDS", default=0.5)
+REDIS_RETRY_AFTER_SECONDS = env.float("REDIS_RETRY_AFTER_SECONDS", default=5.0)
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -117,15 +121,33 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="margint"),
             # A Redis that stops answering fails a cache call after this long instead of holding
-            # the request and its worker (redis-py's own default is 5 s; here it is settable).
+            # the request and its worker.
             "OPTIONS": {
-                "socket_connect_timeout": env.float("REDIS_SOCKET_TIMEOUT_SECONDS", default=5.0),
-                "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT_SECONDS", default=5.0),
+                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
             },
         }
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
+    # A broker that does not answer fails a task's publishing within about a second instead of
+    # holding the request for kombu's default retries (19 to 31 s were seen): the caller then
+    # says the work could not be queued (docs/hardening.md).
+    CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_SOCKET_TIMEOUT_SECONDS
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Above the workers' one-second BRPOP, which a shorter read timeout would cut.
+        "socket_timeout": max(REDIS_SOCKET_TIMEOUT_SECONDS, 2.0),
+        "socket_connect_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+        "max_retries": 1,
+    }
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.2,
+    }
+    CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT_SECONDS
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_SOCKET_TIMEOUT_SECONDS
     CELERY_TASK_ALWAYS_EAGER = False
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -9,10 +9,13 @@ misses the cache and sees the new spend at once.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
+
+from margint.cache import RedisUnavailable, guarded
 
 # A version must outlive every cache entry keyed by it (a budget check lives 60 s); a day is plenty,
 # and an expired counter that starts again at 1 cannot meet an entry of its old value 1.
@@ -65,4 +68,6 @@ return #KEYS
 def _redis_incr_many(backend: RedisCache, keys: list[str]) -> None:
     client = backend._cache.get_client(write=True)
     full_keys = [backend.make_key(key) for key in keys]  # no memcached-only key warnings: Redis
-    client.eval(_INCR_ALL, len(full_keys), *full_keys, VERSION_TTL_SECONDS)
+    # Nothing cached can be read while Redis is down; entries made before the outage expire in 60 s.
+    with contextlib.suppress(RedisUnavailable):
+        guarded(lambda: client.eval(_INCR_ALL, len(full_keys), *full_keys, VERSION_TTL_SECONDS))

@@ -137,9 +137,19 @@ def webhook_test_send(*, endpoint: WebhookEndpoint) -> WebhookEvent:
 
 
 def _queue(event_id: str, endpoint_id: str) -> None:
+    transaction.on_commit(partial(_enqueue_delivery, event_id, endpoint_id))
+
+
+def _enqueue_delivery(event_id: str, endpoint_id: str) -> None:
+    """After the commit: a broker that does not answer fails the publication within about a
+    second (settings); the event is stored, so the failure is logged and never fails the request
+    that caused the event (an ingest, a budget check, a test send)."""
     from margins.webhooks.tasks import webhook_deliver
 
-    transaction.on_commit(partial(webhook_deliver.delay, event_id, endpoint_id))
+    try:
+        webhook_deliver.delay(event_id, endpoint_id)
+    except Exception:
+        logger.exception("could not queue delivery of webhook event %s to %s", event_id, endpoint_id)
 
 
 # Delivery
