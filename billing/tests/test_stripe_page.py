@@ -10,12 +10,12 @@ from django.test import Client
 from billing.models import RevenueDaily, StripeConnection, StripeCustomer, StripeInvoice, SyncRun
 from billing.selectors import disconnect_impact
 from billing.services import stripe_connect
-from billing.stripe_double import DEFAULT_API_KEY, StripeDataset, serve
 from billing.sync import revenue_sync_run, sync_run_claim
 from billing.tests.accounts import every_case_account, simple_account
 from billing.tests.conftest import WEBHOOK_SECRET
 from mappings.models import CustomerMapping
 from margint.crypto import decrypt
+from stripe_double import DEFAULT_API_KEY, StripeDataset, serve
 
 PAGE = "/stripe/"
 HX = {"HTTP_HX_REQUEST": "true"}

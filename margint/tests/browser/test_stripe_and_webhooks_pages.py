@@ -12,12 +12,12 @@ import pytest
 from playwright.sync_api import expect
 
 from billing.models import StripeConnection, SyncRun
-from billing.stripe_double import DEFAULT_API_KEY, Line, StripeDataset, serve
-from margins.conftest import webhook_receiver  # noqa: F401 - the loopback receiver fixture
-from margins.webhooks import signing
-from margins.webhooks.models import WebhookDelivery, WebhookEndpoint
 from margint import crypto
 from margint.tests.browser.conftest import shoot
+from publicapi.notifications import signing
+from publicapi.notifications.models import WebhookDelivery, WebhookEndpoint
+from publicapi.notifications.tests.receiver import webhook_receiver  # noqa: F401 - the loopback receiver fixture
+from stripe_double import DEFAULT_API_KEY, Line, StripeDataset, serve
 
 pytestmark = pytest.mark.browser
 
