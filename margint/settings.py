@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -227,6 +228,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
 }
+
+# Outgoing webhooks go to global addresses (and loopback outside production); these networks are
+# allowed in every mode as well, for receivers on a private network (publicapi/notifications/urlguard.py).
+WEBHOOK_ALLOWED_NETWORKS = [
+    ipaddress.ip_network(n, strict=False) for n in env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])
+]
 
 # Stripe: the gateway talks to this base address (tests and the demo point it at the loopback double).
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
