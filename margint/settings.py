@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -60,6 +62,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_htmx",
+    "axes",
+    "csp",
     "margint",
     "margins",
     "margins.costs",
@@ -79,7 +83,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
     "margint.middleware.ApiErrorMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the page that says so.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "margint.urls"
@@ -201,7 +208,50 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 SESSION_COOKIE_SECURE = IS_PRODUCTION
 CSRF_COOKIE_SECURE = IS_PRODUCTION
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if IS_PRODUCTION else None
+# Production runs behind a proxy that ends TLS and says so in X-Forwarded-Proto (and names the
+# client in X-Forwarded-For). Trusted by default in production; set TRUST_PROXY_HEADERS=false
+# where Margint faces clients directly, or a client could claim https (docs/hardening.md).
+TRUST_PROXY_HEADERS = env.bool("TRUST_PROXY_HEADERS", default=IS_PRODUCTION)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUST_PROXY_HEADERS else None
+# Plain http is redirected to https in production, except the health check a balancer makes.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=IS_PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if IS_PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+
+# Content-Security-Policy (django-csp), in every mode so that development meets it first: scripts
+# come from Margint itself or carry the request's nonce; styles allow inline attributes (the
+# charts' swatches and htmx's indicator style), never remote sheets.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Sign-in throttling (django-axes), on /accounts/login/ and /admin/login/ alike: after
+# AXES_FAILURE_LIMIT wrong passwords from one address, or for one account, sign-in is refused for
+# the cool-off time with a page that says so. Unlock at once: `manage.py axes_reset` (everyone),
+# `axes_reset_username EMAIL` or `axes_reset_ip ADDRESS`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "margint.throttling.client_ip"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["margint.auth.SessionAuthentication"],
