@@ -7,8 +7,8 @@ import logging
 import time
 from datetime import date
 
+from margins.costs.tests.ingestion_helpers import event
 from margins.models import CostEvent
-from margins.tests.ingestion_helpers import event
 from publicapi.budgets import budget_create
 from publicapi.tests.factories import add_cost
 from publicapi.tests.key_helpers import key_for, keyed_client
