@@ -244,6 +244,7 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+SESSION_API_RATE_LIMIT = env.int("SESSION_API_RATE_LIMIT", default=600)  # requests a minute per user
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
@@ -259,6 +260,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["margint.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "margint.errors.exception_handler",
+    # Session callers of the JSON APIs are limited per user as keyed ones are per key.
+    "DEFAULT_THROTTLE_CLASSES": ["margint.throttling.SessionRateThrottle"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }

@@ -39,6 +39,10 @@ class AdminSessionOrReadKey(BasePermission):
 class FinanceApi(KeyedApiView):
     authentication_classes = [ApiKeyAuthentication, SessionAuthentication]
     permission_classes = [HasActor, RequiresPro, AdminSessionOrReadKey]
+    # The Finance API document: 100 requests a minute per caller, a key or a signed-in user.
+    rate_limit_kind = "finance"
+    rate_limit_per_minute = 100
+    session_rate_limit = 100
 
     def permission_denied(self, request, message=None, code=None):
         if request.authenticators and not request.successful_authenticator:
