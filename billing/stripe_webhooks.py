@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from billing import hooks
+from billing import signals
 from billing.mirrors import (
     OPEN_INVOICE_STATUSES,
     credit_notes_upsert,
@@ -125,15 +125,15 @@ def _apply(org: Organization, event: EventData, handler: Handler | None, prepare
         status = StripeWebhookEvent.Status.PROCESSED if handler else StripeWebhookEvent.Status.IGNORED
         _mark(row, status, "")
     if changed:
-        _evaluate_alerts(org)
+        _announce_revenue_changed(org)
     return WebhookOutcome(event.stripe_id, event.type, str(status))
 
 
-def _evaluate_alerts(org: Organization) -> None:
+def _announce_revenue_changed(org: Organization) -> None:
     try:
-        hooks.margin_alerts_evaluate(org=org, as_of=timezone.now())
+        signals.revenue_changed.send(sender=None, org=org, as_of=timezone.now())
     except Exception:  # the event is committed; Stripe must not deliver it again for this
-        logger.exception("margin alerts after a webhook failed for %s", org.public_id)
+        logger.exception("receivers of revenue_changed failed for %s", org.public_id)
 
 
 def _record_failure(org: Organization, event: EventData, error: Exception) -> WebhookOutcome:

@@ -7,6 +7,7 @@ from margint import apis, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("orgs/switch/", views.switch_org, name="switch-org"),
     path("upgrade/", views.upgrade, name="upgrade"),
     path("settings/", views.org_settings, name="org-settings"),

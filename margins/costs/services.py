@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from margins.costs.hooks import customers_ingested
+from margins.costs import signals
 from margins.costs.pricing import PriceBook
 from margins.costs.rollups import org_lock
 from margins.costs.store import CustomerSeen, EventRow, writer_for
@@ -53,7 +53,9 @@ def events_ingest(*, org: Organization, events: list[Any], now: datetime | None 
         rows = [row_of(event, customer_ids[event.customer], cost) for event, cost in priced_events]
         stored = writer.events_store(_in_lock_order(rows), now=now)
         customers = tuple(sorted(e for e, cid in customer_ids.items() if cid in stored.customer_ids))
-        transaction.on_commit(lambda: customers_ingested(org.public_id, customers))
+        transaction.on_commit(
+            lambda: signals.costs_ingested.send(sender=None, org=org, external_ids=customers)
+        )
     return IngestResult(
         accepted=stored.accepted,
         duplicates=repeated + len(rows) - stored.accepted,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -11,6 +13,31 @@ from margins.costs.validation import MAX_BODY_BYTES, BodyInvalid, events_from_bo
 from margint.errors import ApiError
 from margint.permissions import HasActor, actor_of, scope_permission
 from publicapi.apis.keyed import KeyedApiView
+from publicapi.serializers import ErrorSerializer
+
+_REJECTION = inline_serializer(
+    "EventRejection",
+    {
+        "index": serializers.IntegerField(help_text="Position of the event in the posted list"),
+        "code": serializers.CharField(),
+        "field": serializers.CharField(allow_null=True),
+        "message": serializers.CharField(),
+    },
+)
+_INGEST_RESULT = inline_serializer(
+    "EventsIngestResponse",
+    {
+        "data": inline_serializer(
+            "EventsIngestResult",
+            {
+                "accepted": serializers.IntegerField(help_text="Events stored by this request"),
+                "duplicates": serializers.IntegerField(help_text="Events whose idempotency key was known"),
+                "rejected": _REJECTION.__class__(many=True),
+                "unpriced": serializers.IntegerField(help_text="Stored at cost 0: no price for the model"),
+            },
+        )
+    },
+)
 
 
 def _body_invalid(exc: BodyInvalid) -> ApiError:
@@ -40,6 +67,32 @@ class EventsIngestView(KeyedApiView):
     permission_classes = [HasActor, scope_permission("write")]
     parser_classes: list = []
 
+    @extend_schema(
+        operation_id="ingestEvents",
+        summary="Ingest cost events",
+        description='Store up to 1,000 AI cost events, posted as `{"events": [...]}`; each invalid '
+        "event is rejected alone, by index, and the rest is stored.",
+        request={
+            "application/json": {
+                "type": "object",
+                "properties": {"events": {"type": "array", "items": {"type": "object"}, "maxItems": 1000}},
+                "required": ["events"],
+            }
+        },
+        responses={
+            202: OpenApiResponse(_INGEST_RESULT, description="Accepted: counts and per-event rejections"),
+            **{
+                code: OpenApiResponse(ErrorSerializer, description=text)
+                for code, text in (
+                    (400, "The body is not a readable list of events"),
+                    (401, "Missing or invalid API key"),
+                    (403, "The key lacks the write scope"),
+                    (413, "The body is larger than 2 MB"),
+                    (429, "Rate limit exceeded"),
+                )
+            },
+        },
+    )
     def post(self, request: Request) -> Response:
         try:
             events = events_from_body(_raw_body(request))

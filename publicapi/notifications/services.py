@@ -179,6 +179,12 @@ def webhook_delivery_attempt(*, event_id: str, endpoint_id: str, attempt: int) -
     return _log(event, endpoint, attempt, result, retry=True)
 
 
+def webhook_delivery_retries_stop(*, delivery: WebhookDelivery) -> None:
+    """Make this failed attempt the last: no retry is due after it."""
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_retry_at=None)
+    delivery.next_retry_at = None
+
+
 def _headers(event: WebhookEvent, endpoint: WebhookEndpoint, attempt: int, body: bytes) -> dict[str, str]:
     secret = crypto.decrypt(endpoint.encrypted_secret)
     return {

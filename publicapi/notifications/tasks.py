@@ -1,8 +1,13 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
-from publicapi.notifications.services import retry_delay, webhook_delivery_attempt
+from publicapi.notifications.services import (
+    retry_delay,
+    webhook_delivery_attempt,
+    webhook_delivery_retries_stop,
+)
 
 
 # Named as when the app was margins.webhooks, so deliveries queued before a deploy still run.
@@ -20,5 +25,12 @@ def webhook_deliver(event_id: str, endpoint_id: str, attempt: int = 1) -> int | 
     if delivery is None:
         return None
     if delivery.next_retry_at is not None:
-        webhook_deliver.apply_async(args=(event_id, endpoint_id, attempt + 1), countdown=retry_delay(attempt))
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            # No broker: Celery would run the countdown's retry at once, twelve attempts in the
+            # same second, each promising a later one. Here the first failure is final.
+            webhook_delivery_retries_stop(delivery=delivery)
+        else:
+            webhook_deliver.apply_async(
+                args=(event_id, endpoint_id, attempt + 1), countdown=retry_delay(attempt)
+            )
     return delivery.status_code

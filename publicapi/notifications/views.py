@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,7 +20,7 @@ from margint.forms import focus_first_error
 from margint.htmx import invalid_form_status, mutation_fragment, page_or_partial
 from margint.models import Role
 from publicapi.notifications import selectors, services
-from publicapi.notifications.models import EVENT_TYPES, WebhookDelivery, WebhookEndpoint
+from publicapi.notifications.models import EVENT_TYPES, WebhookEndpoint
 from publicapi.notifications.urlguard import UnsafeWebhookUrl
 
 PAGE = "webhooks/endpoints.html"
@@ -130,15 +131,17 @@ def endpoint_active_view(request: HttpRequest, endpoint_id: str) -> HttpResponse
 
 
 def _log_context(request: HttpRequest, endpoint: WebhookEndpoint, **extra: Any) -> dict[str, Any]:
-    deliveries: list[WebhookDelivery] = selectors.webhook_deliveries(endpoint=endpoint)
+    groups = selectors.webhook_delivery_groups(endpoint=endpoint)
     awaiting = extra.pop("awaiting", "") or request.GET.get("awaiting", "")
     # Keep polling while the test event just sent has no attempt logged (a worker sends it).
-    waiting = bool(awaiting) and endpoint.active and not any(d.event_id == awaiting for d in deliveries)
+    waiting = bool(awaiting) and endpoint.active and not any(g.event.id == awaiting for g in groups)
     return {
         "org": request.org,
         "endpoint": endpoint,
-        "deliveries": deliveries,
+        "groups": groups,
         "awaiting": awaiting if waiting else "",
+        # Without a broker nothing waits for a retry's countdown, so a failure there is final.
+        "retries_need_worker": settings.CELERY_TASK_ALWAYS_EAGER,
         **extra,
     }
 

@@ -43,7 +43,9 @@ def _keys(org: Organization) -> list[ApiKey]:
 
 
 def _context(request: HttpRequest, **extra) -> dict:
-    return {"org": request.org, "keys": _keys(request.org), **extra}
+    # api_base: this server's address as the browser reached it, for the curl example of a new key.
+    api_base = request.build_absolute_uri("/").rstrip("/")
+    return {"org": request.org, "keys": _keys(request.org), "api_base": api_base, **extra}
 
 
 @never_cache

@@ -71,10 +71,11 @@ def test_a_500_schedules_the_next_attempt_with_backoff(org, endpoint, webhook_re
     assert delivery.next_retry_at - delivery.created_at == timedelta(seconds=240)
 
 
-def test_the_task_retries_until_the_receiver_recovers(org, endpoint, webhook_receiver):
+def test_the_task_retries_until_the_receiver_recovers(org, endpoint, webhook_receiver, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # configured with a broker, as in production
     event = emit(org)
     webhook_receiver.answer(500, 503)
-    # Tasks run in-process here, so Celery makes each retry at once instead of after its countdown.
+    # The test runs the tasks in-process, so Celery makes each retry at once instead of after its countdown.
     assert webhook_deliver.delay(event.id, endpoint.id).get(timeout=30) == 500
     attempts = list(WebhookDelivery.objects.order_by("attempt").values_list("attempt", "status_code"))
     assert attempts == [(1, 500), (2, 503), (3, 200)]
@@ -85,7 +86,10 @@ def test_the_task_retries_until_the_receiver_recovers(org, endpoint, webhook_rec
     )
 
 
-def test_a_receiver_down_all_day_gets_twelve_logged_attempts_then_nothing(org, endpoint, webhook_receiver):
+def test_a_receiver_down_all_day_gets_twelve_logged_attempts_then_nothing(
+    org, endpoint, webhook_receiver, settings
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # configured with a broker, as in production
     event = emit(org)
     webhook_receiver.default_status = 500
     webhook_deliver.delay(event.id, endpoint.id).get(timeout=60)
@@ -96,6 +100,18 @@ def test_a_receiver_down_all_day_gets_twelve_logged_attempts_then_nothing(org, e
     assert gaps == list(RETRY_DELAYS)
     assert deliveries[-1].next_retry_at is None
     assert len(webhook_receiver.received) == 12
+
+
+def test_without_a_broker_a_failed_attempt_is_final_not_retried_at_once(
+    org, endpoint, webhook_receiver, settings
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # no REDIS_URL: tasks run inside the web process
+    event = emit(org)
+    webhook_receiver.default_status = 403
+    assert webhook_deliver.delay(event.id, endpoint.id).get(timeout=30) == 403
+    (delivery,) = WebhookDelivery.objects.all()
+    assert (delivery.attempt, delivery.status_code, delivery.next_retry_at) == (1, 403, None)
+    assert len(webhook_receiver.received) == 1
 
 
 def test_an_unreachable_receiver_is_logged_as_an_error_and_retried(org, webhook_receiver):

@@ -97,8 +97,10 @@ def test_a_test_event_goes_through_the_signed_delivery_and_shows_in_the_log(
     html = client.get(f"/webhooks/{endpoint.id}/?awaiting={event.id}", **HX).content.decode()
     assert html.lstrip().startswith('<div id="delivery-log"')
     assert "hx-trigger" not in html.split(">")[0]
-    row = html.split(f'id="delivery-{delivery.id}"')[1].split("</tr>")[0]
-    assert "webhook.test" in row and '<span class="badge badge-healthy">200</span>' in row
+    row = html.split(f'id="event-{event.id}"')[1].split("</tr>")[0]
+    assert 'data-state="delivered"' in html and "webhook.test" in row
+    assert '<span class="badge badge-healthy">200</span>' in row
+    assert f'id="delivery-{delivery.id}"' in row
     assert f"{delivery.duration_ms} ms" in row and "{&quot;ok&quot;: true}" in row
 
 
@@ -117,9 +119,36 @@ def test_failed_attempts_show_status_error_and_next_retry(admin, endpoint, webho
     event = webhook_test_send(endpoint=endpoint)
     delivery = webhook_delivery_attempt(event_id=event.id, endpoint_id=endpoint.id, attempt=1)
     html = admin.page_client().get(f"/webhooks/{endpoint.id}/").content.decode()
-    row = html.split(f'id="delivery-{delivery.id}"')[1].split("</tr>")[0]
-    assert '<span class="badge badge-critical">500</span>' in row and "retry" in row
-    assert "receiver says no" in row
+    row = html.split(f'id="event-{event.id}"')[1].split("</tr>")[0]
+    assert '<span class="badge badge-critical">500</span>' in row and "Retrying" in row
+    assert f'id="delivery-{delivery.id}"' in row and "receiver says no" in row
+
+
+def test_an_event_s_attempts_form_one_row_with_its_final_state(admin, endpoint, webhook_receiver, settings):
+    from publicapi.notifications.services import webhook_delivery_attempt, webhook_test_send
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    webhook_receiver.answer(500, 502, 200)
+    event = webhook_test_send(endpoint=endpoint)
+    for attempt in (1, 2, 3):
+        webhook_delivery_attempt(event_id=event.id, endpoint_id=endpoint.id, attempt=attempt)
+    html = admin.page_client().get(f"/webhooks/{endpoint.id}/").content.decode()
+    assert html.count('<tr id="event-') == 1
+    row = html.split(f'id="event-{event.id}"')[1].split("</tr>")[0]
+    assert 'data-state="delivered"' in html.split(f'id="event-{event.id}"')[1][:40]
+    assert "3 attempts" in row and row.count('<li id="delivery-') == 3
+    assert "<details" in row  # the response bodies are folded away until asked for
+
+
+def test_without_a_worker_the_log_says_failures_are_final(admin, endpoint, webhook_receiver, settings):
+    from publicapi.notifications.services import webhook_delivery_attempt, webhook_test_send
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    webhook_receiver.answer(403)
+    event = webhook_test_send(endpoint=endpoint)
+    webhook_delivery_attempt(event_id=event.id, endpoint_id=endpoint.id, attempt=1)
+    html = admin.page_client().get(f"/webhooks/{endpoint.id}/").content.decode()
+    assert "run a Celery worker for retries" in html
 
 
 def test_disable_stops_test_events_and_enable_restores_them(admin, endpoint, webhook_receiver):
