@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from margint.formatting import json_timestamp
 from margint.models import Organization
 
 
@@ -16,7 +17,7 @@ def org_json(org: Organization) -> dict:
             "moderate": float(org.moderate_threshold),
             "atRisk": float(org.at_risk_threshold),
         },
-        "createdAt": org.created_at.isoformat().replace("+00:00", "Z"),
+        "createdAt": json_timestamp(org.created_at),
     }
 
 

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from billing import selectors
 from billing.models import StripeConnection, SyncRun
 from margint.auth import SessionAuthentication
+from margint.formatting import json_timestamp
 from margint.models import Organization
 from margint.permissions import HasActor, RequiresPro, actor_of
 from publicapi.apis.keyed import KeyedApiView
@@ -51,7 +52,7 @@ class FinanceApi(KeyedApiView):
 
 
 def iso_seconds(moment) -> str | None:
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z") if moment else None
+    return json_timestamp(moment)
 
 
 def dashboard_url(org: Organization, page: str) -> str:

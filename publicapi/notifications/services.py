@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from margint import crypto
+from margint.formatting import json_timestamp
 from margint.models import Organization
 from publicapi.notifications import http, signing, urlguard
 from publicapi.notifications.models import (
@@ -95,7 +96,7 @@ def envelope(event: WebhookEvent, data: dict[str, Any]) -> dict[str, Any]:
         "id": event.id,
         "type": event.type,
         "api_version": API_VERSION,
-        "created_at": event.created_at.isoformat().replace("+00:00", "Z"),
+        "created_at": json_timestamp(event.created_at),
         "data": data,
     }
 

@@ -7,11 +7,11 @@ from datetime import date
 
 import pytest
 
-from margins.webhooks.models import WebhookEvent
 from margint.models import Organization
 from publicapi import tasks
 from publicapi.budget_calc import exhaustion_day
 from publicapi.budgets import budget_create
+from publicapi.notifications.models import WebhookEvent
 from publicapi.tests.factories import add_cost
 
 
