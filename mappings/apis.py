@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mappings import selectors, services
+from mappings.matching import PENDING_THRESHOLD
 from mappings.models import ChangeSource, CustomerMapping, MatchType
 from mappings.selectors import LOOKBACK_DAYS, MARGIN_TAG_KEY
 from mappings.validators import identifier_problem
@@ -200,7 +201,8 @@ def unmatched_json(queue: selectors.UnmatchedQueue) -> dict:
                 "stripeCustomerId": p.stripe_customer_id,
                 "customerName": p.customer_name,
                 "tagValue": p.tag_value,
-                "confidence": _number(p.confidence),
+                # Rows saved before every pending match had a number read as the counting threshold.
+                "confidence": _number(PENDING_THRESHOLD if p.confidence is None else p.confidence),
                 "status": p.status,
             }
             for p in queue.pending_auto_matches

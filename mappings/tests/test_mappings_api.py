@@ -102,7 +102,7 @@ def test_upsert_with_match_type_auto_counts_and_waits_for_review(admin):
     )
     assert response.status_code == 201
     data = response.json()["data"]
-    assert (data["matchType"], data["confidence"], data["status"]) == ("auto", None, "pending")
+    assert (data["matchType"], data["confidence"], data["status"]) == ("auto", 0.9, "pending")
     assert [m.stripe_customer_id for m in counting_mappings(org=admin.org)] == ["cus_1"]
 
 
