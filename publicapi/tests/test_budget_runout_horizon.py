@@ -56,3 +56,10 @@ def test_one_orgs_failing_scan_never_stops_anothers(org, other_org, frozen_now, 
     monkeypatch.setattr(tasks, "org_budget_statuses", failing_for_first)
     assert tasks.budget_alerts_scan() == 2  # 80 % and exceeded, in the org that did not fail
     assert WebhookEvent.objects.exclude(org=first).count() == 2
+
+
+def test_a_limit_above_a_billion_a_month_is_refused(api, org):
+    response = api.post(
+        "/api/v1/budgets", {"scope": "workspace", "monthlyLimitCents": 10**11 + 1}, format="json"
+    )
+    assert response.status_code == 400 and response.json()["error"]["code"] == "validation_error"
