@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 
 from margint.errors import error_response
@@ -72,6 +73,20 @@ class ApiErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_api_path(request.path):
             return None
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            # The database went away mid-request (restart, failover): the request's transaction
+            # was rolled back, so the caller can safely send it again.
+            logger.warning(
+                "database unavailable on %s (request %s): %s", request.path, request.request_id, exception
+            )
+            response = error_response(
+                503,
+                "service_unavailable",
+                "The database is unavailable for a moment; nothing was changed. Retry the request.",
+                {"requestId": getattr(request, "request_id", None)},
+            )
+            response["Retry-After"] = "5"
+            return response
         logger.exception("unhandled error on %s (request %s)", request.path, request.request_id)
         details = {"requestId": getattr(request, "request_id", None)}
         if settings.DEBUG:
