@@ -12,6 +12,7 @@ import io
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from billing.selectors import SyncStatus
@@ -21,11 +22,13 @@ from margins.calculations import (
     Month,
     Reconciliation,
     SparkPoint,
+    Tier,
     margin_percent,
     micros_to_dollars,
 )
 from margins.costs.selectors import BreakdownRow
 from margins.selectors import CustomerDetail, MarginReport
+from margint.formatting import currency_prefix
 
 CSV_COLUMNS = (
     "Customer",
@@ -37,6 +40,14 @@ CSV_COLUMNS = (
     "Margin ($)",
     "Health Tier",
 )
+
+
+def csv_columns(currency: str = "usd") -> tuple[str, ...]:
+    """The seed's headers for USD ("Revenue ($)"); the currency's symbol, else its code, otherwise."""
+    unit = currency_prefix(currency).strip() if currency.lower() != "usd" else "$"
+    return tuple(column.replace("($)", f"({unit})") for column in CSV_COLUMNS)
+
+
 # A spreadsheet treats a cell starting with one of these as a formula (or strips the
 # whitespace and then does); a leading apostrophe makes it text.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -52,14 +63,23 @@ def timestamp_json(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+@lru_cache(maxsize=64)
+def _period_text(period: Month) -> str:
+    # Every row of a table names the same four months.
+    return str(period)
+
+
 def sparkline_json(points: Iterable[SparkPoint]) -> list[dict[str, Any]]:
     out = []
-    for point in points:
-        item: dict[str, Any] = {"period": str(point.period), "marginPercent": float(point.margin_percent)}
-        if point.projected:
+    for period, percent, projected in points:
+        item: dict[str, Any] = {"period": _period_text(period), "marginPercent": float(percent)}
+        if projected:
             item["projected"] = True
         out.append(item)
     return out
+
+
+_TIER_TEXT = {tier: tier.value for tier in Tier}
 
 
 def row_json(row: MarginRow) -> dict[str, Any]:
@@ -72,7 +92,7 @@ def row_json(row: MarginRow) -> dict[str, Any]:
         "costMicrodollars": row.cost,
         "marginMicrodollars": row.margin,
         "marginPercent": float(row.margin_percent),
-        "healthTier": row.health_tier.value,
+        "healthTier": _TIER_TEXT[row.health_tier],
         "sparkline": sparkline_json(row.sparkline),
         "projectedTierWorsening": row.projected_tier_worsening,
         "budgetSuggestionMicrodollars": row.budget_suggestion,
@@ -172,18 +192,18 @@ def csv_row(row: MarginRow) -> list[str]:
     return [neutralize_cell(cell) for cell in cells]
 
 
-def rows_csv(rows: Iterable[MarginRow]) -> str:
+def rows_csv(rows: Iterable[MarginRow], currency: str = "usd") -> str:
     """RFC 4180: CRLF line ends, fields quoted when they hold a comma, a quote or a line break."""
     buffer = io.StringIO()
     writer = _csv_writer(buffer)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(csv_columns(currency))
     writer.writerows(csv_row(row) for row in rows)
     return buffer.getvalue()
 
 
-def csv_header() -> str:
+def csv_header(currency: str = "usd") -> str:
     """The first line of `rows_csv`; with `csv_line` of each row, the same text line by line."""
-    return rows_csv(())
+    return rows_csv((), currency)
 
 
 def csv_line(row: MarginRow) -> str:

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
-from publicapi.budgets import budget_delete, budgets_changed
+from publicapi.budgets import budget_delete
 from publicapi.keys import api_key_revoke
-from publicapi.models import ApiKey, Budget
+from publicapi.models import ApiKey, Budget, OtlpSettings
 
 
 @admin.register(ApiKey)
@@ -43,14 +43,17 @@ class BudgetAdmin(admin.ModelAdmin):
     search_fields = ["org__name", "customer_external_id", "feature"]
     readonly_fields = ["created_at"]
 
-    # Through the services, so cached budget checks see the change at once.
-    def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        budgets_changed(org_id=obj.org_id)
-
+    # Through the service, as every other delete.
     def delete_model(self, request, obj) -> None:
         budget_delete(budget=obj)
 
     def delete_queryset(self, request, queryset) -> None:
         for budget in queryset:
             budget_delete(budget=budget)
+
+
+@admin.register(OtlpSettings)
+class OtlpSettingsAdmin(admin.ModelAdmin):
+    list_display = ["org", "customer_attribute", "feature_attribute"]
+    list_select_related = ["org"]
+    search_fields = ["org__name", "customer_attribute", "feature_attribute"]
