@@ -15,8 +15,8 @@ def test_garbage_codes_are_refused(admin, code):
     assert Organization.objects.get(pk=admin.org.pk).reporting_currency != code.lower()
 
 
-@pytest.mark.parametrize("code", ["eur", "JPY", "KWD"])
-def test_real_codes_are_taken(admin, code):
+@pytest.mark.parametrize("code", ["eur", "JPY"])
+def test_real_codes_with_exchange_rates_are_taken(admin, code, fx_rates):
     assert admin.client().patch("/api/org", {"reportingCurrency": code}, format="json").status_code == 200
     assert Organization.objects.get(pk=admin.org.pk).reporting_currency == code.lower()
 
