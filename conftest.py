@@ -140,6 +140,29 @@ def anon() -> APIClient:
 
 
 @pytest.fixture
+def dead_redis(settings):
+    """The cache is a Redis that accepts connections and never answers (timeouts of 0.2 s); the
+    breaker that skips Redis after a failure starts closed and is reset after."""
+    from django.urls import get_resolver
+
+    from margint.cache import breaker
+    from margint.tests.dead_redis import silent_listener
+
+    _ = get_resolver().url_patterns  # imported now, so a timed request measures no first import
+    with silent_listener() as url:
+        breaker.reset()
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "margint.cache.RedisCache",
+                "LOCATION": url,
+                "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+            }
+        }
+        yield url
+        breaker.reset()
+
+
+@pytest.fixture
 def fx_rates(db) -> None:
     """The exchange rates of the repository's sample ECB file (margint/fx/sample), imported."""
     from django.core.management import call_command

@@ -27,12 +27,13 @@ from billing.stripe_gateway import StripeUnavailable
 from billing.sync import PHASES, StripeNotConnected, SyncAlreadyRunning, revenue_sync_run
 from margint.auth import SessionAuthentication
 from margint.errors import ApiError, Conflict, NotFound, ValidationFailed
+from margint.formatting import json_timestamp
 from margint.models import Organization
 from margint.permissions import PRO_ADMIN, PRO_MEMBER, PRO_VIEWER, actor_of
 
 
 def iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
+    return json_timestamp(moment)
 
 
 def connection_json(connection: StripeConnection) -> dict[str, Any]:

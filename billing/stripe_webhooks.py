@@ -12,7 +12,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from django.db import transaction
+import psycopg
+from django.db import DataError, transaction
 from django.db.models import Model
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
@@ -38,7 +39,12 @@ from billing.models import (
     StripeWebhookEvent,
 )
 from billing.revenue import DayKey, revenue_daily_recompute, revenue_lock
-from billing.stripe_gateway import StripeGateway, WebhookSignatureInvalid, construct_event
+from billing.stripe_gateway import (
+    StripeGateway,
+    WebhookPayloadInvalid,
+    WebhookSignatureInvalid,
+    construct_event,
+)
 from billing.stripe_objects import (
     EventData,
     parse_credit_note,
@@ -61,8 +67,18 @@ class WebhookNotConfigured(Exception):
 class WebhookOutcome:
     event_id: str
     type: str
-    status: str  # processed | ignored | duplicate | failed
+    status: str  # processed | ignored | duplicate | failed | rejected
     error: str = ""
+
+
+# What a signed event's own numbers cause (an amount past bigint, an epoch past year 9999): the
+# event is unreadable, not a passing failure, and is answered 400 (Stripe retries every non-2xx).
+# (Bulk writes use COPY, whose psycopg errors Django does not wrap.)
+_PAYLOAD_FAULTS = (DataError, psycopg.DataError, OverflowError)
+
+
+def _failed_status(error: Exception) -> str:
+    return "rejected" if isinstance(error, _PAYLOAD_FAULTS) else "failed"
 
 
 def stripe_webhook_receive(*, org: Organization, payload: bytes, signature: str | None) -> WebhookOutcome:
@@ -106,7 +122,7 @@ def _apply(org: Organization, event: EventData, handler: Handler | None, prepare
         except Exception as error:
             logger.exception("webhook %s (%s) failed for %s", event.stripe_id, event.type, org.public_id)
             _mark(row, StripeWebhookEvent.Status.FAILED, _describe(error))
-            return WebhookOutcome(event.stripe_id, event.type, "failed", row.error)
+            return WebhookOutcome(event.stripe_id, event.type, _failed_status(error), row.error)
         status = StripeWebhookEvent.Status.PROCESSED if handler else StripeWebhookEvent.Status.IGNORED
         _mark(row, status, "")
     if changed:
@@ -129,7 +145,7 @@ def _record_failure(org: Organization, event: EventData, error: Exception) -> We
         defaults={"type": event.type, "created": event.created, "status": StripeWebhookEvent.Status.FAILED},
     )
     _mark(row, StripeWebhookEvent.Status.FAILED, _describe(error))
-    return WebhookOutcome(event.stripe_id, event.type, "failed", row.error)
+    return WebhookOutcome(event.stripe_id, event.type, _failed_status(error), row.error)
 
 
 def _mark(row: StripeWebhookEvent, status: str, error: str) -> None:
@@ -267,6 +283,10 @@ def stripe_webhook(request: HttpRequest, org_public_id: str) -> JsonResponse:
         return error_response(400, "webhook_not_configured", str(error))
     except WebhookSignatureInvalid as error:
         return error_response(400, "invalid_signature", str(error))
+    except WebhookPayloadInvalid as error:
+        return error_response(400, "invalid_payload", str(error))
+    if outcome.status == "rejected":
+        return error_response(400, "invalid_payload", outcome.error, {"eventId": outcome.event_id})
     if outcome.status == "failed":
         # A 5xx makes Stripe deliver the event again later; the failure is kept for the health report.
         return error_response(

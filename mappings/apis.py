@@ -6,7 +6,7 @@ mapping and `status` on a pending auto-match are additions, never renames.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -18,10 +18,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mappings import selectors, services
+from mappings.matching import PENDING_THRESHOLD
 from mappings.models import ChangeSource, CustomerMapping, MatchType
 from mappings.selectors import LOOKBACK_DAYS, MARGIN_TAG_KEY
 from mappings.validators import identifier_problem
 from margint.errors import NotFound, ValidationFailed
+from margint.formatting import json_timestamp
 from margint.permissions import PRO_ADMIN, PRO_MEMBER, PRO_VIEWER, actor_of
 
 
@@ -48,7 +50,7 @@ class MappingUpsertSerializer(serializers.Serializer):
 
 def iso(moment: datetime) -> str:
     """ISO 8601 in UTC with milliseconds and a Z, as the documents write timestamps."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return json_timestamp(moment)
 
 
 def _number(value: Decimal | None) -> float | None:
@@ -100,7 +102,7 @@ class CustomerMappingsView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            mapping, created = services.mapping_upsert(
+            mapping, _created = services.mapping_upsert(
                 org=actor_of(request).org,
                 stripe_customer_id=data["stripeCustomerId"],
                 tag_value=data["tagValue"],
@@ -111,8 +113,8 @@ class CustomerMappingsView(APIView):
             )
         except ValidationError as exc:
             raise ValidationFailed(" ".join(exc.messages))
-        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        return Response({"data": _one_mapping_json(mapping)}, status=code)
+        # The contract (002) answers 201 with the mapping for an update as for a create.
+        return Response({"data": _one_mapping_json(mapping)}, status=status.HTTP_201_CREATED)
 
     def delete(self, request: Request) -> Response:
         mapping_id = request.query_params.get("id")
@@ -199,7 +201,8 @@ def unmatched_json(queue: selectors.UnmatchedQueue) -> dict:
                 "stripeCustomerId": p.stripe_customer_id,
                 "customerName": p.customer_name,
                 "tagValue": p.tag_value,
-                "confidence": _number(p.confidence),
+                # Rows saved before every pending match had a number read as the counting threshold.
+                "confidence": _number(PENDING_THRESHOLD if p.confidence is None else p.confidence),
                 "status": p.status,
             }
             for p in queue.pending_auto_matches

@@ -71,7 +71,8 @@ def _validate(**fields: object) -> None:
 
 def _review_fields(match_type: str) -> dict[str, Any]:
     """Manual mappings are confirmed with confidence 1.0. An automatic one posted through the API
-    carries no confidence of ours: it counts at once and waits for review, like a strong auto-match."""
+    carries no score of ours: it counts at once and waits for review, like a strong auto-match, so
+    it is given the confidence at which an auto-match counts (every pending one has a number)."""
     if match_type == MatchType.MANUAL:
         return {
             "match_type": MatchType.MANUAL,
@@ -79,7 +80,8 @@ def _review_fields(match_type: str) -> dict[str, Any]:
             "status": MappingStatus.CONFIRMED,
         }
     if match_type == MatchType.AUTO:
-        return {"match_type": MatchType.AUTO, "confidence": None, "status": MappingStatus.PENDING}
+        status = MappingStatus.PENDING
+        return {"match_type": MatchType.AUTO, "confidence": PENDING_THRESHOLD, "status": status}
     raise ValidationError({"match_type": f"Must be one of {', '.join(MatchType.values)}."})
 
 

@@ -115,7 +115,10 @@ def _translate(exc: Exception) -> tuple[int, str, str, dict[str, Any]]:
     if isinstance(exc, exceptions.ValidationError):
         return 400, "validation_error", _first_message(exc.detail), {"fields": _flatten(exc.detail)}
     if isinstance(exc, exceptions.ParseError):
-        return 400, "validation_error", "The request body is not valid JSON.", {}
+        message = str(exc.detail)
+        if not message.startswith("The request body"):  # DRF's own words name its parser's internals
+            message = "The request body is not valid JSON."
+        return 400, "validation_error", message, {}
     if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
         return 401, "authentication_required", str(exc.detail), {}
     if isinstance(exc, (exceptions.PermissionDenied, DjangoPermissionDenied)):

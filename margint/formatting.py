@@ -76,6 +76,14 @@ def percent(value: Decimal | int | str | float | None) -> str:
     return f"{rounded:,f}%"
 
 
+def json_timestamp(moment: datetime | None) -> str | None:
+    """The one timestamp format of every JSON document: ISO 8601 in UTC with milliseconds and a Z,
+    "2026-04-05T10:00:00.000Z" (None stays None)."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def utc_iso(value: datetime | date) -> str:
     """The machine-readable value of a <time> element: "2026-04-05T10:00:00Z" or "2026-04-05"."""
     if isinstance(value, datetime):

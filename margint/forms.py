@@ -8,6 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
+from margint.currencies import is_reporting_currency, not_a_currency
 from margint.formatting import percent
 from margint.models import Role
 
@@ -44,7 +45,10 @@ class OrgSettingsForm(forms.Form):
     )
 
     def clean_reporting_currency(self) -> str:
-        return self.cleaned_data["reporting_currency"].lower()
+        code = self.cleaned_data["reporting_currency"].lower()
+        if not is_reporting_currency(code):
+            raise forms.ValidationError(not_a_currency(code))
+        return code
 
     def clean(self) -> dict:
         data = super().clean()

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from margint.currencies import is_reporting_currency, not_a_currency
+from margint.formatting import json_timestamp
 from margint.models import Organization
 
 
@@ -16,7 +18,7 @@ def org_json(org: Organization) -> dict:
             "moderate": float(org.moderate_threshold),
             "atRisk": float(org.at_risk_threshold),
         },
-        "createdAt": org.created_at.isoformat().replace("+00:00", "Z"),
+        "createdAt": json_timestamp(org.created_at),
     }
 
 
@@ -27,6 +29,12 @@ class SwitchOrgSerializer(serializers.Serializer):
 class OrgSettingsSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=False)
     reportingCurrency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False)
+
+    def validate_reportingCurrency(self, value: str) -> str:
+        if not is_reporting_currency(value):
+            raise serializers.ValidationError(not_a_currency(value))
+        return value
+
     healthyThreshold = serializers.DecimalField(
         max_digits=5, decimal_places=2, min_value=-100, max_value=100, required=False
     )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -63,6 +66,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_htmx",
+    "axes",
+    "csp",
     "margint",
     "margint.fx",
     "margins",
@@ -84,7 +89,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
     "margint.middleware.ApiErrorMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the page that says so.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "margint.urls"
@@ -117,6 +125,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Every cache call and every task publication waits at most this long for Redis; after a failure
+# the cache is left alone for REDIS_RETRY_AFTER_SECONDS and answers as a miss (margint/cache.py).
+REDIS_SOCKET_TIMEOUT_SECONDS = env.float("REDIS_SOCKET_TIMEOUT_SECONDS", default=0.5)
+REDIS_RETRY_AFTER_SECONDS = env.float("REDIS_RETRY_AFTER_SECONDS", default=5.0)
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -124,15 +136,33 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="margint"),
             # A Redis that stops answering fails a cache call after this long instead of holding
-            # the request and its worker (redis-py's own default is 5 s; here it is settable).
+            # the request and its worker.
             "OPTIONS": {
-                "socket_connect_timeout": env.float("REDIS_SOCKET_TIMEOUT_SECONDS", default=5.0),
-                "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT_SECONDS", default=5.0),
+                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
             },
         }
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
+    # A broker that does not answer fails a task's publishing within about a second instead of
+    # holding the request for kombu's default retries (19 to 31 s were seen): the caller then
+    # says the work could not be queued (docs/hardening.md).
+    CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_SOCKET_TIMEOUT_SECONDS
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Above the workers' one-second BRPOP, which a shorter read timeout would cut.
+        "socket_timeout": max(REDIS_SOCKET_TIMEOUT_SECONDS, 2.0),
+        "socket_connect_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+        "max_retries": 1,
+    }
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.2,
+    }
+    CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT_SECONDS
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_SOCKET_TIMEOUT_SECONDS
     CELERY_TASK_ALWAYS_EAGER = False
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -184,14 +214,60 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 SESSION_COOKIE_SECURE = IS_PRODUCTION
 CSRF_COOKIE_SECURE = IS_PRODUCTION
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if IS_PRODUCTION else None
+# Production runs behind a proxy that ends TLS and says so in X-Forwarded-Proto (and names the
+# client in X-Forwarded-For). Trusted by default in production; set TRUST_PROXY_HEADERS=false
+# where Margint faces clients directly, or a client could claim https (docs/hardening.md).
+TRUST_PROXY_HEADERS = env.bool("TRUST_PROXY_HEADERS", default=IS_PRODUCTION)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUST_PROXY_HEADERS else None
+# Plain http is redirected to https in production, except the health check a balancer makes.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=IS_PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if IS_PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+
+# Content-Security-Policy (django-csp), in every mode so that development meets it first: scripts
+# come from Margint itself or carry the request's nonce; styles allow inline attributes (the
+# charts' swatches and htmx's indicator style), never remote sheets.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Sign-in throttling (django-axes), on /accounts/login/ and /admin/login/ alike: after
+# AXES_FAILURE_LIMIT wrong passwords from one address, or for one account, sign-in is refused for
+# the cool-off time with a page that says so. Unlock at once: `manage.py axes_reset` (everyone),
+# `axes_reset_username EMAIL` or `axes_reset_ip ADDRESS`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+SESSION_API_RATE_LIMIT = env.int("SESSION_API_RATE_LIMIT", default=600)  # requests a minute per user
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "margint.throttling.client_ip"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["margint.auth.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["margint.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "margint.errors.exception_handler",
+    # Session callers of the JSON APIs are limited per user as keyed ones are per key.
+    "DEFAULT_THROTTLE_CLASSES": ["margint.throttling.SessionRateThrottle"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
@@ -211,6 +287,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
 }
+
+# Outgoing webhooks go to global addresses (and loopback outside production); these networks are
+# allowed in every mode as well, for receivers on a private network (publicapi/notifications/urlguard.py).
+WEBHOOK_ALLOWED_NETWORKS = [
+    ipaddress.ip_network(n, strict=False) for n in env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])
+]
 
 # Stripe: the gateway talks to this base address (tests and the demo point it at the loopback double).
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")

@@ -10,6 +10,7 @@ is zero or the day falls after the month.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -117,8 +118,11 @@ def exhaustion_day(*, spent: int, limit: int, today: date) -> date | None:
     # The least whole k with spent + k x spent / elapsed >= limit, in integers:
     # ceil((limit - spent) x elapsed / spent).
     days = -(-(limit - spent) * today.day // spent)
-    day = today + timedelta(days=days)
-    return day if day < Month.containing(today).next().first_day else None
+    # Compared in days before any date is built: a new customer's first cheap event, or a large
+    # limit with little spent, puts the day past year 9999 and `date + timedelta` overflows.
+    if days > calendar.monthrange(today.year, today.month)[1] - today.day:
+        return None
+    return today + timedelta(days=days)
 
 
 def evaluate(rule: BudgetRule, spent: int, today: date) -> BudgetStatus:

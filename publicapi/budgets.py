@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from margins.calculations import Month, micros_to_cents
 from margins.costs import selectors as cost_selectors
+from margint.formatting import json_timestamp
 from margint.fx.rates import convert_micro
 from margint.fx.selectors import rate_book
 from margint.models import Organization
@@ -168,7 +169,7 @@ def check_body(verdict: budget_calc.CheckVerdict, *, customer: str, feature: str
     body["customer"] = customer
     body["feature"] = feature or None
     body["month"] = str(Month.containing(now.date()))
-    body["checkedAt"] = now.isoformat().replace("+00:00", "Z")
+    body["checkedAt"] = json_timestamp(now)
     return body
 
 
@@ -181,5 +182,5 @@ def budget_json(budget: Budget) -> dict[str, Any]:
         "monthlyLimitCents": micros_to_cents(budget.monthly_limit_micro),
         "action": budget.action,
         "thresholds": list(budget.thresholds),
-        "createdAt": budget.created_at.isoformat().replace("+00:00", "Z"),
+        "createdAt": json_timestamp(budget.created_at),
     }

@@ -7,6 +7,7 @@ billing, the Stripe-customer → customer links from mappings. Amounts stay micr
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ from billing import selectors as billing_selectors
 from mappings import selectors as mapping_selectors
 from margins.calculations import TierThresholds
 from margins.costs import selectors as cost_selectors
+from margins.costs.selectors import CustomerLabel
 from margint.models import Organization
 from publicapi import window_sums
 from publicapi.windows import RollingWindow
@@ -81,6 +83,7 @@ def window_figures(
             org=org, window=window, now=now, features=features, external_ids=external_ids, stripe_ids=linked
         )
     infos = cost_selectors.cost_customer_labels(org=org, external_ids=external_ids)
+    infos.update(_revenue_only_labels(org, links, sums.revenue, infos, external_ids))
     trailing = {sid: amounts[2] for sid, amounts in sums.revenue.items() if amounts[2]}
     mrr = billing_selectors.mrr_by_customer(
         org=org,
@@ -123,6 +126,26 @@ def window_figures(
     revenue_total = sum(amounts[1] for amounts in sums.revenue.values())
     previous_total = sum(amounts[0] for amounts in sums.revenue.values())
     return WindowFigures(tuple(rows), revenue_total, previous_total)
+
+
+def _revenue_only_labels(
+    org: Organization,
+    links: dict[str, tuple[str, ...]],
+    revenue: dict[str, tuple[int, int, int]],
+    known: dict[str, CustomerLabel],
+    external_ids: set[str] | None,
+) -> dict[str, CustomerLabel]:
+    """Mapped customers with revenue in the window but no cost event yet: rows with cost 0, as in
+    /v0/profitability. They have no cost-side row, so their id is derived from the org and the tag
+    value (stable across requests)."""
+    labels = {}
+    for ext, stripe_ids in links.items():
+        if ext in known or (external_ids is not None and ext not in external_ids):
+            continue
+        if any(any(revenue.get(sid, (0, 0, 0))[:2]) for sid in stripe_ids):
+            derived = uuid.uuid5(uuid.NAMESPACE_URL, f"margint:{org.public_id}:{ext}")
+            labels[ext] = CustomerLabel(str(derived), "", "")
+    return labels
 
 
 def _mrr_source(sources: Iterable[str]) -> str:

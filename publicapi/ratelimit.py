@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 
+from margint.cache import RedisUnavailable, guarded
+
 WINDOW_SECONDS = 60
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,7 @@ def _count(cache_key: str, ttl: int) -> int:
         # (Django's own incr is two: EXISTS, then INCR.)
         key = backend.make_and_validate_key(cache_key)
         pipe = backend._cache.get_client(key, write=True).pipeline(transaction=False)
-        count, _ = pipe.incr(key).expire(key, ttl, nx=True).execute()
+        count, _ = guarded(lambda: pipe.incr(key).expire(key, ttl, nx=True).execute())
         return int(count)
     try:
         return cache.incr(cache_key)
@@ -53,5 +57,10 @@ def hit(*, key_id: str, kind: str, limit: int, now: float | None = None) -> Rate
     """Count one request of this kind ("read" or "ingest") for this key in the current window."""
     now = time.time() if now is None else now
     window = int(now // WINDOW_SECONDS)
-    count = _count(f"rl:{kind}:{key_id}:{window}", WINDOW_SECONDS + 5)
+    try:
+        count = _count(f"rl:{kind}:{key_id}:{window}", WINDOW_SECONDS + 5)
+    except RedisUnavailable:
+        # Fails open: a Redis outage must not stop ingestion or reads; the limit is back with Redis.
+        logger.warning("rate limit not counted for %s %s: Redis does not answer", kind, key_id)
+        count = 0
     return RateLimitState(limit=limit, remaining=limit - count, reset_at=(window + 1) * WINDOW_SECONDS)

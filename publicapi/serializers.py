@@ -15,7 +15,8 @@ from publicapi.budget_calc import ACTIONS, SCOPES, target_problems
 from publicapi.profit_calc import WIDTHS
 from publicapi.windows import DEFAULT_RANGE, RANGES
 
-MAX_LIMIT_CENTS = 10**14  # micro-units must fit a signed 64-bit column
+# A billion a month in the reporting currency: far above any real budget, far inside bigint.
+MAX_LIMIT_CENTS = 10**11
 OVERVIEW_TOTALS = (
     "costCents",
     "revenueCents",

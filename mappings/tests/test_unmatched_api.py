@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from billing import selectors as billing_selectors
 from mappings import apis
+from mappings.models import CustomerMapping
 from mappings.selectors import counting_mappings, lookback_window, unmatched_queue
 from mappings.tests.factories import CustomerMappingFactory, StripeCustomerFactory
 from margins.costs import selectors as cost_selectors
@@ -236,3 +237,21 @@ def test_the_literal_unmatched_path_is_matched_before_any_margins_pattern():
         getattr(p.urlconf_name, "__name__", None) for p in root_urls.urlpatterns if isinstance(p, URLResolver)
     ]
     assert includes.index("mappings.urls") < includes.index("margins.urls")
+
+
+def test_every_pending_auto_match_has_a_numeric_confidence(admin, outsider):
+    client = admin.client()
+    posted = client.post(
+        "/api/customer-mappings",
+        {"stripeCustomerId": "cus_posted", "tagValue": "posted", "matchType": "auto"},
+        format="json",
+    )
+    assert posted.status_code == 201 and posted.json()["data"]["confidence"] == 0.9
+    CustomerMapping.objects.create(
+        org=admin.org, stripe_customer_id="cus_old", tag_value="old", match_type="auto", status="pending"
+    )
+    pending = client.get("/api/margins/unmatched").json()["data"]["pendingAutoMatches"]
+    assert {p["stripeCustomerId"] for p in pending} >= {"cus_posted", "cus_old"}
+    assert all(isinstance(p["confidence"], float) for p in pending)
+    others = outsider.client().get("/api/margins/unmatched").json()["data"]["pendingAutoMatches"]
+    assert others == []

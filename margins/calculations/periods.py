@@ -11,6 +11,10 @@ from functools import lru_cache
 _PERIOD_RE = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
+PARSE_FIRST_YEAR = 1970
+PARSE_LAST_YEAR = 9998
+
+
 class InvalidPeriod(ValueError):
     """A period that is not a calendar month written as YYYY-MM."""
 
@@ -33,6 +37,10 @@ class Month:
         match = _PERIOD_RE.fullmatch(text) if isinstance(text, str) else None
         if match is None:
             raise InvalidPeriod(f"period must be YYYY-MM, got {text!r}")
+        # A period is read with its neighbours (trends, the next month's first day): the calendar's
+        # edges are refused here rather than failing later as an overflow.
+        if not PARSE_FIRST_YEAR <= int(match[1]) <= PARSE_LAST_YEAR:
+            raise InvalidPeriod(f"period must lie between {PARSE_FIRST_YEAR}-01 and {PARSE_LAST_YEAR}-12")
         return cls(int(match[1]), int(match[2]))
 
     @classmethod

@@ -11,7 +11,10 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
+from margint import jsonbody
+
 MAX_EVENTS = 1000
+
 MAX_BODY_BYTES = 2 * 1024 * 1024
 MAX_FUTURE = timedelta(minutes=5)
 MAX_AGE = timedelta(days=400)
@@ -41,9 +44,10 @@ ALLOWED_FIELDS = frozenset(
 )
 
 _TAG_KEY = re.compile(r"[a-zA-Z0-9_-]{1,64}")
-# C0 and C1 control characters and DEL: never part of an id, a name or a tag. They are all
+# C0 and C1 control characters and DEL: never part of an id, a name or a tag; nor lone
+# surrogates (JSON's "\ud800" escapes), which no database or UTF-8 encoder can store. They are all
 # non-printable, so a string that str.isprintable() passes (a fast scan in C) needs no search.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -101,9 +105,9 @@ def events_from_body(body: bytes) -> list[Any]:
             "The request body is larger than 2 MB.", too_large=True, details={"maxBytes": MAX_BODY_BYTES}
         )
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise BodyInvalid("The request body is not valid JSON.")
+        payload = jsonbody.loads(body)
+    except jsonbody.BodyNotJson as exc:
+        raise BodyInvalid(str(exc))
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
         raise BodyInvalid('The body must be an object {"events": [...]}.')
     return events_list_checked(payload["events"])
@@ -142,7 +146,8 @@ def _event(
         raise _Invalid("invalid_type", None, "Each event must be a JSON object.")
     if not raw.keys() <= ALLOWED_FIELDS:
         name = sorted(raw.keys() - ALLOWED_FIELDS)[0]
-        raise _Invalid("unknown_field", name, f"Unknown field {name!r}.")
+        # Named as sent, but printable: a lone surrogate in a name cannot be encoded in the answer.
+        raise _Invalid("unknown_field", ascii(name)[1:-1], f"Unknown field {name!r}.")
     usual = _usual_fields(raw)
     if usual is None:  # something unusual: the field-by-field checks name what is wrong, if anything
         usual = _checked_fields(raw, now, oldest, newest)
@@ -271,7 +276,10 @@ def _occurred_at(value: Any, now: datetime, oldest: datetime, newest: datetime) 
         raise _Invalid("invalid_format", "occurredAt", "occurredAt must be ISO 8601: 2026-05-01T12:00:00Z.")
     if parsed.tzinfo is None:
         raise _Invalid("invalid_format", "occurredAt", "occurredAt needs a UTC offset (Z or +hh:mm).")
-    parsed = parsed.astimezone(UTC)
+    try:
+        parsed = parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:30+01:00 is before the calendar's first UTC moment
+        raise _Invalid("out_of_range", "occurredAt", "occurredAt is outside the calendar in UTC.")
     if parsed > newest:
         raise _Invalid("in_future", "occurredAt", "occurredAt is more than 5 minutes in the future.")
     if parsed < oldest:
@@ -322,6 +330,6 @@ def _email(value: Any) -> str | None:
         return None
     if type(value) is not str:
         raise _Invalid("invalid_type", "customerEmail", "customerEmail must be a string.")
-    if len(value) > 320 or not _EMAIL.fullmatch(value):
+    if len(value) > 320 or not _EMAIL.fullmatch(value) or _has_control(value):
         raise _Invalid("invalid_format", "customerEmail", "customerEmail is not an email address.")
     return value

@@ -62,7 +62,7 @@ def test_a_real_worker_runs_tasks_through_the_redis_broker(requires_redis, trans
         assert ping.delay().get(timeout=20) == "pong"
 
 
-def test_a_redis_that_stops_answering_fails_a_cache_call_after_the_socket_timeout():
+def test_a_redis_that_stops_answering_answers_a_cache_call_as_a_miss_after_the_socket_timeout():
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(8)  # connections are accepted by the kernel, and never answered
@@ -71,8 +71,8 @@ def test_a_redis_that_stops_answering_fails_a_cache_call_after_the_socket_timeou
         code = (
             "import os, time; os.environ['DJANGO_SETTINGS_MODULE']='margint.settings'; import django; "
             "django.setup(); from django.core.cache import cache; start = time.monotonic()\n"
-            "try:\n    cache.get('probe')\nexcept Exception as exc:\n"
-            "    print(type(exc).__name__, round(time.monotonic() - start, 1))"
+            "value = cache.get('probe', 'miss')\n"
+            "print(value, round(time.monotonic() - start, 1))"
         )
         result = subprocess.run(
             [sys.executable, "-c", code],
@@ -83,4 +83,4 @@ def test_a_redis_that_stops_answering_fails_a_cache_call_after_the_socket_timeou
         silent.close()
     assert result.returncode == 0, result.stderr
     name, seconds = result.stdout.split()
-    assert name == "TimeoutError" and 0.4 <= float(seconds) < 5
+    assert name == "miss" and 0.4 <= float(seconds) < 5

@@ -11,6 +11,7 @@ from margins.costs.queries import unpriced_models
 from margins.costs.services import events_ingest
 from margins.costs.validation import MAX_BODY_BYTES, BodyInvalid, events_from_body
 from margint.errors import ApiError
+from margint.formatting import json_timestamp
 from margint.permissions import HasActor, actor_of, scope_permission
 from publicapi.apis.keyed import KeyedApiView
 from publicapi.serializers import ErrorSerializer
@@ -120,8 +121,8 @@ class UnpricedModelsView(KeyedApiView):
                         "inputTokens": r.input_tokens,
                         "outputTokens": r.output_tokens,
                         "cachedInputTokens": r.cached_input_tokens,
-                        "firstSeenAt": r.first_seen_at.isoformat().replace("+00:00", "Z"),
-                        "lastSeenAt": r.last_seen_at.isoformat().replace("+00:00", "Z"),
+                        "firstSeenAt": json_timestamp(r.first_seen_at),
+                        "lastSeenAt": json_timestamp(r.last_seen_at),
                     }
                     for r in rows
                 ]

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from billing import selectors
 from billing.models import StripeConnection, SyncRun
 from margint.auth import SessionAuthentication
+from margint.formatting import json_timestamp
 from margint.models import Organization
 from margint.permissions import HasActor, RequiresPro, actor_of
 from publicapi.apis.keyed import KeyedApiView
@@ -39,6 +40,10 @@ class AdminSessionOrReadKey(BasePermission):
 class FinanceApi(KeyedApiView):
     authentication_classes = [ApiKeyAuthentication, SessionAuthentication]
     permission_classes = [HasActor, RequiresPro, AdminSessionOrReadKey]
+    # The Finance API document: 100 requests a minute per caller, a key or a signed-in user.
+    rate_limit_kind = "finance"
+    rate_limit_per_minute = 100
+    session_rate_limit = 100
 
     def permission_denied(self, request, message=None, code=None):
         if request.authenticators and not request.successful_authenticator:
@@ -47,7 +52,7 @@ class FinanceApi(KeyedApiView):
 
 
 def iso_seconds(moment) -> str | None:
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z") if moment else None
+    return json_timestamp(moment)
 
 
 def dashboard_url(org: Organization, page: str) -> str:

@@ -7,6 +7,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from margint.permissions import HasActor, actor_of
+from margint.throttling import SessionRateThrottle
 from publicapi import ratelimit
 from publicapi.auth import ApiKeyAuthentication
 
@@ -20,6 +21,7 @@ class KeyRateThrottle(BaseThrottle):
             return True
         kind = getattr(view, "rate_limit_kind", "read")
         limit = actor.org.ingest_rate_limit if kind == "ingest" else actor.org.read_rate_limit
+        limit = getattr(view, "rate_limit_per_minute", None) or limit
         state = ratelimit.hit(key_id=str(actor.api_key.pk), kind=kind, limit=limit)
         request._ratelimit_state = state
         self._state = state
@@ -35,7 +37,8 @@ CURRENCY_HEADER = "Margint-Reporting-Currency"
 class KeyedApiView(APIView):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [HasActor]
-    throttle_classes = [KeyRateThrottle]
+    # Keys count in KeyRateThrottle; sessions (where a view takes them) per user.
+    throttle_classes = [KeyRateThrottle, SessionRateThrottle]
     rate_limit_kind = "read"
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -59,7 +62,9 @@ class KeyedApiView(APIView):
         super().check_permissions(request)
 
     def check_throttles(self, request) -> None:
-        if getattr(request, "_ratelimit_state", None) is None:
+        # Called from check_permissions and again by DRF: a request is counted once.
+        if not getattr(request, "_throttles_checked", False):
+            request._throttles_checked = True
             super().check_throttles(request)
 
     def permission_denied(self, request, message=None, code=None):

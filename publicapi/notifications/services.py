@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from margint import crypto
+from margint.formatting import json_timestamp
 from margint.models import Organization
 from publicapi.notifications import http, signing, urlguard
 from publicapi.notifications.models import (
@@ -95,7 +96,7 @@ def envelope(event: WebhookEvent, data: dict[str, Any]) -> dict[str, Any]:
         "id": event.id,
         "type": event.type,
         "api_version": API_VERSION,
-        "created_at": event.created_at.isoformat().replace("+00:00", "Z"),
+        "created_at": json_timestamp(event.created_at),
         "data": data,
     }
 
@@ -137,9 +138,19 @@ def webhook_test_send(*, endpoint: WebhookEndpoint) -> WebhookEvent:
 
 
 def _queue(event_id: str, endpoint_id: str) -> None:
+    transaction.on_commit(partial(_enqueue_delivery, event_id, endpoint_id))
+
+
+def _enqueue_delivery(event_id: str, endpoint_id: str) -> None:
+    """After the commit: a broker that does not answer fails the publication within about a
+    second (settings); the event is stored, so the failure is logged and never fails the request
+    that caused the event (an ingest, a budget check, a test send)."""
     from publicapi.notifications.tasks import webhook_deliver
 
-    transaction.on_commit(partial(webhook_deliver.delay, event_id, endpoint_id))
+    try:
+        webhook_deliver.delay(event_id, endpoint_id)
+    except Exception:
+        logger.exception("could not queue delivery of webhook event %s to %s", event_id, endpoint_id)
 
 
 # Delivery

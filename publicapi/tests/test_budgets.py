@@ -36,7 +36,7 @@ def test_a_customer_budget_is_created_in_cents_and_listed(api, org, frozen_now):
         "monthlyLimitCents": 12_345,
         "action": "block",
         "thresholds": [50, 90],
-        "createdAt": "2026-03-18T15:00:00Z",
+        "createdAt": "2026-03-18T15:00:00.000Z",
     }
     assert Budget.objects.get(pk=data["id"]).monthly_limit_micro == 123_450_000
     assert api.get("/api/v1/budgets").json() == {"data": [data]}
@@ -183,7 +183,7 @@ def test_an_exceeded_block_budget_refuses_and_names_every_figure(api, budgets):
     assert _by_id(body["warnings"]) == _by_id([workspace, pair])
     assert _by_id(body["budgets"]) == _by_id([customer, workspace, pair])
     assert (body["customer"], body["feature"], body["month"]) == ("acme", "search", "2026-03")
-    assert body["checkedAt"] == "2026-03-18T15:00:00Z"
+    assert body["checkedAt"] == "2026-03-18T15:00:00.000Z"
 
 
 def test_a_customer_within_every_block_budget_is_allowed_with_warnings(api, budgets):

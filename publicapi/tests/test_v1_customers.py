@@ -225,6 +225,18 @@ def test_an_answer_computed_as_midnight_passes_is_not_kept_as_the_next_days(api,
     assert (after["from"], after["to"]) == ("2026-03-13", "2026-03-20")
 
 
+def test_a_mapped_customer_with_revenue_but_no_cost_is_a_row_with_cost_zero(
+    api, outsider_api, org, frozen_now
+):
+    map_tag(org, "cus_rev", "revenue-only")
+    add_revenue(org, "cus_rev", date(2026, 3, 16), 2_000_000)
+    rows = {r["externalId"]: r for r in api.get("/api/v1/customers?range=7d").json()["data"]}
+    assert rows["revenue-only"]["costCents"] == 0 and rows["revenue-only"]["revenueCents"] == 200
+    detail = api.get("/api/v1/customers/revenue-only?range=7d")
+    assert detail.status_code == 200 and detail.json()["data"]["id"] == rows["revenue-only"]["id"]
+    assert outsider_api.get("/api/v1/customers/revenue-only?range=7d").status_code == 404
+
+
 def test_responses_name_the_reporting_currency_their_amounts_are_in(api, org, other_org, spine):
     assert api.get("/api/v1/customers?period=7d")["Margint-Reporting-Currency"] == "USD"
     other_org.reporting_currency = "eur"

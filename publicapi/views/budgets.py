@@ -19,6 +19,7 @@ from margint.htmx import invalid_form_status, mutation_fragment, page_or_partial
 from margint.models import Role
 from publicapi.budget_calc import ACTIONS, SCOPES, target_problems
 from publicapi.budgets import budget_create, budget_delete, budget_get, org_budget_statuses
+from publicapi.serializers import MAX_LIMIT_CENTS
 
 PAGE = "publicapi/budgets.html"
 TABLE = "publicapi/partials/_budgets_table.html"
@@ -72,7 +73,11 @@ class BudgetForm(forms.Form):
         return SCOPE_FIELDS.get(scope or SCOPES[0], ("customer", "feature"))
 
     monthly_limit = forms.DecimalField(
-        min_value=Decimal("0.01"), max_digits=14, decimal_places=2, help_text="In the reporting currency."
+        min_value=Decimal("0.01"),
+        max_value=Decimal(MAX_LIMIT_CENTS) / 100,
+        max_digits=14,
+        decimal_places=2,
+        help_text="In the reporting currency.",
     )
     action = forms.ChoiceField(
         choices=[(a, a) for a in ACTIONS], help_text="block: the budget check refuses calls once spent."
