@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.test.utils import override_settings
@@ -47,7 +48,7 @@ def load(ctx: DemoContext, *, customers: Sequence[tuple] = ()) -> None:
     stats = run.stats
     ctx.log(
         f"demo: synced {stats['invoicesFetched']} invoices of {stats['customersProcessed']} Stripe customers "
-        f"({stats['invoicesSkipped']} skipped in other currencies)"
+        f"({stats['invoicesSkipped']} without an exchange rate)"
     )
     if ctx.stripe_api_base:
         ctx.notes.append(
@@ -89,6 +90,7 @@ STRIPE_ONLY = (
     ("Hooli Labs", "billing@hooli.example", 14_900, "usd"),
     ("Initech GmbH", "rechnung@initech.example", 14_900, "eur"),
 )
+DEMO_SETTLEMENT_RATES = {"eur": Decimal("1.0850")}
 EMAIL_ONLY_EVERY = 9  # every ninth customer carries no tag: only its email can match it
 
 
@@ -103,6 +105,8 @@ def aligned_dataset(customers: Sequence[Sequence[Any]], *, as_of: date) -> Strip
     twelve months at once, at the start of the history. STRIPE_ONLY customers are added too.
     """
     dataset = StripeDataset(id_namespace=f"demo-aligned-{as_of}")
+    # The demo account settles in USD: a paid EUR invoice is converted at what it settled for.
+    dataset.settlement_rates = dict(DEMO_SETTLEMENT_RATES)
     start = month_start(as_of, MONTHS)
     prices: dict[tuple[int, str, str, str], dict] = {}
 

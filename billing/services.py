@@ -23,6 +23,7 @@ from billing.models import (
 )
 from billing.stripe_gateway import StripeAuthFailed, StripeGateway
 from margint.crypto import encrypt
+from margint.fx.models import CurrencyRebuild
 from margint.models import Organization
 
 _KEY_BODY = re.compile(r"^[A-Za-z0-9_]{20,255}$")
@@ -101,6 +102,13 @@ def _enqueue_sync(org: Organization) -> None:
     from billing.tasks import revenue_sync_org
 
     revenue_sync_org.delay(str(org.pk), "connect")
+
+
+def revenue_rebuild_enqueue(*, rebuild: CurrencyRebuild) -> None:
+    """After the settings commit, convert every revenue document into the new currency."""
+    from billing.tasks import revenue_rebuild_run
+
+    transaction.on_commit(lambda: revenue_rebuild_run.delay(str(rebuild.pk)))
 
 
 class StripeNotConnectedError(Exception):

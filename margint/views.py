@@ -22,13 +22,13 @@ from django_htmx.http import HttpResponseClientRedirect
 from margint import services
 from margint.decorators import member_required
 from margint.forms import (
-    COMMON_CURRENCIES,
     MemberInviteForm,
     MemberRoleForm,
     OrgSettingsForm,
     add_service_errors,
     focus_first_error,
 )
+from margint.fx.selectors import currencies_with_rates, currency_rebuild_latest
 from margint.htmx import invalid_form_status, mutation_fragment, page_or_partial
 from margint.models import Membership, Organization, Role
 from margint.tenancy import switch_organization
@@ -106,7 +106,13 @@ def org_settings(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "Settings saved.")
                 return redirect("org-settings")
             form, saved = OrgSettingsForm(initial=_settings_initial(org)), True
-    context = {"org": org, "form": form, "saved": saved, "currencies": [c.upper() for c in COMMON_CURRENCIES]}
+    context = {
+        "org": org,
+        "form": form,
+        "saved": saved,
+        "currencies": [code.upper() for code in currencies_with_rates()],
+        "rebuild": currency_rebuild_latest(org=org),
+    }
     if saved:
         return mutation_fragment(
             request, "margint/partials/_settings_form.html", context, event="orgSettingsChanged"

@@ -4,6 +4,7 @@ from django.apps import AppConfig
 
 from billing import signals  # signals modules import only django.dispatch: safe before the models load
 from margins.costs import signals as cost_signals
+from margint.signals import reporting_currency_changed
 
 
 class PublicapiConfig(AppConfig):
@@ -19,4 +20,7 @@ class PublicapiConfig(AppConfig):
             signal.connect(receivers.margin_alerts_after_revenue, dispatch_uid="publicapi-margin-alerts")
         cost_signals.costs_ingested.connect(
             receivers.budget_versions_after_ingest, dispatch_uid="publicapi-budget-versions"
+        )
+        reporting_currency_changed.connect(
+            receivers.budget_limits_after_currency_change, dispatch_uid="publicapi-budget-limits"
         )

@@ -21,6 +21,8 @@ from django.utils import timezone
 
 from margins.calculations import Month, micros_to_cents
 from margins.costs import selectors as cost_selectors
+from margint.fx.rates import convert_micro
+from margint.fx.selectors import rate_book
 from margint.models import Organization
 from publicapi import budget_calc
 from publicapi.budget_alerts import budget_alerts_emit
@@ -87,6 +89,23 @@ def budget_delete(*, budget: Budget) -> None:
     org_id = budget.org_id
     budget.delete()
     budgets_changed(org_id=org_id)
+
+
+def budget_limits_convert(*, org: Organization, previous: str, today: date) -> int:
+    """A change of reporting currency converts each limit at the rate of the day of the change
+    (rounded once, half to even), so that "$100" does not become "€100". Returns how many changed;
+    none when no rate links the two currencies (the limits are then left for an admin to set)."""
+    rate = rate_book(currencies=(previous, org.reporting_currency), start=today, end=today).rate(
+        previous, org.reporting_currency, today
+    )
+    budgets = list(Budget.objects.filter(org=org))
+    if rate is None or not budgets:
+        return 0
+    for budget in budgets:
+        budget.monthly_limit_micro = max(1, convert_micro(budget.monthly_limit_micro, rate))
+    Budget.objects.bulk_update(budgets, ["monthly_limit_micro"])
+    budgets_changed(org_id=org.pk)
+    return len(budgets)
 
 
 def budgets_of(*, org: Organization) -> list[Budget]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.urls import include, path
 
 from margins import converters  # noqa: F401  (registers `tag_value`)
-from publicapi.apis import events, finance, openapi, v1
-from publicapi.views import api_docs, api_keys, budgets, margins, overview
+from publicapi.apis import events, finance, openapi, otlp, v1
+from publicapi.views import api_docs, api_keys, budgets, margins, overview, plans
 
 urlpatterns: list = [
     path("", overview.home, name="home"),
     path("margins/", margins.margins_page, name="margins"),
     path("margins/export.csv", margins.margins_csv, name="margins-csv"),
+    path("margins/plans/", plans.plans_page, name="margins-plans"),
     path("margins/<tag_value:customer>/", margins.customer_page, name="margin-customer-page"),
     path("customers/", margins.customers_page, name="customers"),
     path("settings/api-keys/", api_keys.api_keys, name="api-keys"),
@@ -29,6 +30,7 @@ urlpatterns: list = [
     path("api/v1/docs", api_docs.docs_page, name="api-v1-docs"),
     path("v0/profitability", v1.ProfitabilityView.as_view(), name="v0-profitability"),
     path("api/v1/events", events.EventsIngestView.as_view(), name="api-v1-events"),
+    path("v1/traces", otlp.OtlpTracesView.as_view(), name="otlp-traces"),
     path("api/v1/events/unpriced", events.UnpricedModelsView.as_view(), name="api-v1-events-unpriced"),
     path(
         "api/v1/platform/finance/subscription-summary",
@@ -41,4 +43,5 @@ urlpatterns: list = [
         name="finance-stripe-sync-status",
     ),
     path("", include("publicapi.notifications.urls")),
+    path("", include("publicapi.anomalies.urls")),
 ]

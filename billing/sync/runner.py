@@ -20,13 +20,13 @@ from billing.mirrors import (
     customers_upsert,
     invoice_delete,
     invoices_upsert,
+    needs_settlement,
     subscriptions_upsert,
 )
 from billing.models import StripeConnection, StripeCustomer, StripeInvoice, SyncRun
 from billing.revenue import DayKey, months_of, revenue_daily_recompute, revenue_lock
 from billing.stripe_gateway import Page, StripeAuthFailed, StripeGateway, StripeNotFound, StripeUnavailable
 from margint.models import Organization
-from margint.money import normalize_currency
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +119,9 @@ class SyncRunner:
 
     def _phase_invoices(self) -> None:
         def fetch(after: str | None) -> Page:
-            return self.gateway.list_invoices(created_gte=self.window_start, starting_after=after)
+            return self._settled(
+                self.gateway.list_invoices(created_gte=self.window_start, starting_after=after)
+            )
 
         self._paged(fetch, self._write_invoices, progress=self._invoice_progress)
 
@@ -138,7 +140,7 @@ class SyncRunner:
         window has its payment attempts updated, and one missing from this list has changed."""
 
         def fetch(after: str | None) -> Page:
-            return self.gateway.list_invoices(status="open", starting_after=after)
+            return self._settled(self.gateway.list_invoices(status="open", starting_after=after))
 
         self._paged(fetch, lambda page: self._write_invoices(page, before_window_only=True))
 
@@ -155,7 +157,7 @@ class SyncRunner:
                     fetched.append(self.gateway.retrieve_invoice(stripe_id))
                 except StripeNotFound:
                     gone.append(stripe_id)  # a deleted draft
-            self._write(Page(tuple(fetched), False, None), self._write_invoices, deleted=gone)
+            self._write(self._settled(Page(tuple(fetched), False, None)), self._write_invoices, deleted=gone)
 
     def _phase_deleted_customers(self) -> None:
         """Lists leave deleted customers out: any live mirror the listing did not return is read
@@ -179,6 +181,16 @@ class SyncRunner:
                     live.append(customer)
             self._write_customers_checked(live, deleted)
 
+    def _settled(self, page: Page) -> Page:
+        """Paid invoices in another currency carry what Stripe settled for them (read outside
+        the page's transaction: a network call must not hold the revenue lock)."""
+        currency = self.org.reporting_currency
+        items = tuple(
+            self.gateway.with_settlement(inv) if needs_settlement(inv, currency) else inv
+            for inv in page.items
+        )
+        return Page(items, page.has_more, page.last_id)
+
     # -- writing ---------------------------------------------------------------------------
 
     def _write_invoices(self, page: Page, *, before_window_only: bool = False) -> set[DayKey]:
@@ -191,12 +203,12 @@ class SyncRunner:
             if not before_window_only or invoice.created.timestamp() < self.window_start
         ]
         self.stats["invoicesFetched"] += len(counted)
+        # Documents written without a rate to convert them (the period's amounts are in
+        # billing.selectors.unconverted_amounts, whatever this run wrote).
         skipped = self.stats["skippedCurrencies"]
-        for invoice in counted:
-            currency = normalize_currency(invoice.currency)
-            if currency != normalize_currency(self.org.reporting_currency):
-                skipped[currency] = skipped.get(currency, 0) + 1
-                self.stats["invoicesSkipped"] += 1
+        for currency, count in result.skipped_currencies.items():
+            skipped[currency] = skipped.get(currency, 0) + count
+            self.stats["invoicesSkipped"] += count
         return result.touched
 
     def _write_customers_checked(self, live: list, deleted: list[str]) -> None:

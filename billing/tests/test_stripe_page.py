@@ -63,7 +63,7 @@ def test_a_run_shows_its_counts_and_a_failed_one_its_failure_in_plain_words(view
     assert 'hx-trigger="syncRunFinished from:body"' in html
     row = html.split(f'id="run-{synced.pk}"')[1].split("</tr>")[0]
     assert f'data-label="Invoices" class="num">{synced.stats["invoicesFetched"]} ' in row
-    assert "skipped 2 in EUR" in row
+    assert "no exchange rate: 2 in EUR" in row
     failed_row = html.split(f'id="run-{failed.pk}"')[1].split("</tr>")[0]
     assert "Couldn&#x27;t reach Stripe" in failed_row and "Failed</span>" in failed_row
     assert "NameResolutionError" not in html
