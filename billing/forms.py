@@ -48,6 +48,22 @@ class StripeConnectForm(forms.Form):
             raise forms.ValidationError(str(error))
 
 
+class ReplaceKeyForm(forms.Form):
+    stripe_key = forms.CharField(
+        label="New Stripe key",
+        max_length=255,
+        help_text="A new restricted key of the SAME Stripe account. Mirrors, revenue and mappings "
+        "are kept; a key of another account is refused.",
+        widget=_secret_input("rk_live_…"),
+    )
+
+    def clean_stripe_key(self) -> str:
+        try:
+            return stripe_key_validate(self.cleaned_data["stripe_key"])
+        except InvalidStripeKey as error:
+            raise forms.ValidationError(str(error))
+
+
 class WebhookSecretForm(forms.Form):
     webhook_secret = forms.CharField(
         label="Webhook signing secret",
