@@ -33,6 +33,7 @@ PAGES = [
     ("margins", "/margins/"),
     ("margins-critical", "/margins/?tier=critical"),
     ("customer", None),
+    ("plans", "/margins/plans/"),
     ("customers", "/customers/"),
     ("mappings", "/mappings/"),
     ("mappings-all", "/mappings/?tab=all"),

@@ -240,7 +240,7 @@ def cost_per_request(cost: int, requests: int) -> str:
     """Cost over requests in whole currency units with four decimals ("0.0031"); "—" without requests."""
     if requests <= 0:
         return "—"
-    return f"{(Decimal(cost) / Decimal(requests) / 1_000_000).quantize(Decimal('0.0001'))}"
+    return f"{(Decimal(cost) / Decimal(requests) / 1_000_000).quantize(Decimal('0.0001')):,}"
 
 
 def _customer_mappings(org, tag_value: str) -> list[tuple[Any, str | None]]:

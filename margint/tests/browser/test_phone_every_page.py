@@ -1,6 +1,7 @@
 """Every dashboard page at 390 px, as the admin of a Pro organization with data: nothing scrolls sideways.
 
-The margin table's rows take two lines there and the table sorts with a select.
+The margin table's rows take two lines there and the table sorts with a select. Also the charts
+in the browser: their months, hover titles, figures table and the cards that open the table.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ PAGES = [
     "/margins/?period=2026-04",
     "/margins/?period=2026-04&tier=critical",
     "/margins/acme-corp/?period=2026-04",
+    "/margins/plans/",
     "/customers/",
     "/mappings/?tab=queue",
     "/mappings/?tab=review",
@@ -89,3 +91,35 @@ def test_margin_rows_take_two_lines_and_sort_with_a_select_on_a_phone(open_page,
     expect(page.locator("#margins-table tbody tr").first).to_have_attribute(
         "data-tag", "team-with-a-rather-long-tag-000"
     )
+
+
+def test_overview_chart_shows_twelve_months_with_values_and_its_cards_open_the_table(
+    open_page, admin, pro_org_with_data
+):
+    page = open_page(admin, path="/")
+    months = page.locator("#overview-chart g.chart-month")
+    expect(months).to_have_count(12)
+    current = page.locator("#overview-chart g.chart-month.is-current")
+    assert current.get_attribute("data-month") == "2026-04"
+    assert current.locator("title").text_content().startswith("2026-04 (in progress): revenue $")
+    assert page.locator("#overview-chart .chart-svg").bounding_box()["width"] > 900  # full width
+    page.get_by_text("Figures by month").first.click()
+    expect(page.locator("#overview-chart table tbody tr")).to_have_count(12)
+    expect(page.locator("#overview-worst tbody tr")).to_have_count(5)
+    page.locator('a[data-card="critical"]').click()
+    page.wait_for_url(lambda url: "tier=critical" in url)
+    assert page.locator("#margins-tier").input_value() == "critical"
+
+
+def test_customer_chart_navigates_months_and_links_to_stripe(open_page, admin, pro_org_with_data):
+    page = open_page(admin, path="/margins/acme-corp/?period=2026-04")
+    expect(page.locator("#customer-chart g.chart-month")).to_have_count(6)
+    assert page.get_by_role("link", name="open in Stripe's dashboard").get_attribute("href") == (
+        "https://dashboard.stripe.com/customers/cus_abc123"
+    )
+    page.locator('a[rel="prev"]').first.click()
+    page.wait_for_url(lambda url: "period=2026-03" in url)
+    # March's six months end before the month in progress: nothing is marked.
+    expect(page.locator("#customer-chart g.chart-month").last).to_have_attribute("data-month", "2026-03")
+    expect(page.locator("#customer-chart g.chart-month.is-current")).to_have_count(0)
+    assert page.locator('[data-card="cost-per-request"] .value').inner_text().startswith("32,000.0000")
