@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework.decorators import api_view, content_negotiation_class, permission_classes
@@ -9,11 +10,9 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from billing.selectors import sync_status
 from margins import exports
 from margins.calculations import InvalidPeriod, Month
-from margins.selectors import margin_customer_detail, month_of
-from margins.table_cache import dumps, rendered_table_csv, rendered_table_json
+from margins.selectors import margin_customer_detail, margin_table, month_of
 from margint.errors import NotFound, ValidationFailed
 from margint.permissions import PRO_VIEWER, actor_of
 
@@ -52,19 +51,21 @@ def format_param(request: Request) -> str:
 @permission_classes(PRO_VIEWER)
 @content_negotiation_class(QueryFormatIsOurs)
 def margins_table(request: Request) -> HttpResponse:
+    """The month's table computed on each request (margins/selectors/table.py), encoded once."""
     org = actor_of(request).org
     period, fmt, now = period_param(request), format_param(request), timezone.now()
     if fmt == "csv":
-        response = HttpResponse(
-            rendered_table_csv(org=org, period=period, as_of=now), content_type="text/csv; charset=utf-8"
-        )
+        report = margin_table(org=org, period=period, as_of=now, with_sync=False)
+        text = exports.rows_csv(report.table.rows, org.reporting_currency)
+        response = HttpResponse(text, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{exports.csv_filename(period)}"'
         return response
-    rendered = rendered_table_json(org=org, period=period, as_of=now)
-    start, end = period.bounds
-    summary = exports.with_sync(rendered.summary, sync_status(org=org, start=start, end=end))
-    body = b'{"data":{"summary":' + dumps(summary) + b',"customers":' + rendered.customers_json + b"}}"
-    return HttpResponse(body, content_type="application/json")
+    report = margin_table(org=org, period=period, as_of=now)
+    body = {
+        "summary": exports.with_sync(exports.summary_json(report), report.sync),
+        "customers": [exports.row_json(row) for row in report.table.rows],
+    }
+    return HttpResponse(orjson.dumps({"data": body}), content_type="application/json")
 
 
 @api_view(["GET"])

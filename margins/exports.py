@@ -12,6 +12,7 @@ import io
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from billing.selectors import SyncStatus
@@ -21,6 +22,7 @@ from margins.calculations import (
     Month,
     Reconciliation,
     SparkPoint,
+    Tier,
     margin_percent,
     micros_to_dollars,
 )
@@ -61,14 +63,23 @@ def timestamp_json(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+@lru_cache(maxsize=64)
+def _period_text(period: Month) -> str:
+    # Every row of a table names the same four months.
+    return str(period)
+
+
 def sparkline_json(points: Iterable[SparkPoint]) -> list[dict[str, Any]]:
     out = []
-    for point in points:
-        item: dict[str, Any] = {"period": str(point.period), "marginPercent": float(point.margin_percent)}
-        if point.projected:
+    for period, percent, projected in points:
+        item: dict[str, Any] = {"period": _period_text(period), "marginPercent": float(percent)}
+        if projected:
             item["projected"] = True
         out.append(item)
     return out
+
+
+_TIER_TEXT = {tier: tier.value for tier in Tier}
 
 
 def row_json(row: MarginRow) -> dict[str, Any]:
@@ -81,7 +92,7 @@ def row_json(row: MarginRow) -> dict[str, Any]:
         "costMicrodollars": row.cost,
         "marginMicrodollars": row.margin,
         "marginPercent": float(row.margin_percent),
-        "healthTier": row.health_tier.value,
+        "healthTier": _TIER_TEXT[row.health_tier],
         "sparkline": sparkline_json(row.sparkline),
         "projectedTierWorsening": row.projected_tier_worsening,
         "budgetSuggestionMicrodollars": row.budget_suggestion,

@@ -215,3 +215,26 @@ class CustomerMonthlyRevenue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stripe_customer_id} {self.month:%Y-%m} {self.amount_micro}µ"
+
+
+class OrgFeatureDailyCost(models.Model):
+    """The org's cost per (UTC day, feature): the sum of that day's DailyRollup rows of the feature.
+
+    Kept by a database trigger on DailyRollup (margins/monthly.py) in the same statement as every
+    write to the rollups, like CustomerMonthlyCost. A budget check reads a month of it (a few rows
+    per feature) for a workspace or feature budget, whatever the number of customers.
+    """
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    feature = models.CharField(max_length=128, blank=True, default="")
+    cost_micro = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org", "feature", "day"], name="org_feature_daily_cost_unique"),
+        ]
+        indexes = [models.Index(fields=["org", "day"], name="org_feature_daily_cost_day")]
+
+    def __str__(self) -> str:
+        return f"{self.feature or '(none)'} {self.day} {self.cost_micro}µ"

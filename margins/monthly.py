@@ -34,9 +34,10 @@ class Rollup:
 
     name: str
     daily: str
-    monthly: str
+    monthly: str  # the table of totals kept
     key: str
     sums: tuple[str, ...]
+    grain: str = "month"  # the column of the totals: "month" (of the row's day) or "day" (the day itself)
 
 
 COST = Rollup(
@@ -53,16 +54,34 @@ REVENUE = Rollup(
     "stripe_customer_id",
     ("amount_micro",),
 )
-ROLLUPS = (COST, REVENUE)
+# The org's cost per (UTC day, feature), from the per-feature rollups: a budget's month-to-date
+# spend of a workspace or a feature is then a month's few rows at most, whatever the customer count.
+FEATURE_DAYS = Rollup(
+    "feature_daily",
+    "margins_dailyrollup",
+    "margins_orgfeaturedailycost",
+    "feature",
+    ("cost_micro",),
+    grain="day",
+)
+ROLLUPS = (COST, REVENUE, FEATURE_DAYS)
 
 _PG_MONTH = "date_trunc('month', {day}::timestamp)::date"
 _SQLITE_MONTH = "date({day}, 'start of month')"
 
 
+def _period(r: Rollup, vendor: str, day: str) -> str:
+    """The totals' period of a daily row's `day`: its month's first day, or the day itself."""
+    if r.grain == "day":
+        return day
+    return (_PG_MONTH if vendor == "postgresql" else _SQLITE_MONTH).format(day=day)
+
+
 def _pg_function(r: Rollup) -> str:
     cols = ", ".join(r.sums)
-    keys = f"org_id, {r.key}, month"
-    month = _PG_MONTH.format(day="day")
+    g = r.grain
+    keys = f"org_id, {r.key}, {g}"
+    month = _period(r, "postgresql", "day")
     summed = ", ".join(f"sum({c}) AS {c}" for c in r.sums)
     negated = ", ".join(f"-{c}" for c in r.sums)
     subtract = ", ".join(f"{c} = m.{c} - o.{c}" for c in r.sums)
@@ -73,22 +92,22 @@ CREATE OR REPLACE FUNCTION margint_monthly_{r.name}() RETURNS trigger LANGUAGE p
 BEGIN
   IF TG_OP = 'DELETE' THEN
     UPDATE {r.monthly} AS m SET {subtract}
-      FROM (SELECT org_id, {r.key}, {month} AS month, {summed}
+      FROM (SELECT org_id, {r.key}, {month} AS {g}, {summed}
               FROM old_rows GROUP BY 1, 2, 3) AS o
-     WHERE m.org_id = o.org_id AND m.{r.key} = o.{r.key} AND m.month = o.month;
+     WHERE m.org_id = o.org_id AND m.{r.key} = o.{r.key} AND m.{g} = o.{g};
   ELSIF TG_OP = 'INSERT' THEN
     INSERT INTO {r.monthly} ({keys}, {cols})
     SELECT org_id, {r.key}, {month}, {", ".join(f"sum({c})" for c in r.sums)}
       FROM new_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-    ON CONFLICT (org_id, {r.key}, month) DO UPDATE SET {add};
+    ON CONFLICT (org_id, {r.key}, {g}) DO UPDATE SET {add};
   ELSE
     INSERT INTO {r.monthly} ({keys}, {cols})
-    SELECT org_id, {r.key}, month, {", ".join(f"sum({c})" for c in r.sums)}
-      FROM (SELECT org_id, {r.key}, {month} AS month, {cols} FROM new_rows
+    SELECT org_id, {r.key}, {g}, {", ".join(f"sum({c})" for c in r.sums)}
+      FROM (SELECT org_id, {r.key}, {month} AS {g}, {cols} FROM new_rows
             UNION ALL
             SELECT org_id, {r.key}, {month}, {negated} FROM old_rows) AS delta
      GROUP BY 1, 2, 3 HAVING {nonzero} ORDER BY 1, 2, 3
-    ON CONFLICT (org_id, {r.key}, month) DO UPDATE SET {add};
+    ON CONFLICT (org_id, {r.key}, {g}) DO UPDATE SET {add};
   END IF;
   RETURN NULL;
 END
@@ -120,20 +139,20 @@ def _sqlite_upsert(r: Rollup, row: str, sign: str) -> str:
     cols = ", ".join(r.sums)
     values = ", ".join(f"{sign}{row}.{c}" for c in r.sums)
     add = ", ".join(f"{c} = {c} + excluded.{c}" for c in r.sums)
-    month = _SQLITE_MONTH.format(day=f"{row}.day")
+    month = _period(r, "sqlite", f"{row}.day")
     return (
-        f"INSERT INTO {r.monthly} (org_id, {r.key}, month, {cols}) "
+        f"INSERT INTO {r.monthly} (org_id, {r.key}, {r.grain}, {cols}) "
         f"VALUES ({row}.org_id, {row}.{r.key}, {month}, {values}) "
-        f"ON CONFLICT (org_id, {r.key}, month) DO UPDATE SET {add};"
+        f"ON CONFLICT (org_id, {r.key}, {r.grain}) DO UPDATE SET {add};"
     )
 
 
 def _sqlite_subtract(r: Rollup) -> str:
     subtract = ", ".join(f"{c} = {c} - old.{c}" for c in r.sums)
-    month = _SQLITE_MONTH.format(day="old.day")
+    month = _period(r, "sqlite", "old.day")
     return (
         f"UPDATE {r.monthly} SET {subtract} "
-        f"WHERE org_id = old.org_id AND {r.key} = old.{r.key} AND month = {month};"
+        f"WHERE org_id = old.org_id AND {r.key} = old.{r.key} AND {r.grain} = {month};"
     )
 
 
@@ -154,7 +173,7 @@ def _sqlite_drop(r: Rollup) -> list[str]:
 
 
 def _rebuild_statements(r: Rollup, vendor: str, org_id: object | None) -> tuple[list[str], list]:
-    month = (_PG_MONTH if vendor == "postgresql" else _SQLITE_MONTH).format(day="day")
+    month = _period(r, vendor, "day")
     cols = ", ".join(r.sums)
     where, params = ("WHERE org_id = %s", [org_id]) if org_id is not None else ("", [])
     # Writers wait while a table is rebuilt, so no daily change lands between delete and insert.
@@ -162,40 +181,42 @@ def _rebuild_statements(r: Rollup, vendor: str, org_id: object | None) -> tuple[
     return [
         *lock,
         f"DELETE FROM {r.monthly} {where}",
-        f"INSERT INTO {r.monthly} (org_id, {r.key}, month, {cols}) "
+        f"INSERT INTO {r.monthly} (org_id, {r.key}, {r.grain}, {cols}) "
         f"SELECT org_id, {r.key}, {month}, {', '.join(f'sum({c})' for c in r.sums)} "
         f"FROM {r.daily} {where} GROUP BY 1, 2, 3",
     ], params
 
 
-def _statements(vendor: str, install: bool) -> list[str]:
+def _statements(vendor: str, install: bool, rollups: tuple[Rollup, ...] = ROLLUPS) -> list[str]:
     if vendor == "postgresql":
         build = _pg_install if install else _pg_drop
     elif vendor == "sqlite":
         build = _sqlite_install if install else _sqlite_drop
     else:
         raise NotImplementedError(f"monthly totals need PostgreSQL or SQLite, not {vendor}")
-    return [sql for r in ROLLUPS for sql in build(r)]
+    return [sql for r in rollups for sql in build(r)]
 
 
-def install_triggers(connection: BaseDatabaseWrapper) -> None:
-    """Create (or re-create) the triggers; idempotent."""
+def install_triggers(connection: BaseDatabaseWrapper, rollups: tuple[Rollup, ...] = ROLLUPS) -> None:
+    """Create (or re-create) the triggers; idempotent. `rollups`: for a migration, those it knows."""
     with connection.cursor() as cursor:
-        for sql in _statements(connection.vendor, install=True):
+        for sql in _statements(connection.vendor, install=True, rollups=rollups):
             cursor.execute(sql)
 
 
-def drop_triggers(connection: BaseDatabaseWrapper) -> None:
+def drop_triggers(connection: BaseDatabaseWrapper, rollups: tuple[Rollup, ...] = ROLLUPS) -> None:
     with connection.cursor() as cursor:
-        for sql in _statements(connection.vendor, install=False):
+        for sql in _statements(connection.vendor, install=False, rollups=rollups):
             cursor.execute(sql)
 
 
-def rebuild(connection: BaseDatabaseWrapper, *, org_id: object | None = None) -> None:
+def rebuild(
+    connection: BaseDatabaseWrapper, *, org_id: object | None = None, rollups: tuple[Rollup, ...] = ROLLUPS
+) -> None:
     """Recompute the monthly rows from the daily rows (of one org, or of all); call it in a transaction."""
     db_org_id = None if org_id is None else UUIDField().get_db_prep_value(org_id, connection)
     with connection.cursor() as cursor:
-        for r in ROLLUPS:
+        for r in rollups:
             statements, params = _rebuild_statements(r, connection.vendor, db_org_id)
             for sql in statements:
                 cursor.execute(sql, params if "%s" in sql else None)

@@ -160,11 +160,6 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "publicapi.anomalies.tasks.cost_anomalies_scan",
         "schedule": crontab(minute=20),
     },
-    # At UTC midnight: the new day's v1 window sums, shared with the web processes.
-    "publicapi-window-sums": {
-        "task": "publicapi.tasks.window_sums_prepare",
-        "schedule": crontab(minute=0, hour=0),
-    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [

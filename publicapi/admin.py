@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
-from publicapi.budgets import budget_delete, budgets_changed
+from publicapi.budgets import budget_delete
 from publicapi.keys import api_key_revoke
 from publicapi.models import ApiKey, Budget, OtlpSettings
 
@@ -43,11 +43,7 @@ class BudgetAdmin(admin.ModelAdmin):
     search_fields = ["org__name", "customer_external_id", "feature"]
     readonly_fields = ["created_at"]
 
-    # Through the services, so cached budget checks see the change at once.
-    def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        budgets_changed(org_id=obj.org_id)
-
+    # Through the service, as every other delete.
     def delete_model(self, request, obj) -> None:
         budget_delete(budget=obj)
 

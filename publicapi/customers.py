@@ -13,10 +13,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from billing import selectors as billing_selectors
-from billing.models import StripeSubscription, StripeSubscriptionItem
-from billing.recognition import SubscriptionFacts
-from margins import memo
-from margins import selectors as margin_selectors
+from mappings import selectors as mapping_selectors
 from margins.calculations import TierThresholds
 from margins.costs import selectors as cost_selectors
 from margint.models import Organization
@@ -74,9 +71,9 @@ def window_figures(
     revenue totals are theirs, not the organization's.
     """
     features = sorted(features) if features else None
-    links = margin_selectors.counting_links_kept(org=org)
+    links = mapping_selectors.counting_links(org=org)
     if external_ids is None:
-        sums = window_sums.current_window_sums(org=org, window=window, now=now, features=features)
+        sums = window_sums.window_sums(org=org, window=window, now=now, features=features)
     else:
         external_ids = set(external_ids)
         linked = {sid for ext in external_ids for sid in links.get(ext, ())}
@@ -86,7 +83,10 @@ def window_figures(
     infos = cost_selectors.cost_customer_labels(org=org, external_ids=external_ids)
     trailing = {sid: amounts[2] for sid, amounts in sums.revenue.items() if amounts[2]}
     mrr = billing_selectors.mrr_by_customer(
-        org=org, as_of=now, trailing=trailing, subscriptions=_subscription_facts(org)
+        org=org,
+        as_of=now,
+        trailing=trailing,
+        subscriptions=billing_selectors.subscription_facts_by_customer(org=org),
     )
     zeros = (0,) * (len(window.query_edges) - 1)
     no_revenue = (0, 0, 0)
@@ -123,20 +123,6 @@ def window_figures(
     revenue_total = sum(amounts[1] for amounts in sums.revenue.values())
     previous_total = sum(amounts[0] for amounts in sums.revenue.values())
     return WindowFigures(tuple(rows), revenue_total, previous_total)
-
-
-def _subscription_facts(org: Organization) -> dict[str, list[SubscriptionFacts]]:
-    version = None
-    if memo.versions_possible():
-        models = (StripeSubscription, StripeSubscriptionItem)
-        version = memo.rows_version([(memo.rows_version_sql(model), [org.pk]) for model in models])
-    return memo.read_through(
-        name="publicapi:subscriptions",
-        org=org,
-        model=StripeSubscription,
-        read=lambda: billing_selectors.subscription_facts_by_customer(org=org),
-        version=version,
-    )
 
 
 def _mrr_source(sources: Iterable[str]) -> str:

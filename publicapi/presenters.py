@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from rest_framework.renderers import JSONRenderer
+import orjson
 
-from margins import memo
 from margins.calculations import (
     MonthAmounts,
     TierThresholds,
@@ -73,28 +72,10 @@ def _row_order(figures: CustomerFigures) -> tuple[int, str]:
     return -figures.cost, figures.external_id
 
 
-# Per process and scope: each customer's rendered row with the figures it was rendered from.
-_rendered = memo.Reuse(16)
-
-
-def customer_rows_body(
-    figures: Sequence[CustomerFigures], thresholds: TierThresholds, *, scope: str
-) -> bytes:
-    """`{"data": [rows]}` as JSON bytes, rows by cost in the window (largest first, then by external
-    id), rendering only rows whose figures changed.
-
-    A 10,000-row list changes by a handful of rows between two requests; building and rendering
-    every row again is most of a request's time. A row is reused only for equal figures and
-    thresholds (see `memo.Reuse`), so the bytes are the same as rendering the whole list.
-    """
-    renderer = JSONRenderer()
-    rows = _rendered.round(f"{scope}:{thresholds}")
-    parts = [
-        rows.value(f.external_id, f, lambda f=f: renderer.render(customer_row(f, thresholds)))
-        for f in sorted(figures, key=_row_order)
-    ]
-    rows.keep()
-    return b'{"data":[' + b",".join(parts) + b"]}"
+def customer_rows_body(figures: Sequence[CustomerFigures], thresholds: TierThresholds) -> bytes:
+    """`{"data": [rows]}` as JSON bytes, rows by cost in the window (largest first, then by external id)."""
+    rows = [customer_row(f, thresholds) for f in sorted(figures, key=_row_order)]
+    return orjson.dumps({"data": rows})
 
 
 def window_json(window: RollingWindow) -> dict[str, str]:

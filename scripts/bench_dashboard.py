@@ -101,14 +101,11 @@ def timed(client, url: str, htmx: bool, runs: int, *, cold: bool) -> tuple[list[
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from margins.table_cache import clear_local_copies
-
     headers = {"HX-Request": "true"} if htmx else {}
     samples, queries, size = [], 0, 0
     for _ in range(runs):
         if cold:
-            cache.clear()
-            clear_local_copies()
+            cache.clear()  # nothing else is kept between requests
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             response = client.get(url, headers=headers)

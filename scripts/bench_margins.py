@@ -1,10 +1,10 @@
 """Benchmark of the margins API on PostgreSQL: 10,000 mapped customers, 6 months, 10 million events.
 
-    DATABASE_URL is ignored: the script uses its own database (default margint_bench6 on
+    DATABASE_URL is ignored: the script uses its own database (default margint_bench_c on
     127.0.0.1), creates it if missing, migrates it, loads the data once, and then times
     GET /api/margins (JSON and CSV) and GET /api/margins/<customer> through Django's test client.
 
-    python scripts/bench_margins.py [--db margint_bench6] [--runs 20] [--reload]
+    python scripts/bench_margins.py [--db margint_bench_c] [--runs 20] [--reload]
 
 What 10 million cost events leave behind, generated directly in SQL (ingestion is not timed
 here): every one of the 10,000 customers is active on every day of the 6 calendar months ending
@@ -15,18 +15,10 @@ rows. Each customer has one Stripe customer, mapped to it, paying a monthly plan
 evenly over the days: 1.8 million RevenueDaily rows. The monthly totals follow through their
 triggers, as they would during ingestion and sync.
 
-Timings: "cold" clears the caches and everything the process keeps before every request, so each
-one reads and computes everything; "new cost" adds one micro-unit to one customer's cost of today
-before every request, as ingestion would, so the inputs' version changes and the process brings
-its kept monthly totals and last table up to date (that customer's row computed again, see
-margins/table_cache.py); "shared" finds the rendered table in the shared cache (Redis when
-REDIS_URL is set) but nothing in the process, as another web process would; "adopted" is the first
-request of a new process after new cost: the rendered table of that version is nowhere, but the
-kept table another process shared is in the cache with the totals it follows, so the process adopts
-both and computes again the customers changed since (margins/shared_copies.py); "warm" repeats the
-request with unchanged data in the same process. After the table cases, the size of the shared
-copies and the time to fetch and adopt one. Every mode still reads the version of the inputs,
-the sync state and the session.
+Every request is computed: the script clears the cache (Redis when REDIS_URL is set) before each
+one, and nothing else is kept between requests (margins/selectors/month_amounts.py reads the
+monthly totals, margins/calculations/rows.py computes the rows). The first request of the process
+is timed apart ("first"). The bars come first in the output, with the load average.
 """
 
 from __future__ import annotations
@@ -52,7 +44,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--db", default="margint_bench6", help="PostgreSQL database to create and use")
+    parser.add_argument("--db", default="margint_bench_c", help="PostgreSQL database to create and use")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--user", default="postgres")
     parser.add_argument("--runs", type=int, default=20)
@@ -202,32 +194,22 @@ def describe() -> None:
             print(f"  {label:30} {cursor.fetchone()[0]:>12,}")
 
 
-def timed(client, url: str, runs: int, *, mode: str) -> tuple[list[float], object, int]:
+BARS = (  # (label, url, p50 bar ms, p99 bar ms or None)
+    ("GET /api/margins (JSON)", "/api/margins", 250, 400),
+    ("GET /api/margins?format=csv", "/api/margins?format=csv", 250, 400),
+    ("GET /margins/ (page, 50 rows)", "/margins/", 150, None),
+)
+OTHERS = (("GET /api/margins/cust-04242", "/api/margins/cust-04242"),)
+
+
+def timed(client, url: str, runs: int) -> tuple[list[float], object, int]:
     from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from margins.table_cache import clear_local_copies
-
     samples, response, queries = [], None, 0
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT min(id) FROM margins_customerdailycost WHERE day >= date_trunc('month', now())::date"
-        )
-        todays_row = cursor.fetchone()[0]
     for _ in range(runs):
-        if mode == "cold":
-            cache.clear()
-        if mode in ("cold", "shared"):
-            clear_local_copies()
-        if mode in ("new cost", "adopted"):
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "UPDATE margins_customerdailycost SET cost_micro = cost_micro + 1 WHERE id = %s",
-                    [todays_row],
-                )
-        if mode == "adopted":
-            clear_local_copies()
+        cache.clear()
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             response = client.get(url)
@@ -244,7 +226,7 @@ def percentile(samples: list[float], p: float) -> float:
 
 
 def load_average() -> str:
-    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def run(args: argparse.Namespace) -> None:
@@ -256,65 +238,33 @@ def run(args: argparse.Namespace) -> None:
     membership = Membership.objects.select_related("user").get(organization__public_id=ORG_PUBLIC_ID)
     client = Client()
     client.force_login(membership.user)
+    started = time.perf_counter()
+    first = client.get("/api/margins")
+    first_ms = (time.perf_counter() - started) * 1000
+    assert first.status_code == 200
     cache_backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
-    print(f"\n{args.runs} runs each, Django test client, cache: {cache_backend}, load {load_average()}")
-    print(f"{'request':44} {'mode':8} {'p50 ms':>8} {'p99 ms':>8} {'min ms':>8} {'queries':>8} {'bytes':>10}")
-    cases = [
-        ("GET /api/margins", "/api/margins"),
-        ("GET /api/margins?format=csv", "/api/margins?format=csv"),
-        ("GET /api/margins/cust-04242", "/api/margins/cust-04242"),
-    ]
-    for label, url in cases:
-        table = url.startswith("/api/margins?") or url == "/api/margins"
-        for mode in ("cold", "new cost", "shared", "adopted", "warm") if table else ("cold", "warm"):
-            client.get(url)  # warm the connection and, for "warm", the cache
-            samples, response, queries = timed(client, url, args.runs, mode=mode)
-            print(
-                f"{label:44} {mode:8} {statistics.median(samples):8.1f} {percentile(samples, 99):8.1f} "
-                f"{min(samples):8.1f} {queries:8d} {len(response.content):10,}"
-            )
-    shared_copies_weighed(client, membership.organization, args.runs)
-    print(f"load average at the end: {load_average()} on {os.cpu_count()} cores")
-
-
-def shared_copies_weighed(client, org, runs: int) -> None:
-    """The size of each shared kept table as the cache stores it, and the time to fetch and adopt it
-    (Redis GET, unpickling, adopting the totals): each table built in full and shared first."""
-    import pickle
-
-    from django.core.cache import cache
-
-    from margins import shared_copies
-    from margins.calculations import SPARKLINE_MONTHS
-    from margins.selectors import month_of
-    from margins.table_cache import clear_local_copies, shared_table_key
-
-    period = month_of(datetime.now(UTC))
-    for csv in (False, True):
-        clear_local_copies()
-        cache.clear()
-        client.get("/api/margins?format=csv" if csv else "/api/margins")
-        key = shared_table_key(org=org, period=period, csv=csv)
-        value = cache.get(key)
-        if value is None:
-            print(f"no shared {'CSV' if csv else 'JSON'} table in the cache")
+    results = []
+    for label, url, *bars in (*BARS, *((label, url, None, None) for label, url in OTHERS)):
+        client.get(url)  # the connection warm; the computation is not kept
+        samples, response, queries = timed(client, url, args.runs)
+        results.append((label, bars, samples, queries, len(response.content)))
+    print(f"\nBars ({args.runs} runs each, every cache cleared before each request, cache: {cache_backend})")
+    print(f"load average {load_average()} on {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    for label, (p50_bar, p99_bar), samples, *_ in results:
+        if p50_bar is None:
             continue
-        # Django's Redis cache pickles with the highest protocol.
-        size = len(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
-        samples = []
-        for _ in range(runs):
-            clear_local_copies()
-            started = time.perf_counter()
-            adopted = shared_copies.adopted(
-                key=key, what="margin tables", org=org, months=period.months_back(SPARKLINE_MONTHS)
-            )
-            samples.append((time.perf_counter() - started) * 1000)
-            assert adopted is not None
+        p50, p99 = statistics.median(samples), percentile(samples, 99)
+        verdict = "PASS" if p50 < p50_bar and (p99_bar is None or p99 < p99_bar) else "MISS"
+        wanted = f"p50 < {p50_bar}" + (f", p99 < {p99_bar}" if p99_bar else "")
+        print(f"  {verdict} {label:34} p50 {p50:7.1f} ms  p99 {p99:7.1f} ms   ({wanted} ms)")
+    print(f"\n{'request':36} {'p50 ms':>8} {'p99 ms':>8} {'min ms':>8} {'queries':>8} {'bytes':>10}")
+    for label, _bars, samples, queries, size in results:
         print(
-            f"shared {'CSV ' if csv else 'JSON'} table: {size:,} bytes pickled; fetch and adopt "
-            f"p50 {statistics.median(samples):.1f} ms, p99 {percentile(samples, 99):.1f} ms"
+            f"{label:36} {statistics.median(samples):8.1f} {percentile(samples, 99):8.1f} "
+            f"{min(samples):8.1f} {queries:8d} {size:10,}"
         )
-    clear_local_copies()
+    print(f"first request of the process (GET /api/margins): {first_ms:.1f} ms")
+    print(f"load average at the end: {load_average()} on {os.cpu_count()} cores")
 
 
 def main() -> None:

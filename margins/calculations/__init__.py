@@ -24,6 +24,7 @@ from margins.calculations.rows import (
     build_sparkline,
     compute_customer_row,
     health_tier,
+    margin_rows,
     project_next,
     revenue_over_time,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "compute_margin_table",
     "health_tier",
     "margin_percent",
+    "margin_rows",
     "micros_to_cents",
     "micros_to_dollars",
     "project_next",

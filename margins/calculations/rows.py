@@ -6,10 +6,11 @@ layer serialises the output ones (`MarginRow`, `SparkPoint`, `PeriodAmounts`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 from margins.calculations.periods import Month
 from margins.calculations.tiers import (
@@ -19,14 +20,12 @@ from margins.calculations.tiers import (
     margin_percent,
     round_percent,
     tier_for_percent,
-    tier_worsened,
 )
 
 SPARKLINE_MONTHS = 3
 REVENUE_OVER_TIME_MONTHS = 6
 
 _HALF = Decimal("0.5")
-_FLOOR_PERCENT = round_percent(Decimal(-100))
 
 
 @dataclass(frozen=True)
@@ -71,15 +70,14 @@ class CustomerMonthly:
         return self.monthly.get(period, _NO_AMOUNTS)
 
 
-@dataclass(frozen=True)
-class SparkPoint:
+class SparkPoint(NamedTuple):
+    # Tuples, as MarginRow: a 10,000-row table builds 50,000 of them per request.
     period: Month
     margin_percent: Decimal
     projected: bool = False
 
 
-@dataclass(frozen=True)
-class MarginRow:
+class MarginRow(NamedTuple):
     tag_value: str
     stripe_customer_id: str
     customer_name: str | None
@@ -139,12 +137,119 @@ def _line_weights(count: int) -> tuple[tuple[Decimal, ...], Decimal]:
     return tuple((Decimal(x) - x_mean) / spread for x in range(count)), count - x_mean
 
 
-def _point_percent(amounts: MonthAmounts) -> Decimal:
-    # Cost (or a net refund) with no income is drawn at -100, the floor of the chart, rather
-    # than a 0 that would look like break-even.
-    if amounts.has_no_income:
-        return _FLOOR_PERCENT
-    return margin_percent(amounts.revenue, amounts.cost)
+# --- the hot loop: integers ------------------------------------------------------------------
+# A table computes 10,000 rows per request, so a row is computed on plain tuples in integer
+# hundredths of a percent, and Decimals are made only for the values a row keeps. Each result
+# equals the Decimal formula of `margin_percent` / `project_next` rounded by `round_percent`
+# (half up, ties away from zero): the exact quotient is rounded once, in integers.
+
+_FLOOR_HUNDREDTHS = -10_000  # -100.00 %
+
+
+def _divided_half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator (> 0) rounded to an integer, ties away from zero."""
+    if numerator >= 0:
+        return (2 * numerator + denominator) // (2 * denominator)
+    return -((denominator - 2 * numerator) // (2 * denominator))
+
+
+def _hundredths(revenue: int, cost: int) -> int:
+    """`margin_percent` in integer hundredths of a percent."""
+    if revenue <= 0:
+        return 0
+    return _divided_half_up((revenue - cost) * 10_000, revenue)
+
+
+def _as_percent(hundredths: int) -> Decimal:
+    return Decimal(hundredths).scaleb(-2)
+
+
+def _bounds(thresholds: TierThresholds) -> tuple[int, int, int]:
+    """The thresholds in hundredths, rounded up: p >= t exactly when p x 100 >= ceil(t x 100)."""
+    return tuple(
+        int((t * 100).to_integral_value(rounding=ROUND_CEILING))
+        for t in (thresholds.healthy, thresholds.moderate, thresholds.at_risk)
+    )
+
+
+_HEALTHY, _MODERATE, _AT_RISK, _CRITICAL = Tier.HEALTHY, Tier.MODERATE, Tier.AT_RISK, Tier.CRITICAL
+
+
+def _tier_of(hundredths: int, bounds: tuple[int, int, int]) -> Tier:
+    healthy, moderate, at_risk = bounds
+    if hundredths >= healthy:
+        return _HEALTHY
+    if hundredths >= moderate:
+        return _MODERATE
+    return _AT_RISK if hundredths >= at_risk else _CRITICAL
+
+
+def _spark(
+    months: Sequence[Month], next_month: Month, revenue: Sequence[int], cost: Sequence[int]
+) -> tuple[tuple[SparkPoint, ...], int | None]:
+    """`build_sparkline` of the last SPARKLINE_MONTHS of `months` (the period last), in integers,
+    and the projected point's value in hundredths (None without a projection)."""
+    values, points = [], []
+    for month, r, c in zip(
+        months[-SPARKLINE_MONTHS:], revenue[-SPARKLINE_MONTHS:], cost[-SPARKLINE_MONTHS:], strict=True
+    ):
+        if r or c:
+            value = _FLOOR_HUNDREDTHS if r <= 0 else _hundredths(r, c)
+            values.append(value)
+            points.append(SparkPoint(month, _as_percent(value)))
+    if len(values) == SPARKLINE_MONTHS:
+        # The least-squares line through three points at x = 0, 1, 2, read at x = 3:
+        # mean + 2 x slope = (v0 + v1 + v2) / 3 + (v2 - v0) = (-2 v0 + v1 + 4 v2) / 3.
+        v0, v1, v2 = values
+        projected = _divided_half_up(4 * v2 + v1 - 2 * v0, 3)
+        points.append(SparkPoint(next_month, _as_percent(projected), True))
+        return tuple(points), projected
+    return tuple(points), None
+
+
+def margin_rows(
+    *,
+    months: Sequence[Month],
+    customers: Iterable[tuple[str, str, str | None, Sequence[int], Sequence[int]]],
+    thresholds: TierThresholds,
+) -> list[MarginRow]:
+    """The rows of the last of `months` (the period), worst margin first (`worst_first`).
+
+    `customers`: (tag value, Stripe customer id, name, revenue per month, cost per month), the
+    amounts in the order of `months`, oldest first. A customer with neither revenue nor cost in
+    the period has no row. The same rows as `compute_customer_row`, in integers.
+    """
+    next_month, bounds = _next_month(months[-1]), _bounds(thresholds)
+    keyed = []
+    for tag, stripe_id, name, revenue, cost in customers:
+        r, c = revenue[-1], cost[-1]
+        if not r and not c:
+            continue
+        value = _hundredths(r, c)
+        tier = _CRITICAL if r <= 0 else _tier_of(value, bounds)
+        sparkline, projected = _spark(months, next_month, revenue, cost)
+        worsens = projected is not None and _tier_of(projected, bounds).severity > tier.severity
+        suggestion = (
+            budget_suggestion(revenue=r, tier=tier, thresholds=thresholds) if tier is _CRITICAL else None
+        )
+        row = MarginRow(
+            tag, stripe_id, name, None, r, c, r - c, _as_percent(value), tier, sparkline, worsens, suggestion
+        )
+        keyed.append(((value, r - c, tag), row))
+    keyed.sort(key=_first)
+    if len({key[2] for key, _ in keyed}) != len(keyed):
+        raise ValueError("each tag value may appear only once in a margin table")
+    return [row for _, row in keyed]
+
+
+def _first(item: tuple) -> tuple:
+    return item[0]
+
+
+def _amounts(period: Month, monthly: Mapping[Month, MonthAmounts]) -> tuple[tuple[Month, ...], list, list]:
+    months = period.months_back(SPARKLINE_MONTHS)
+    amounts = [monthly.get(month, _NO_AMOUNTS) for month in months]
+    return months, [a.revenue for a in amounts], [a.cost for a in amounts]
 
 
 def build_sparkline(*, period: Month, monthly: Mapping[Month, MonthAmounts]) -> tuple[SparkPoint, ...]:
@@ -154,15 +259,8 @@ def build_sparkline(*, period: Month, monthly: Mapping[Month, MonthAmounts]) -> 
     line through fewer than three months is not trusted: no projection then. The line goes
     through the rounded points so anyone can redo it from the chart.
     """
-    points: list[SparkPoint] = []
-    for month in period.months_back(SPARKLINE_MONTHS):
-        amounts = monthly.get(month)
-        if amounts is not None and not amounts.is_empty:
-            points.append(SparkPoint(month, _point_percent(amounts)))
-    if len(points) == SPARKLINE_MONTHS:
-        projected = project_next([point.margin_percent for point in points])
-        points.append(SparkPoint(_next_month(period), projected, projected=True))
-    return tuple(points)
+    months, revenue, cost = _amounts(period, monthly)
+    return _spark(months, _next_month(period), revenue, cost)[0]
 
 
 @lru_cache(maxsize=64)
@@ -171,37 +269,16 @@ def _next_month(month: Month) -> Month:
     return month.next()
 
 
-def _projection_worsens(sparkline: Sequence[SparkPoint], current: Tier, thresholds: TierThresholds) -> bool:
-    last = sparkline[-1]
-    if not last.projected:
-        return False
-    return tier_worsened(current, tier_for_percent(last.margin_percent, thresholds))
-
-
 def compute_customer_row(
     *, period: Month, customer: CustomerMonthly, thresholds: TierThresholds
 ) -> MarginRow | None:
     """The customer's margin row for the period, or None when it had neither revenue nor cost."""
-    amounts = customer.amounts(period)
-    if amounts.is_empty:
+    months, revenue, cost = _amounts(period, customer.monthly)
+    facts = (customer.tag_value, customer.stripe_customer_id, customer.customer_name, revenue, cost)
+    rows = margin_rows(months=months, customers=[facts], thresholds=thresholds)
+    if not rows:
         return None
-    percent = margin_percent(amounts.revenue, amounts.cost)
-    tier = _tier(amounts, percent, thresholds)
-    sparkline = build_sparkline(period=period, monthly=customer.monthly)
-    return MarginRow(
-        tag_value=customer.tag_value,
-        stripe_customer_id=customer.stripe_customer_id,
-        customer_name=customer.customer_name,
-        avatar_url=customer.avatar_url,
-        revenue=amounts.revenue,
-        cost=amounts.cost,
-        margin=amounts.revenue - amounts.cost,
-        margin_percent=percent,
-        health_tier=tier,
-        sparkline=sparkline,
-        projected_tier_worsening=_projection_worsens(sparkline, tier, thresholds),
-        budget_suggestion=budget_suggestion(revenue=amounts.revenue, tier=tier, thresholds=thresholds),
-    )
+    return rows[0] if customer.avatar_url is None else rows[0]._replace(avatar_url=customer.avatar_url)
 
 
 def revenue_over_time(

@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import CharField, Q, Sum
 from django.db.models.functions import Cast, TruncMonth
 
-from margins.models import Customer, CustomerDailyCost, CustomerMonthlyCost, DailyRollup
+from margins.models import Customer, CustomerDailyCost, CustomerMonthlyCost, DailyRollup, OrgFeatureDailyCost
 from margint.models import Organization
 
 
@@ -178,11 +178,19 @@ def cost_by_customer_buckets(
     return {names[pk]: tuple(map(int, amounts)) for pk, *amounts in rows}
 
 
+def org_feature_cost(*, org: Organization, start: date, end: date, feature: str | None = None) -> int:
+    """The org's cost over the days [start, end), of one feature or of all, from the per-day feature
+    totals (OrgFeatureDailyCost): a few rows a day whatever the number of customers."""
+    rows = OrgFeatureDailyCost.objects.filter(org=org, day__gte=start, day__lt=end)
+    if feature is not None:
+        rows = rows.filter(feature=feature)
+    return int(rows.aggregate(t=Sum("cost_micro"))["t"] or 0)
+
+
 def cost_total(*, org: Organization, start: date, end: date) -> int:
-    total = CustomerDailyCost.objects.filter(org=org, day__gte=start, day__lt=end).aggregate(
-        t=Sum("cost_micro")
-    )
-    return int(total["t"] or 0)
+    """The org's cost over the days [start, end): `org_feature_cost` of every feature (the rollups'
+    per-day totals add up to the customers' daily totals, written in the same transaction)."""
+    return org_feature_cost(org=org, start=start, end=end)
 
 
 @dataclass(frozen=True)

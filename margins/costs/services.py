@@ -9,7 +9,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from margins.costs import signals
 from margins.costs.currency import converts, day_rates
 from margins.costs.pricing import PriceBook
 from margins.costs.rollups import org_lock
@@ -58,9 +57,6 @@ def events_ingest(*, org: Organization, events: list[Any], now: datetime | None 
         rows = [row_of(event, customer_ids[event.customer], cost) for event, cost in priced_events]
         stored = writer.events_store(_in_lock_order(rows), now=now)
         customers = tuple(sorted(e for e, cid in customer_ids.items() if cid in stored.customer_ids))
-        transaction.on_commit(
-            lambda: signals.costs_ingested.send(sender=None, org=org, external_ids=customers)
-        )
     return IngestResult(
         accepted=stored.accepted,
         duplicates=repeated + len(rows) - stored.accepted,

@@ -5,15 +5,17 @@ from django.db import migrations, models
 
 from margins import monthly
 
+MONTHLY = (monthly.COST, monthly.REVENUE)  # the totals this migration creates
+
 
 def install(apps, schema_editor):
     # Triggers first, then the backfill: rows written after this point go through the triggers.
-    monthly.install_triggers(schema_editor.connection)
-    monthly.rebuild(schema_editor.connection)
+    monthly.install_triggers(schema_editor.connection, MONTHLY)
+    monthly.rebuild(schema_editor.connection, rollups=MONTHLY)
 
 
 def uninstall(apps, schema_editor):
-    monthly.drop_triggers(schema_editor.connection)
+    monthly.drop_triggers(schema_editor.connection, MONTHLY)
 
 
 class Migration(migrations.Migration):

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from margins.calculations import Month, SparkPoint, Tier
-from margins.selectors import margin_customer_detail, margin_inputs_version, margin_table
+from margins.selectors import margin_customer_detail, margin_table
 from margins.tests.factories import (
     StripeConnectionFactory,
     SyncRunFactory,
@@ -16,7 +16,6 @@ from margins.tests.factories import (
     add_revenue,
     add_unconverted,
     map_tag,
-    stripe_customer,
 )
 
 M = 1_000_000
@@ -188,9 +187,9 @@ def _customers(org, count: int) -> None:
 @pytest.mark.parametrize("count", [3, 30])
 def test_margin_table_reads_in_a_fixed_number_of_queries(org, count, django_assert_num_queries):
     _customers(org, count)
-    # Mappings, monthly cost, monthly revenue, Stripe customers, then the sync state: the
-    # connection, its last successful run, whether one is running.
-    with django_assert_num_queries(7):
+    # The mapped customers' monthly amounts and the org's monthly totals (one statement each),
+    # then the sync state: the connection, its last successful run, whether one is running.
+    with django_assert_num_queries(5):
         report = margin_table(org=org, period=APR, as_of=AS_OF)
     assert len(report.table.rows) == count
 
@@ -198,8 +197,8 @@ def test_margin_table_reads_in_a_fixed_number_of_queries(org, count, django_asse
 @pytest.mark.parametrize("count", [3, 30])
 def test_customer_detail_reads_in_a_fixed_number_of_queries(org, count, django_assert_num_queries):
     _customers(org, count)
-    # Mappings, monthly cost, monthly revenue, Stripe customers, model and feature breakdowns.
-    with django_assert_num_queries(6):
+    # The customer's monthly amounts, the org's monthly totals, model and feature breakdowns.
+    with django_assert_num_queries(4):
         detail = margin_customer_detail(org=org, tag_value="tag-1", period=APR, as_of=AS_OF)
     assert (detail.row.revenue, detail.row.cost) == (101, 21)
 
@@ -209,31 +208,3 @@ def test_detail_of_an_unmapped_or_foreign_tag_is_none(org, other_org):
     add_cost(org, "unmapped", date(2026, 4, 1), 5)
     assert margin_customer_detail(org=org, tag_value="unmapped", period=APR, as_of=AS_OF) is None
     assert margin_customer_detail(org=org, tag_value="theirs", period=APR, as_of=AS_OF) is None
-
-
-@pytest.mark.postgres
-def test_inputs_version_changes_with_every_input_and_only_for_its_org(
-    requires_postgres, transactional_db, org, other_org
-):
-    # Committed writes, as in production: a row's version is the transaction that wrote it.
-    months = APR.months_back(3)
-    map_tag(org, "cus_a", "acme", name="Acme")
-    seen = [margin_inputs_version(org=org, months=months)]
-
-    def changed() -> bool:
-        version = margin_inputs_version(org=org, months=months)
-        fresh = version not in seen
-        seen.append(version)
-        return fresh
-
-    add_cost(org, "acme", date(2026, 4, 1), 5)
-    assert changed()
-    add_revenue(org, "cus_a", date(2026, 4, 1), 5)
-    assert changed()
-    map_tag(org, "cus_b", "beta")
-    assert changed()
-    stripe_customer(org, "cus_a", name="Acme Renamed")
-    assert changed()
-    add_cost(other_org, "acme", date(2026, 4, 1), 5)
-    add_cost(org, "acme", date(2025, 1, 1), 5)  # outside the months read
-    assert not changed()

@@ -9,7 +9,6 @@ import pytest
 from django.urls import Resolver404, resolve
 
 from margins import apis
-from margins.table_cache import clear_local_copies
 from margins.tests.factories import (
     StripeConnectionFactory,
     add_cost,
@@ -297,52 +296,18 @@ def test_the_table_endpoint_makes_a_fixed_number_of_queries(viewer, org, count, 
     _customers(org, count)
     client = viewer.client()
     client.get("/api/me")  # the session's own queries are not the table's
-    # Session, user and membership (3); mappings, monthly cost, monthly revenue, Stripe
-    # customer names (4); the sync state for the summary (3).
-    with django_assert_num_queries(3 + 4 + 3):
+    # Session, user and membership (3); the mapped customers' monthly amounts and the org's
+    # monthly totals (2, margins/selectors/month_amounts.py); the sync state for the summary (3).
+    with django_assert_num_queries(3 + 2 + 3):
         response = client.get("/api/margins?period=2026-04")
     assert len(response.json()["data"]["customers"]) == count
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("count", [3, 30])
-def test_outside_transactions_tables_and_slow_reads_are_reused_while_unchanged(
-    requires_postgres, transactional_db, viewer, org, count, django_assert_num_queries
-):
-    _customers(org, count)
-    client = viewer.client()
-    client.get("/api/me")
-    # Session (3); the inputs' versions, and again with the totals once the table is not in the
-    # cache (1 + 1); the database's identity, to look for a table another process shared and to
-    # share this one (1, margins/shared_copies.py); mappings and Stripe customer names (2); monthly
-    # cost and revenue in full (2); the sync state (3).
-    with django_assert_num_queries(3 + 2 + 1 + 2 + 2 + 3):
-        response = client.get("/api/margins?period=2026-04")
-    # Unchanged: the session, the versions and the sync state for the summary.
-    with django_assert_num_queries(3 + 1 + 3):
-        again = client.get("/api/margins?period=2026-04")
-    assert again.content == response.content
-    # New cost: the table is computed again from the changed monthly rows, read with the
-    # versions; mappings, Stripe names and the other totals are not read again.
-    add_cost(org, "tag-0", date(2026, 4, 2), 1000)
-    with django_assert_num_queries(3 + 1 + 3):
-        rows = client.get("/api/margins?period=2026-04").json()["data"]["customers"]
-    assert len(rows) == count
-    assert {r["tagValue"]: r["costMicrodollars"] for r in rows}["tag-0"] == 1020
-    # Another process, which keeps nothing yet, finds the table in the shared cache.
-    latest = client.get("/api/margins?period=2026-04")
-    clear_local_copies()
-    with django_assert_num_queries(3 + 1 + 3):
-        shared = client.get("/api/margins?period=2026-04")
-    assert shared.content == latest.content
-
-
-def test_nothing_is_cached_inside_a_transaction(viewer, org, django_assert_num_queries):
-    # Tests run inside one transaction, as code inside `atomic` would: every request computes.
+def test_every_request_computes_from_the_latest_totals(viewer, org, django_assert_num_queries):
     _customers(org, 3)
     client = viewer.client()
     client.get("/api/margins?period=2026-04")
-    add_cost(org, "tag-0", date(2026, 4, 2), 1000)  # the same day row, updated in the same transaction
-    with django_assert_num_queries(3 + 4 + 3):
+    add_cost(org, "tag-0", date(2026, 4, 2), 1000)  # the same day row, updated
+    with django_assert_num_queries(3 + 2 + 3):
         row = client.get("/api/margins?period=2026-04").json()["data"]["customers"]
     assert {r["tagValue"]: r["costMicrodollars"] for r in row}["tag-0"] == 1020

@@ -7,13 +7,10 @@ Every view needs an API key of a Pro organization; reads need the `read` scope, 
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.utils import timezone
@@ -35,9 +32,6 @@ from publicapi.windows import rolling_window
 
 READ = [HasActor, RequiresPro, scope_permission("read")]
 WRITE = [HasActor, RequiresPro, scope_permission("write")]
-# The v1 reads add up every daily row of two windows (3.6 million rows for 10,000 customers over
-# 90 days): their rendered answers are kept this long per organization and query.
-READ_CACHE_SECONDS = 60
 
 
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
@@ -51,24 +45,10 @@ def _errors(*codes: int) -> dict[int, OpenApiResponse]:
     return {code: OpenApiResponse(serializers.ErrorSerializer, description=described[code]) for code in codes}
 
 
-def _cached_json(
-    request: Request, operation: str, today: date, build: Callable[[], dict | bytes]
-) -> HttpResponse:
-    """The rendered body for this org, operation, query and day, from the cache when it is there.
-
-    `build` gives the body, or its JSON bytes when it renders them itself. `today` is the day the
-    body's window ends with, from the caller's own reading of the clock: read again here, the
-    clock could already be past midnight, and yesterday's window would be kept as today's.
-    """
-    org = actor_of(request).org
-    query = "&".join(f"{k}={v}" for k, v in sorted(request.query_params.items()))
-    digest = hashlib.sha256(f"{operation}\x00{query}".encode()).hexdigest()[:32]
-    key = f"v1read:{org.pk}:{today.isoformat()}:{digest}"
-    body = cache.get(key)
-    if body is None:
-        body = build()
-        body = body if isinstance(body, bytes) else JSONRenderer().render(body)
-        cache.set(key, body, READ_CACHE_SECONDS)
+def _json(build: Callable[[], dict | bytes]) -> HttpResponse:
+    """The body `build` gives, or its JSON bytes when it renders them itself; computed on every request."""
+    body = build()
+    body = body if isinstance(body, bytes) else JSONRenderer().render(body)
     return HttpResponse(body, content_type="application/json")
 
 
@@ -98,10 +78,9 @@ class CustomerListView(KeyedApiView):
         def build() -> bytes:
             window = rolling_window(query["range"], now.date())
             figures = window_figures(org=org, window=window, now=now, features=query.get("features") or None)
-            scope = f"{org.pk}:{window.range}"
-            return presenters.customer_rows_body(figures.customers, thresholds_of(org), scope=scope)
+            return presenters.customer_rows_body(figures.customers, thresholds_of(org))
 
-        return _cached_json(request, "customers", now.date(), build)
+        return _json(build)
 
 
 class CustomerDetailView(KeyedApiView):
@@ -156,7 +135,7 @@ class CostsOverviewView(KeyedApiView):
             figures = window_figures(org=org, window=window, now=now)
             return {"data": presenters.overview(figures, window)}
 
-        return _cached_json(request, "overview", now.date(), build)
+        return _json(build)
 
 
 class BudgetListView(KeyedApiView):

@@ -1,14 +1,14 @@
-"""Budgets over the API: create, list, delete, and the budget check with its cache."""
+"""Budgets over the API: create, list, delete, and the budget check, computed on every call."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
 import pytest
-from django.core.cache import cache
 
+from margins.costs.tests.ingestion_helpers import event
 from margint.services import organization_update_settings
-from publicapi.budgets import budget_create, cache_version, version_key
+from publicapi.budgets import budget_create
 from publicapi.models import Budget
 from publicapi.tests.factories import add_cost
 
@@ -218,50 +218,54 @@ def test_another_orgs_budgets_never_apply(outsider_api, budgets):
     assert (body["allowed"], body["budgets"]) == (True, [])
 
 
-def test_cache_version_reads_zero_until_bumped(org):
-    assert cache_version(org.public_id, "acme") == 0
-    cache.set(version_key(org.public_id, "acme"), 0, None)
-    cache.incr(version_key(org.public_id, "acme"))
-    assert cache_version(org.public_id, "acme") == 1
-    assert cache_version(org.public_id, "beta") == 0
-
-
-def test_the_answer_is_cached_until_the_customers_version_is_bumped(api, org, budgets):
+def test_a_check_after_an_ingest_sees_it_whatever_the_budgets_scope(api, org, budgets):
     url = "/api/v1/budgets/check?customer=acme&feature=search"
-    pair = str(budgets["customer_feature"].pk)
-    assert _by_id(api.get(url).json()["budgets"])[pair]["spentCents"] == 100
-    add_cost(org, "acme", date(2026, 3, 18), 500_000, feature="search")
-    assert _by_id(api.get(url).json()["budgets"])[pair]["spentCents"] == 100
-    cache.set(version_key(org.public_id, "acme"), 1, None)  # what ingestion does when acme's events land
-    assert _by_id(api.get(url).json()["budgets"])[pair]["spentCents"] == 150
-    add_cost(org, "acme", date(2026, 3, 18), 1_000_000, feature="search")
-    cache.incr(version_key(org.public_id, "acme"))
-    body = api.get(url).json()
-    assert _by_id(body["budgets"])[pair]["spentCents"] == 250
-    assert body["allowed"] is False  # the pair's block budget is now spent, as well as acme's
+    ids = {scope: str(budget.pk) for scope, budget in budgets.items()}
+    before = _by_id(api.get(url).json()["budgets"])
+    assert [before[ids[scope]]["spentCents"] for scope in ("workspace", "customer", "customer_feature")] == [
+        700,
+        500,
+        100,
+    ]
+    batch = [event(customer="acme", feature="search", costMicrodollars=500_000, idempotencyKey="k1")]
+    response = api.post("/api/v1/events", {"events": batch}, format="json")
+    assert response.status_code == 202, response.content
+    after = _by_id(api.get(url).json()["budgets"])
+    assert [after[ids[scope]]["spentCents"] for scope in ("workspace", "customer", "customer_feature")] == [
+        750,
+        550,
+        150,
+    ]
+    other = _by_id(api.get("/api/v1/budgets/check?customer=beta&feature=chat").json()["budgets"])
+    assert other[ids["workspace"]]["spentCents"] == 750  # another customer's check sees it too
 
 
-def test_workspace_and_feature_spend_are_shared_by_every_customers_check_for_a_minute(api, org, budgets):
-    workspace, feature = str(budgets["workspace"].pk), str(budgets["feature"].pk)
-    first = _by_id(api.get("/api/v1/budgets/check?customer=acme&feature=chat").json()["budgets"])
-    add_cost(org, "beta", date(2026, 3, 18), 1_000_000, feature="chat")
-    cache.set(version_key(org.public_id, "beta"), 1, None)
-    second = _by_id(api.get("/api/v1/budgets/check?customer=beta&feature=chat").json()["budgets"])
-    assert (first[workspace]["spentCents"], second[workspace]["spentCents"]) == (700, 700)
-    assert (first[feature]["spentCents"], second[feature]["spentCents"]) == (600, 600)
-    cache.clear()  # the minute is over
-    third = _by_id(api.get("/api/v1/budgets/check?customer=beta&feature=chat").json()["budgets"])
-    assert (third[workspace]["spentCents"], third[feature]["spentCents"]) == (800, 700)
+def test_a_workspace_block_budget_refuses_at_once_when_the_checked_customers_spend_crosses_it(
+    api, org, spend
+):
+    budget_create(org=org, scope="workspace", monthly_limit_micro=7_500_000, action="block")
+    url = "/api/v1/budgets/check?customer=beta"
+    assert api.get(url).json()["allowed"] is True
+    add_cost(org, "beta", date(2026, 3, 18), 500_000, feature="chat")
+    assert api.get(url).json()["allowed"] is False
 
 
-def test_a_cached_answer_reads_no_database(api, org, budgets, django_assert_num_queries):
-    url = "/api/v1/budgets/check?customer=acme&feature=search"
-    first = api.get(url).json()
-    with django_assert_num_queries(0):
-        assert api.get(url).json() == first
+def test_the_check_reads_as_many_queries_whatever_the_customer_count(api, org, budgets):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_with(count: int) -> int:
+        for index in range(count):
+            add_cost(org, f"c{count}-{index}", date(2026, 3, 17), 1_000, feature="search")
+        api.get("/api/v1/budgets/check?customer=acme&feature=search")
+        with CaptureQueriesContext(connection) as queries:
+            api.get("/api/v1/budgets/check?customer=acme&feature=search")
+        return len(queries)
+
+    assert queries_with(3) == queries_with(30)
 
 
-def test_creating_or_deleting_a_budget_refreshes_cached_answers(api, org, spend):
+def test_creating_or_deleting_a_budget_changes_the_next_answer(api, org, spend):
     url = "/api/v1/budgets/check?customer=acme"
     assert api.get(url).json()["allowed"] is True
     budget_id = _create(api, scope="customer", customer="acme", monthlyLimitCents=100, action="block").json()
@@ -270,7 +274,7 @@ def test_creating_or_deleting_a_budget_refreshes_cached_answers(api, org, spend)
     assert api.get(url).json()["allowed"] is True
 
 
-def test_budgets_changed_in_the_admin_refresh_cached_answers(api, org, spend, rf):
+def test_budgets_changed_in_the_admin_change_the_next_answer(api, org, spend, rf):
     from django.contrib import admin
 
     budget_admin = admin.site._registry[Budget]
@@ -311,19 +315,6 @@ def test_check_parameters_are_refused_in_the_validation_shape(api, query, field,
 def test_the_check_trims_its_parameters(api, budgets):
     body = api.get("/api/v1/budgets/check?customer=%20acme%20&feature=search%20").json()
     assert (body["customer"], body["feature"], body["allowed"]) == ("acme", "search", False)
-
-
-def test_ingestions_bump_refreshes_that_customers_cached_check(api, org, budgets):
-    from publicapi.budget_versions import customers_ingested
-
-    url = "/api/v1/budgets/check?customer=acme&feature=search"
-    pair = str(budgets["customer_feature"].pk)
-    assert _by_id(api.get(url).json()["budgets"])[pair]["spentCents"] == 100
-    add_cost(org, "acme", date(2026, 3, 18), 500_000, feature="search")
-    assert _by_id(api.get(url).json()["budgets"])[pair]["spentCents"] == 100
-    customers_ingested(org.public_id, ["acme"])
-    assert cache_version(org.public_id, "acme") == 1
-    assert _by_id(api.get(url).json()["budgets"])[pair]["spentCents"] == 150
 
 
 def test_a_change_of_reporting_currency_converts_the_limits_not_relabels_them(

@@ -1,13 +1,9 @@
-"""presenters.customer_rows_body: rows rendered once are reused, and the body is the list rendered whole."""
+"""presenters.customer_rows_body: the body is the list of rows, largest cost first, under the thresholds given."""
 
 from __future__ import annotations
 
 import json
 
-import pytest
-from rest_framework.renderers import JSONRenderer
-
-from margins import memo
 from margins.calculations import TierThresholds
 from publicapi import presenters
 from publicapi.customers import CustomerFigures
@@ -32,43 +28,23 @@ def figures(external_id: str, cost: int, revenue: int, name: str = "") -> Custom
     )
 
 
-def rendered_whole(rows: list[CustomerFigures], thresholds: TierThresholds = THRESHOLDS) -> bytes:
+def rendered_whole(rows: list[CustomerFigures], thresholds: TierThresholds = THRESHOLDS) -> dict:
     ordered = sorted(rows, key=lambda f: (-f.cost, f.external_id))
-    return JSONRenderer().render({"data": [presenters.customer_row(f, thresholds) for f in ordered]})
-
-
-@pytest.fixture(autouse=True)
-def fresh():
-    memo.clear()
-    yield
-    memo.clear()
+    return {"data": [presenters.customer_row(f, thresholds) for f in ordered]}
 
 
 def test_body_is_the_whole_list_rendered_largest_cost_first():
     rows = [figures("b", 1_000_000, 3_000_000), figures("a", 1_000_000, 0), figures("c", 9_000_000, 1)]
-    body = presenters.customer_rows_body(rows, THRESHOLDS, scope="org:90d")
-    assert body == rendered_whole(rows)
+    body = presenters.customer_rows_body(rows, THRESHOLDS)
+    assert json.loads(body) == rendered_whole(rows)
     assert [row["externalId"] for row in json.loads(body)["data"]] == ["c", "a", "b"]
 
 
-def test_a_changed_customer_is_rendered_again_and_the_others_are_reused(monkeypatch):
-    rows = [figures("a", 1_000_000, 2_000_000), figures("b", 500_000, 100_000, name="Beta")]
-    presenters.customer_rows_body(rows, THRESHOLDS, scope="org:90d")
-    rendered = []
-    real = presenters.customer_row
-    monkeypatch.setattr(presenters, "customer_row", lambda f, t: rendered.append(f.external_id) or real(f, t))
-    changed = [figures("a", 1_000_000, 2_000_000), figures("b", 700_000, 100_000, name="Beta, Inc. \u2028")]
-    body = presenters.customer_rows_body(changed, THRESHOLDS, scope="org:90d")
-    assert rendered == ["b"]
-    monkeypatch.setattr(presenters, "customer_row", real)
-    assert body == rendered_whole(changed)
-
-
-def test_other_thresholds_render_every_row_again():
+def test_the_rows_follow_the_thresholds_given():
     rows = [figures("a", 600_000, 1_000_000)]
-    first = presenters.customer_rows_body(rows, THRESHOLDS, scope="org:90d")
+    first = presenters.customer_rows_body(rows, THRESHOLDS)
     strict = TierThresholds(healthy=70, moderate=50, at_risk=10)
-    second = presenters.customer_rows_body(rows, strict, scope="org:90d")
+    second = presenters.customer_rows_body(rows, strict)
     assert json.loads(first)["data"][0]["marginState"] == "moderate"
     assert json.loads(second)["data"][0]["marginState"] == "at_risk"
-    assert second == rendered_whole(rows, strict)
+    assert json.loads(second) == rendered_whole(rows, strict)

@@ -12,8 +12,7 @@ from margins.costs.services import events_ingest
 from margins.costs.tests.ingestion_helpers import event as any_event
 from margins.costs.tests.ingestion_helpers import totals
 from margins.costs.validation import BodyInvalid
-from margins.models import CostEvent, Customer, CustomerDailyCost, DailyRollup
-from publicapi.budget_versions import budget_check_version
+from margins.models import CostEvent, Customer, CustomerDailyCost, DailyRollup, OrgFeatureDailyCost
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -208,19 +207,15 @@ def test_last_seen_is_kept_to_the_minute(org):
     assert Customer.objects.get(org=org).last_seen_at == NOW - timedelta(minutes=59)
 
 
-def test_new_cost_bumps_the_budget_check_version_of_each_customer_once_committed(
-    org, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=False) as pending:
-        ingest(org, [event(customer="a", idempotencyKey="1"), event(customer="b", idempotencyKey="2")])
-    assert budget_check_version(org.public_id, "a") == 0  # nothing before the commit
-    pending[0]()
-    with django_capture_on_commit_callbacks(execute=True):
-        ingest(org, [event(customer="a", idempotencyKey="3")])
-        ingest(org, [event(customer="b", idempotencyKey="2")])  # a duplicate adds no cost
-    assert budget_check_version(org.public_id, "a") == 2
-    assert budget_check_version(org.public_id, "b") == 1
-    assert budget_check_version(org.public_id, "nobody") == 0
+def test_ingestion_keeps_the_orgs_cost_per_day_and_feature_in_its_transaction(org, other_org):
+    ingest(org, [event(customer="a", feature="chat", costMicrodollars=100, idempotencyKey="1"),
+                 event(customer="b", feature="chat", costMicrodollars=20, idempotencyKey="2"),
+                 event(customer="a", feature="search", costMicrodollars=3, idempotencyKey="3")])  # fmt: skip
+    ingest(other_org, [event(customer="a", feature="chat", costMicrodollars=7_000)])
+    ingest(org, [event(customer="b", feature="chat", costMicrodollars=20, idempotencyKey="2")])  # a duplicate
+    rows = OrgFeatureDailyCost.objects.filter(org=org).values_list("feature", "cost_micro")
+    assert sorted(rows) == [("chat", 120), ("search", 3)]
+    assert sum(DailyRollup.objects.filter(org=org).values_list("cost_micro", flat=True)) == 123
 
 
 def test_an_empty_list_or_more_than_a_thousand_events_is_refused(org):
