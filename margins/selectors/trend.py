@@ -19,9 +19,11 @@ from decimal import Decimal
 from django.db.models import BigIntegerField, Sum
 from django.db.models.functions import Cast
 
+from mappings.models import COUNTING_STATUSES, CustomerMapping
+from mappings.selectors import MARGIN_TAG_KEY
 from margins.calculations import MarginRow, Month, margin_percent
 from margins.models import CustomerMonthlyCost, CustomerMonthlyRevenue
-from margins.selectors.table import MarginReport, counting_links_kept, margin_table, month_of
+from margins.selectors.table import MarginReport, margin_table, month_of
 from margint.models import Organization
 
 TREND_MONTHS = 12
@@ -49,17 +51,16 @@ def margin_trend(*, org: Organization, as_of: datetime, months: int = TREND_MONT
     """Revenue, cost and margin of the customers the margin table counts, `months` months to `as_of`'s."""
     current = month_of(as_of)
     span = current.months_back(months)
-    links = counting_links_kept(org=org)
     days = [m.first_day for m in span]
-    cost = _per_month(
-        CustomerMonthlyCost.objects.filter(org=org, month__in=days, customer__external_id__in=list(links)),
-        "cost_micro",
+    # The mappings that count, as the table's statement joins them (margins/selectors/month_amounts.py).
+    counting = CustomerMapping.objects.filter(org=org, tag_key=MARGIN_TAG_KEY, status__in=COUNTING_STATUSES)
+    cost_rows = CustomerMonthlyCost.objects.filter(
+        org=org, month__in=days, customer__external_id__in=counting.values("tag_value")
     )
-    stripe_ids = sorted({sid for sids in links.values() for sid in sids})
     revenue_rows = CustomerMonthlyRevenue.objects.filter(
-        org=org, month__in=days, stripe_customer__stripe_id__in=stripe_ids
+        org=org, month__in=days, stripe_customer__stripe_id__in=counting.values("stripe_customer_id")
     )
-    revenue = _per_month(revenue_rows, "amount_micro")
+    cost, revenue = _per_month(cost_rows, "cost_micro"), _per_month(revenue_rows, "amount_micro")
     points = []
     for month in span:
         r, c = revenue.get(month.first_day, 0), cost.get(month.first_day, 0)
