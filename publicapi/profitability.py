@@ -109,15 +109,13 @@ def row_json(row: SummaryRow, currency: str) -> dict[str, Any]:
 def _converted(
     amounts: dict[tuple[str, date], int], book: RateBook, source: str, target: str
 ) -> dict[tuple[str, date], int]:
-    converted = {}
-    for (key, day), amount in amounts.items():
-        rate = book.rate(source, target, day)
-        if rate is None:
-            raise NoRateForDay(
-                f"No exchange rate from {source.upper()} to {target.upper()} on or before {day}."
-            )
-        converted[(key, day)] = convert_micro(amount, rate)
-    return converted
+    rates = {day: book.rate(source, target, day) for day in {day for _, day in amounts}}
+    missing = sorted(day for day, rate in rates.items() if rate is None)
+    if missing:
+        raise NoRateForDay(
+            f"No exchange rate from {source.upper()} to {target.upper()} on or before {missing[0]}."
+        )
+    return {(key, day): convert_micro(amount, rates[day]) for (key, day), amount in amounts.items()}
 
 
 class NoRateForDay(LookupError):
