@@ -3,11 +3,13 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from margint import api, views
+from margint import api, health, metrics, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("orgs/switch/", views.switch_org, name="switch-org"),
     path("upgrade/", views.upgrade, name="upgrade"),
     path("settings/", views.org_settings, name="org-settings"),

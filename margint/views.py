@@ -80,10 +80,6 @@ def upgrade(request: HttpRequest) -> HttpResponse:
     return render(request, "margint/upgrade.html")
 
 
-def healthz(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
-
-
 # Organization settings ---------------------------------------------------------------------------
 
 

@@ -26,6 +26,7 @@ from billing.models import StripeConnection, StripeCustomer, StripeInvoice, Sync
 from billing.money import normalize_currency
 from billing.revenue import DayKey, months_of, revenue_daily_recompute, revenue_lock
 from billing.stripe_gateway import Page, StripeAuthFailed, StripeGateway, StripeNotFound, StripeUnavailable
+from margint.metrics import sync_counted
 from margint.models import Organization
 
 logger = logging.getLogger(__name__)
@@ -94,6 +95,9 @@ class SyncRunner:
             self._fail(error)
         else:
             self._succeed()
+        sync_counted(
+            succeeded=self.run.status == SyncRun.Status.SUCCEEDED, seconds=time.monotonic() - self.clock
+        )
 
     # -- phases ----------------------------------------------------------------------------
 

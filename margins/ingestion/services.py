@@ -14,6 +14,7 @@ from margins.ingestion.pricing import PriceBook
 from margins.ingestion.rollups import org_lock
 from margins.ingestion.store import CustomerSeen, EventRow, writer_for
 from margins.ingestion.validation import Rejection, ValidEvent, events_list_checked, validate_events
+from margint.metrics import events_counted
 from margint.models import Organization
 
 
@@ -54,13 +55,15 @@ def events_ingest(*, org: Organization, events: list[Any], now: datetime | None 
         stored = writer.events_store(_in_lock_order(rows), now=now)
         customers = tuple(sorted(e for e, cid in customer_ids.items() if cid in stored.customer_ids))
         transaction.on_commit(lambda: customers_ingested(org.public_id, customers))
-    return IngestResult(
+    result = IngestResult(
         accepted=stored.accepted,
         duplicates=repeated + len(rows) - stored.accepted,
         rejected=tuple(rejected),
         unpriced=stored.unpriced,
         customers=customers,
     )
+    events_counted(accepted=result.accepted, duplicates=result.duplicates, rejected=len(rejected))
+    return result
 
 
 def _first_of_each_key(valid: list[ValidEvent]) -> tuple[list[ValidEvent], int]:

@@ -29,6 +29,7 @@ from margins.webhooks.models import (
 )
 from margint import crypto
 from margint.models import Organization
+from margint.metrics import webhook_delivery_counted
 
 logger = logging.getLogger(__name__)
 
@@ -206,6 +207,7 @@ def _log(
         # The same attempt ran twice at once (a broker redelivery); the other one is logged.
         # Receivers dedupe by Margint-Event-Id: delivery is at least once.
         return None
+    webhook_delivery_counted(status_code=result.status_code, error=result.error)
     logger.info(
         "webhook %s to %s attempt %s: status=%s error=%r %sms%s",
         event.id,
