@@ -143,6 +143,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE: dict = {
     # Every minute: the heartbeat /readyz reads (margint/health.py).
     "margint-beat-heartbeat": {"task": "margint.tasks.beat_heartbeat", "schedule": 60.0},
+    # Daily: the coming months' cost-event partitions are created, expired ones dropped.
+    "margins-event-partitions": {
+        "task": "margins.tasks.event_partitions_maintain_task",
+        "schedule": crontab(minute=17, hour=3),
+    },
     # Every two hours, on the hour: one revenue-sync task per connected organization.
     "billing-revenue-sync": {
         "task": "billing.tasks.revenue_sync_fan_out",

@@ -28,8 +28,8 @@ from margins.webhooks.models import (
     WebhookEvent,
 )
 from margint import crypto
-from margint.models import Organization
 from margint.metrics import webhook_delivery_counted
+from margint.models import Organization
 
 logger = logging.getLogger(__name__)
 
