@@ -9,8 +9,8 @@ from django.db.migrations.executor import MigrationExecutor
 from margins.ingestion.partitions import (
     TABLE,
     event_partitions_maintain,
-    months_added,
     month_start,
+    months_added,
     partition_name,
     partitions,
     retention_cutoff,
