@@ -58,8 +58,13 @@ class StripeCustomer(models.Model):
 class RevenueDaily(models.Model):
     """Recognized net revenue per (org, Stripe customer, UTC day), micro-units of the reporting currency."""
 
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    stripe_customer = models.ForeignKey(StripeCustomer, on_delete=models.CASCADE, related_name="+")
+    # Derived rows, written by the thousand in a sync: no database-level foreign keys (their checks
+    # at commit cost more than the writes); the writer resolves both in its transaction, and
+    # Django still cascades deletes. The same holds for allocations and invoice lines.
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    stripe_customer = models.ForeignKey(
+        StripeCustomer, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     day = models.DateField()
     amount_micro = models.BigIntegerField(default=0)
 
@@ -190,8 +195,10 @@ class StripeInvoice(models.Model):
 
 
 class StripeInvoiceLine(models.Model):
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    invoice = models.ForeignKey(StripeInvoice, on_delete=models.CASCADE, related_name="lines")
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    invoice = models.ForeignKey(
+        StripeInvoice, on_delete=models.CASCADE, related_name="lines", db_constraint=False
+    )
     stripe_id = models.CharField(max_length=255)
     amount = models.BigIntegerField()
     discount_amounts = models.JSONField(default=list, blank=True)
@@ -251,10 +258,12 @@ class RevenueAllocation(models.Model):
         INVOICE = "invoice"
         CREDIT_NOTE = "credit_note"
 
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     source_type = models.CharField(max_length=16, choices=Source.choices)
     source_id = models.CharField(max_length=255)
-    stripe_customer = models.ForeignKey(StripeCustomer, on_delete=models.CASCADE, related_name="+")
+    stripe_customer = models.ForeignKey(
+        StripeCustomer, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     day = models.DateField()
     amount_micro = models.BigIntegerField()
 

@@ -39,16 +39,18 @@ PHASES = (
     "open_invoices",
     "stale_invoices",
     "deleted_customers",
+    "revenue",
 )
 # Share of the progress bar per phase: invoices are nearly all of the work.
 PHASE_WEIGHTS = {
     "customers": 5,
     "subscriptions": 5,
-    "invoices": 75,
+    "invoices": 70,
     "credit_notes": 5,
     "open_invoices": 3,
     "stale_invoices": 2,
     "deleted_customers": 5,
+    "revenue": 5,
 }
 DONE = "done"
 _RETRIEVE_BATCH = 50
@@ -63,6 +65,10 @@ class SyncRunner:
         self.window_start = int(self.cursor["windowStart"])
         self.listing_started = datetime.fromisoformat(self.cursor["listingStarted"])
         self.periods: set[tuple[int, str]] = set()
+        # (customer, day)s whose allocations the pages changed; the revenue phase rebuilds them.
+        # A run resumed after pages of an earlier run were written does not know theirs.
+        self.touched: set[DayKey] = set()
+        self.touched_known = not self.cursor.get("revenuePending")
         self.clock = time.monotonic()
         self.stats: dict[str, Any] = {
             "phase": self.cursor["phase"],
@@ -179,6 +185,28 @@ class SyncRunner:
                     live.append(customer)
             self._write_customers_checked(live, deleted)
 
+    def _phase_revenue(self) -> None:
+        """Daily revenue rebuilt once for all the pages: each touched customer's days in one
+        set-based statement, however many pages touched them (a first sync's customer appears on
+        a page per invoice). A run that resumed after another's pages rebuilds the org whole."""
+        if not self.cursor.get("revenuePending"):
+            return
+        with transaction.atomic():
+            revenue_lock(org=self.org)
+            keys = self.touched if self.touched_known else None
+            self.periods |= months_of(revenue_daily_recompute(org=self.org, keys=keys))
+            self.stats["periodsUpdated"] = len(self.periods)
+            self.cursor["revenuePending"] = False
+            self._save()
+
+    def _revenue_settle(self) -> None:
+        """A failing run still rebuilds the daily revenue of the pages it wrote, so the books
+        balance for them; if that fails too, the cursor keeps it pending for the next run."""
+        try:
+            self._phase_revenue()
+        except Exception:
+            logger.exception("daily revenue of failed sync %s left pending", self.run.pk)
+
     # -- writing ---------------------------------------------------------------------------
 
     def _write_invoices(self, page: Page, *, before_window_only: bool = False) -> set[DayKey]:
@@ -227,15 +255,16 @@ class SyncRunner:
         progress: Callable[[Page], float] | None = None,
         deleted: Iterable[str] = (),
     ) -> None:
-        """One page: mirrors, allocations, daily revenue, cursor and progress in one transaction."""
+        """One page: mirrors, allocations, cursor and progress in one transaction; the daily
+        revenue of what it touched waits for the revenue phase (the cursor says it is pending)."""
         with transaction.atomic():
             revenue_lock(org=self.org)
             touched = write(page)
             for stripe_id in deleted:
                 touched |= invoice_delete(org=self.org, stripe_id=stripe_id)
-            changed = revenue_daily_recompute(org=self.org, keys=touched)
-            self.periods |= months_of(changed)
-            self.stats["periodsUpdated"] = len(self.periods)
+            if touched:
+                self.touched |= touched
+                self.cursor["revenuePending"] = True
             self.stats["pages"] += 1
             if page.last_id is not None:
                 self.cursor["after"] = page.last_id
@@ -288,6 +317,7 @@ class SyncRunner:
         )
 
     def _fail(self, error: BaseException) -> None:
+        self._revenue_settle()
         message = str(error) or type(error).__name__
         self.run.status = SyncRun.Status.FAILED
         self.run.finished_at = timezone.now()
