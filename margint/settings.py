@@ -72,6 +72,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "margint.middleware.RequestIdMiddleware",
     "margint.metrics.MetricsMiddleware",
+    "margint.db_router.ReplicaReadsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -111,6 +112,13 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite serialises writers; give concurrent requests time instead of "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A read replica for dashboard pages (margint/db_router.py, docs/deploy.md); tests read the
+# primary through it.
+DATABASE_REPLICA = bool(env.str("DATABASE_REPLICA_URL", default=""))
+if DATABASE_REPLICA:
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["margint.db_router.ReplicaRouter"]
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:

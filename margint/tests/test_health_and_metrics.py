@@ -7,9 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
+from django.contrib.sessions.models import Session
+from django.http import HttpResponse
 from pythonjsonlogger.json import JsonFormatter
 
+from billing.models import RevenueDaily
 from margint import health
+from margint.db_router import ReplicaReadsMiddleware, ReplicaRouter
 from margint.logs import RequestIdFilter, logging_config, request_id_var
 from margint.tasks import beat_heartbeat
 from publicapi.keys import api_key_create
@@ -141,3 +145,34 @@ def _delta(before: dict, after: dict, name: str) -> float:
 @pytest.fixture(autouse=True)
 def _no_multiprocess_dir(monkeypatch):
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+
+
+def test_page_reads_of_product_data_go_to_the_replica_when_there_is_one(settings, rf):
+    router = ReplicaRouter()
+    settings.DATABASE_REPLICA = True
+    seen = {}
+
+    def page(request):
+        seen["revenue"] = router.db_for_read(RevenueDaily)
+        seen["session"] = router.db_for_read(Session)
+        return HttpResponse()
+
+    ReplicaReadsMiddleware(page)(rf.get("/margins/"))
+    assert seen == {"revenue": "replica", "session": None}
+    ReplicaReadsMiddleware(page)(rf.get("/api/v1/customers"))
+    assert seen["revenue"] is None  # an API may read what it just wrote
+    ReplicaReadsMiddleware(page)(rf.post("/margins/"))
+    assert seen["revenue"] is None
+    assert router.db_for_read(RevenueDaily) is None  # outside a request
+
+
+def test_without_a_replica_every_read_stays_on_the_primary(settings, rf):
+    settings.DATABASE_REPLICA = False
+    seen = {}
+
+    def page(request):
+        seen["revenue"] = ReplicaRouter().db_for_read(RevenueDaily)
+        return HttpResponse()
+
+    ReplicaReadsMiddleware(page)(rf.get("/margins/"))
+    assert seen["revenue"] is None
