@@ -2,14 +2,13 @@
 
 The Stripe account is the test double, served on a free loopback port for the time of the load:
 the real connect service checks the key against it, the real sync reads it page by page, then
-the server stops. When the cost side's demo customers exist (`margins.demo_customers`), the
-account bills exactly those customers, tagged with their ids, so both sides meet; otherwise it
-is the double's own demo account.
+the server stops. When the demo loader passes the cost side's demo customers (billing does not
+import the cost side: the two fact sources stay independent), the account bills exactly those
+customers, tagged with their ids, so both sides meet; otherwise it is the double's own demo account.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -17,18 +16,18 @@ from typing import Any
 from django.test.utils import override_settings
 
 from billing.services import stripe_connect
-from billing.stripe_double import DEFAULT_API_KEY, Line, StripeDataset, advance, demo_dataset, serve, to_epoch
-from billing.stripe_double.customer_history import TAG_KEY
-from billing.stripe_double.scenarios import month_start
 from billing.sync import revenue_sync_run
 from margint.demo import DemoContext
+from stripe_double import DEFAULT_API_KEY, Line, StripeDataset, advance, demo_dataset, serve, to_epoch
+from stripe_double.customer_history import TAG_KEY
+from stripe_double.scenarios import month_start
 
 MONTHS = 5
 DEMO_WEBHOOK_SECRET = "whsec_margint_demo_0000000000"
 
 
-def load(ctx: DemoContext) -> None:
-    customers = cost_side_customers()
+def load(ctx: DemoContext, *, customers: Sequence[tuple] = ()) -> None:
+    """customers: the cost side's demo customers (external id, name, email, price, cost, plan)."""
     dataset = aligned_dataset(customers, as_of=ctx.today) if customers else demo_dataset(as_of=ctx.today)
     with serve(dataset) as server, override_settings(STRIPE_API_BASE=server.url):
         stripe_connect(
@@ -46,17 +45,6 @@ def load(ctx: DemoContext) -> None:
         "Revenue was synced from a local Stripe test double that is stopped now; "
         "connect a real restricted key (Settings, Stripe) to sync your own account."
     )
-
-
-def cost_side_customers() -> list[tuple]:
-    """The cost side's DEMO_CUSTOMERS when that module exists, else an empty list."""
-    try:
-        module = importlib.import_module("margins.demo_customers")
-    except ModuleNotFoundError as error:
-        if error.name not in ("margins.demo_customers", "margins"):
-            raise
-        return []
-    return list(getattr(module, "DEMO_CUSTOMERS", []))
 
 
 # Stripe-only customers: revenue with no cost tag, so the unmatched queue has work, and one

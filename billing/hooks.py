@@ -22,7 +22,7 @@ def auto_matches_run(*, org: Organization, as_of: datetime) -> int:
 
 def margin_alerts_evaluate(*, org: Organization, as_of: datetime) -> int:
     """Raise margin alerts after revenue changed; the number of new alerts."""
-    from margins.alerts import margin_alerts_evaluate as evaluate
+    from publicapi.margin_alerts import margin_alerts_evaluate as evaluate
 
     return int(evaluate(org=org, as_of=as_of))
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, time
 from mappings import selectors, services
 from mappings.matching import normalize_name
 from mappings.models import ChangeSource, MappingStatus
-from margins import selectors as cost_selectors
+from margins.costs import selectors as cost_selectors
 from margint.demo import DemoContext
 
 MANUAL_MAPPINGS = 2

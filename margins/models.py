@@ -47,7 +47,7 @@ class Customer(models.Model):
 class CostEvent(models.Model):
     """One AI call's cost, as the integrator sent it. Facts are never rewritten.
 
-    On PostgreSQL the table is partitioned by month of occurred_at (margins/ingestion/partitions.py,
+    On PostgreSQL the table is partitioned by month of occurred_at (margins/costs/partitions.py,
     docs/operations.md): its primary key there is (id, occurred_at), and an index unique on
     (org, idempotency key) could not span the partitions, so EventIdempotencyKey holds that
     uniqueness instead.

@@ -63,7 +63,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "margint",
     "margins",
-    "margins.webhooks",
+    "margins.costs",
+    "publicapi.notifications",
     "billing",
     "mappings",
     "publicapi",
@@ -153,7 +154,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "margint-beat-heartbeat": {"task": "margint.tasks.beat_heartbeat", "schedule": 60.0},
     # Daily: the coming months' cost-event partitions are created, expired ones dropped.
     "margins-event-partitions": {
-        "task": "margins.tasks.event_partitions_maintain_task",
+        "task": "margins.costs.tasks.event_partitions_maintain_task",
         "schedule": crontab(minute=17, hour=3),
     },
     # Every two hours, on the hour: one revenue-sync task per connected organization.

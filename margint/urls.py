@@ -3,10 +3,9 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from margint import api, health, metrics, views
+from margint import apis, health, metrics, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics.metrics, name="metrics"),
@@ -19,9 +18,9 @@ urlpatterns = [
     path("settings/members/<int:membership_id>/remove/", views.member_remove, name="member-remove"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
-    path("api/me", api.me, name="api-me"),
-    path("api/orgs/active", api.switch_org, name="api-switch-org"),
-    path("api/org", api.org_settings, name="api-org-settings"),
+    path("api/me", apis.me, name="api-me"),
+    path("api/orgs/active", apis.switch_org, name="api-switch-org"),
+    path("api/org", apis.org_settings, name="api-org-settings"),
     # mappings before margins: its literal /api/margins/unmatched must win over /api/margins/<customer>.
     path("", include("mappings.urls")),
     path("", include("margins.urls")),

@@ -1,8 +1,11 @@
-"""Pages of the tenancy core: overview, organization switcher, upgrade, organization settings, members."""
+"""Pages of the tenancy core: organization switcher, upgrade, organization settings, members.
+
+The overview (home page) combines both fact sources and mappings, so it is a surface:
+publicapi.views.overview.
+"""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib import messages
@@ -10,15 +13,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from billing import selectors as billing_selectors
-from mappings.selectors import counting_mappings
-from margins import selectors as cost_selectors
 from margint import services
 from margint.decorators import member_required
 from margint.forms import (
@@ -32,36 +31,6 @@ from margint.forms import (
 from margint.htmx import invalid_form_status, mutation_fragment, page_or_partial
 from margint.models import Membership, Organization, Role
 from margint.tenancy import switch_organization
-
-
-def _month_start(day: date, back: int = 0) -> date:
-    first = day.replace(day=1)
-    for _ in range(back):
-        first = (first - timedelta(days=1)).replace(day=1)
-    return first
-
-
-def _overview(org: Organization, today: date) -> dict:
-    """Month-to-date facts from the same selectors the APIs read; no margin is computed here."""
-    this_month, last_month, tomorrow = _month_start(today), _month_start(today, 1), today + timedelta(days=1)
-    facts = {
-        "cost_mtd": cost_selectors.cost_total(org=org, start=this_month, end=tomorrow),
-        "cost_last_month": cost_selectors.cost_total(org=org, start=last_month, end=this_month),
-        "this_month": this_month,
-        "last_month": last_month,
-    }
-    if org.is_pro:
-        facts["revenue_mtd"] = billing_selectors.revenue_total(org=org, start=this_month, end=tomorrow)
-        facts["sync"] = billing_selectors.sync_status(org=org)
-        facts["mapped_count"] = len(counting_mappings(org=org))
-    return facts
-
-
-@require_GET
-@member_required()
-def home(request: HttpRequest) -> HttpResponse:
-    facts = _overview(request.org, timezone.now().date())
-    return render(request, "margint/home.html", {"org": request.org, **facts})
 
 
 @login_required

@@ -40,7 +40,7 @@ SETUP = """
 import json
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
-from margins.ingestion.services import events_ingest
+from margins.costs.services import events_ingest
 from margint.models import Tier
 from margint.services import organization_create
 from publicapi.budgets import budget_create

@@ -23,11 +23,11 @@ from billing.mirrors import (
     subscriptions_upsert,
 )
 from billing.models import StripeConnection, StripeCustomer, StripeInvoice, SyncRun
-from billing.money import normalize_currency
 from billing.revenue import DayKey, months_of, revenue_daily_recompute, revenue_lock
 from billing.stripe_gateway import Page, StripeAuthFailed, StripeGateway, StripeNotFound, StripeUnavailable
 from margint.metrics import sync_counted
 from margint.models import Organization
+from margint.money import normalize_currency
 
 logger = logging.getLogger(__name__)
 

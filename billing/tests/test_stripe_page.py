@@ -10,12 +10,12 @@ from django.test import Client
 from billing.models import RevenueDaily, StripeConnection, StripeCustomer, StripeInvoice, SyncRun
 from billing.selectors import disconnect_impact
 from billing.services import stripe_connect
-from billing.stripe_double import DEFAULT_API_KEY, StripeDataset, serve
 from billing.sync import revenue_sync_run, sync_run_claim
 from billing.tests.accounts import every_case_account, simple_account
 from billing.tests.conftest import WEBHOOK_SECRET
 from mappings.models import CustomerMapping
 from margint.crypto import decrypt
+from stripe_double import DEFAULT_API_KEY, StripeDataset, serve
 
 PAGE = "/stripe/"
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -163,9 +163,9 @@ def test_the_disconnect_form_counts_what_a_disconnect_deletes(admin, org, synced
     assert impact.revenue_days == RevenueDaily.objects.filter(org=org).count() > 0
     assert (impact.mappings, impact.sync_runs) == (1, 1)
     text = admin.page_client().get(PAGE).content.decode().split('id="disconnect-impact"')[1].split("</p>")[0]
-    assert f"<strong>{impact.customers}</strong> mirrored Stripe customers" in text
-    assert f"<strong>{impact.invoices}</strong> invoices" in text
-    assert f"<strong>{impact.revenue_days}</strong> daily revenue rows" in text
+    assert f"<strong>{impact.customers:,}</strong> mirrored Stripe customers" in text
+    assert f"<strong>{impact.invoices:,}</strong> invoices" in text
+    assert f"<strong>{impact.revenue_days:,}</strong> daily revenue rows" in text
     assert "<strong>1</strong> customer mapping," in text
 
 

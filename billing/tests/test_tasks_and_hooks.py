@@ -11,13 +11,13 @@ from celery.schedules import crontab
 
 from billing import hooks
 from billing.models import StripeConnection, SyncRun
-from billing.stripe_double import DEFAULT_API_KEY
 from billing.sync import sync_run_claim
 from billing.tasks import revenue_sync_fan_out, revenue_sync_org
 from billing.tests.accounts import simple_account
 from billing.tests.helpers import total
 from mappings.models import CustomerMapping
 from margint.celery import app as celery_app
+from stripe_double import DEFAULT_API_KEY
 
 
 def test_beat_fans_the_sync_out_every_two_hours(settings):
@@ -82,10 +82,10 @@ def other_apps(monkeypatch):
     mappings_services.automatch_run = lambda *, org, as_of: (
         calls.append(("automatch", org.pk, as_of)) or types.SimpleNamespace(created=["m1", "m2"])
     )
-    margins_alerts = types.ModuleType("margins.alerts")
+    margins_alerts = types.ModuleType("publicapi.margin_alerts")
     margins_alerts.margin_alerts_evaluate = lambda *, org, as_of: calls.append(("alerts", org.pk, as_of)) or 3
     monkeypatch.setitem(sys.modules, "mappings.services", mappings_services)
-    monkeypatch.setitem(sys.modules, "margins.alerts", margins_alerts)
+    monkeypatch.setitem(sys.modules, "publicapi.margin_alerts", margins_alerts)
     return calls
 
 

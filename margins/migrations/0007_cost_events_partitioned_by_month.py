@@ -22,7 +22,7 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 import margins.models
-from margins.ingestion import partitions
+from margins.costs import partitions
 
 _INDEXES = {
     "cost_event_time_brin": "USING brin (occurred_at)",

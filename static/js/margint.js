@@ -1,9 +1,20 @@
 /* Margint: small page behaviours, each optional (the pages work without JavaScript).
  * - "Copy" buttons (data-copy="#selector") for secrets shown once; hidden without JavaScript,
  *   where the text can still be selected by hand.
- * - On a narrow screen the main navigation scrolls sideways: bring the current page's link into view. */
+ * - On a phone the main navigation folds behind a "Menu" button (without JavaScript it stays a row
+ *   that scrolls sideways, and the current page's link is brought into view). */
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
+
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest("button.nav-toggle");
+    if (!toggle) return;
+    var nav = document.getElementById(toggle.getAttribute("aria-controls"));
+    var open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    if (nav) nav.classList.toggle("open", open);
+  });
 
   function revealCopyButtons(root) {
     if (!root.querySelectorAll || !navigator.clipboard) return;

@@ -12,12 +12,12 @@ import pytest
 from playwright.sync_api import expect
 
 from billing.models import StripeConnection, SyncRun
-from billing.stripe_double import DEFAULT_API_KEY, Line, StripeDataset, serve
-from margins.conftest import webhook_receiver  # noqa: F401 - the loopback receiver fixture
-from margins.webhooks import signing
-from margins.webhooks.models import WebhookDelivery, WebhookEndpoint
 from margint import crypto
 from margint.tests.browser.conftest import shoot
+from publicapi.notifications import signing
+from publicapi.notifications.models import WebhookDelivery, WebhookEndpoint
+from publicapi.notifications.tests.receiver import webhook_receiver  # noqa: F401 - the loopback receiver fixture
+from stripe_double import DEFAULT_API_KEY, Line, StripeDataset, serve
 
 pytestmark = pytest.mark.browser
 
@@ -203,8 +203,12 @@ def test_add_a_webhook_endpoint_send_a_test_event_and_see_the_delivery(
     delivery_row = page.locator("#delivery-log tbody tr")
     expect(delivery_row).to_have_count(1)
     expect(delivery_row).to_contain_text("webhook.test")
+    expect(delivery_row.locator('td[data-label="State"]')).to_have_text("Delivered")
     expect(delivery_row.locator('td[data-label="Result"]')).to_contain_text("200")
-    expect(delivery_row.locator('td[data-label="Response"]')).to_contain_text('{"ok": true}')
+    response = delivery_row.get_by_text('{"ok": true}')
+    expect(response).to_be_hidden()  # folded until asked for
+    delivery_row.get_by_text("1 attempt").click()
+    expect(response).to_be_visible()
     (received,) = webhook_receiver.received
     assert json.loads(received.body)["type"] == "webhook.test"
     assert signing.verify(secret=secret, header=received.headers["Margint-Signature"], body=received.body)

@@ -1,0 +1,49 @@
+"""The overview (home page): month-to-date cost and revenue, sync state, mapped customers.
+
+It reads both fact sources and the mappings, so it lives with the surfaces, above all of them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from billing import selectors as billing_selectors
+from mappings.selectors import counting_mappings
+from margins.costs import selectors as cost_selectors
+from margint.decorators import member_required
+from margint.models import Organization
+
+
+def _month_start(day: date, back: int = 0) -> date:
+    first = day.replace(day=1)
+    for _ in range(back):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return first
+
+
+def _overview(org: Organization, today: date) -> dict:
+    """Month-to-date facts from the same selectors the APIs read; no margin is computed here."""
+    this_month, last_month, tomorrow = _month_start(today), _month_start(today, 1), today + timedelta(days=1)
+    facts = {
+        "cost_mtd": cost_selectors.cost_total(org=org, start=this_month, end=tomorrow),
+        "cost_last_month": cost_selectors.cost_total(org=org, start=last_month, end=this_month),
+        "this_month": this_month,
+        "last_month": last_month,
+    }
+    if org.is_pro:
+        facts["revenue_mtd"] = billing_selectors.revenue_total(org=org, start=this_month, end=tomorrow)
+        facts["sync"] = billing_selectors.sync_status(org=org)
+        facts["mapped_count"] = len(counting_mappings(org=org))
+    return facts
+
+
+@require_GET
+@member_required()
+def home(request: HttpRequest) -> HttpResponse:
+    facts = _overview(request.org, timezone.now().date())
+    return render(request, "margint/home.html", {"org": request.org, **facts})
