@@ -110,6 +110,22 @@ def _books(org) -> dict[str, int]:
     }
 
 
+def _row_writes() -> dict[str, int]:
+    """Rows inserted, updated and deleted so far per table (pg_stat_user_tables), the sync's own
+    run record and connection row left out: what a sync of unchanged data should not touch."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+        time.sleep(1.1)  # statistics reach the shared view when the backend reports them
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables"
+            " WHERE relname NOT IN ('billing_syncrun', 'billing_stripeconnection')"
+        )
+        return dict(cursor.fetchall())
+
+
 def main() -> int:
     args = _arguments()
     _prepare_environment(args)
@@ -133,9 +149,11 @@ def main() -> int:
             traced_peak = tracemalloc.get_traced_memory()[1] if args.tracemalloc else None
             tracemalloc.stop()
             rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            writes_before = _row_writes()
             incremental_started = time.perf_counter()
             incremental = revenue_sync_run(org=org, trigger="benchmark")
             incremental_elapsed = time.perf_counter() - incremental_started
+            incremental_writes = _row_writes()
     finally:
         child.terminate()
         child.wait(timeout=10)
@@ -154,6 +172,10 @@ def main() -> int:
         print(f"  {name}: {value}")
     print(f"  books balance: {books['daily total'] == books['allocation total']}")
     print(f"incremental sync: {incremental.stats['invoicesFetched']} invoices in {incremental_elapsed:.2f} s")
+    changed = {
+        t: n - writes_before.get(t, 0) for t, n in incremental_writes.items() if n != writes_before.get(t, 0)
+    }
+    print(f"  rows it wrote (inserted + updated + deleted) outside the run's own record: {changed or 'none'}")
     print(f"load average during the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     return 0
 
