@@ -40,9 +40,11 @@ class StripeCustomer(models.Model):
     deleted = models.BooleanField(default=False)
     created = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # When a full customer listing last returned it: a live customer missing from a finished
-    # listing has been deleted in Stripe (lists leave deleted customers out).
+    # When a listing last wrote it (a listing that finds it unchanged writes nothing; the sync
+    # tells deleted customers by the ids its own listing returned).
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    # Digest of the Stripe object as last written: an unchanged one is not written again.
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
     # Created time of the newest webhook event applied; older events arriving late are skipped.
     event_at = models.DateTimeField(null=True, blank=True)
 
@@ -121,6 +123,8 @@ class StripeSubscription(models.Model):
     current_period_end = models.DateTimeField(null=True, blank=True)
     trial_end = models.DateTimeField(null=True, blank=True)
     canceled_at = models.DateTimeField(null=True, blank=True)
+    # Digest of the Stripe object with its items as last written: an unchanged one is not written again.
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
     # Discounts with their coupons resolved: [{duration, percent_off (str), amount_off, currency, end}].
     discounts = models.JSONField(default=list, blank=True)
     event_at = models.DateTimeField(null=True, blank=True)

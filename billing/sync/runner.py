@@ -69,6 +69,11 @@ class SyncRunner:
         # A run resumed after pages of an earlier run were written does not know theirs.
         self.touched: set[DayKey] = set()
         self.touched_known = not self.cursor.get("revenuePending")
+        # What this run's listings returned: a mirror they left out is read again (deleted
+        # customers, invoices no longer open). A resumed run knows only its own pages, so it reads
+        # more of them again: slower, never wrong, and nothing is written for the unchanged.
+        self.listed_customers: set[str] = set()
+        self.listed_invoices: set[str] = set()
         self.clock = time.monotonic()
         self.stats: dict[str, Any] = {
             "phase": self.cursor["phase"],
@@ -110,6 +115,7 @@ class SyncRunner:
     def _phase_customers(self) -> None:
         def write(page: Page) -> set[DayKey]:
             customers_upsert(org=self.org, customers=page.items, seen_at=self.listing_started)
+            self.listed_customers.update(customer.stripe_id for customer in page.items)
             self.stats["customersProcessed"] += len(page.items)
             return set()
 
@@ -151,10 +157,11 @@ class SyncRunner:
     def _phase_stale_invoices(self) -> None:
         """Invoices mirrored as open (or draft) that neither listing returned have been paid,
         voided or deleted since: read each one again."""
-        stale = StripeInvoice.objects.filter(
+        mirrored_open = StripeInvoice.objects.filter(
             org=self.org, status__in=OPEN_INVOICE_STATUSES, synced_at__lt=self.listing_started
         ).values_list("stripe_id", flat=True)
-        for batch in _batches(list(stale)):
+        stale = [stripe_id for stripe_id in mirrored_open if stripe_id not in self.listed_invoices]
+        for batch in _batches(stale):
             fetched, gone = [], []
             for stripe_id in batch:
                 try:
@@ -166,12 +173,9 @@ class SyncRunner:
     def _phase_deleted_customers(self) -> None:
         """Lists leave deleted customers out: any live mirror the listing did not return is read
         again; Stripe answers a deleted one with a stub."""
-        unseen = (
-            StripeCustomer.objects.filter(org=self.org, deleted=False)
-            .exclude(last_seen_at__gte=self.listing_started)
-            .values_list("stripe_id", flat=True)
-        )
-        for batch in _batches(list(unseen)):
+        live = StripeCustomer.objects.filter(org=self.org, deleted=False).values_list("stripe_id", flat=True)
+        unseen = [stripe_id for stripe_id in live if stripe_id not in self.listed_customers]
+        for batch in _batches(unseen):
             live, deleted = [], []
             for stripe_id in batch:
                 try:
@@ -213,6 +217,7 @@ class SyncRunner:
         """Write a page of invoices; count them unless this run counted them already (the open
         listing repeats the open invoices the window's listing returned)."""
         result = invoices_upsert(org=self.org, invoices=page.items)
+        self.listed_invoices.update(invoice.stripe_id for invoice in page.items)
         counted = [
             invoice
             for invoice in page.items
