@@ -33,6 +33,7 @@ from pathlib import Path
 
 import psycopg
 import redis
+from bench_ingest import manage  # scripts/ is on the path of a script run from it
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,15 +76,6 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--database", default="margint_bench_load")
     p.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
     return p.parse_args()
-
-
-def manage(env: dict, *args: str) -> str:
-    done = subprocess.run(  # noqa: S603 (this interpreter and manage.py, fixed arguments)
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
-    )
-    if done.returncode:
-        sys.exit(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
 
 
 def loadavg() -> str:
