@@ -153,6 +153,21 @@ def test_a_second_sync_of_unchanged_data_writes_no_row_but_its_own_record(org, c
     assert written <= {"billing_syncrun", "billing_stripeconnection"}, writes
 
 
+def test_a_run_resumed_with_daily_revenue_pending_rebuilds_the_whole_org(org, connection, cases):
+    first = sync(org)
+    expected = daily_table(org)
+    # As if the run had failed after its pages and before its revenue phase, unable to settle.
+    RevenueDaily.objects.filter(org=org).delete()
+    SyncRun.objects.filter(pk=first.pk).update(
+        status="failed", cursor={**first.cursor, "phase": "revenue", "revenuePending": True}
+    )
+
+    resumed = sync(org)
+
+    assert resumed.status == "succeeded" and resumed.stats["resumedFrom"] == str(first.pk)
+    assert daily_table(org) == expected == allocation_sums(org)
+
+
 def test_later_sync_asks_only_for_invoices_created_since_the_last_one_minus_the_overlap(
     org, connection, cases, stripe_server
 ):
