@@ -4,6 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+STRIPE_PORT ?= 12111
 
 .PHONY: demo test install install-dev lint serve migrate clean
 
@@ -28,10 +29,9 @@ install-dev: $(VENV)/.installed-dev
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
+# The demo organization, the web server on HOST:PORT and the Stripe double on HOST:STRIPE_PORT.
 demo: migrate
-	$(BIN)/python manage.py load_demo
-	@echo "Margint is running at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python manage.py demo --host $(HOST) --port $(PORT) --stripe-port $(STRIPE_PORT)
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -39,6 +39,7 @@ test: install-dev
 lint: install-dev
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m ruff format --check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) margint.sqlite3 staticfiles

@@ -3,10 +3,12 @@ outsider who is admin of another org, and the admin of a free-tier org."""
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -19,6 +21,7 @@ from margint.models import Organization, Role, Tier
 from margint.tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 IN_CI = bool(os.environ.get("CI"))
+FX_SAMPLE = Path(__file__).resolve().parent / "margint" / "fx" / "sample" / "eurofxref-hist-sample.csv"
 
 
 @pytest.fixture(autouse=True)
@@ -134,3 +137,11 @@ def free_admin(free_org) -> Persona:
 @pytest.fixture
 def anon() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def fx_rates(db) -> None:
+    """The exchange rates of the repository's sample ECB file (margint/fx/sample), imported."""
+    from django.core.management import call_command
+
+    call_command("import_fx_rates", str(FX_SAMPLE), stdout=io.StringIO())

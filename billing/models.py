@@ -183,6 +183,15 @@ class StripeInvoice(models.Model):
     attempt_count = models.PositiveIntegerField(default=0)
     billing_reason = models.CharField(max_length=64, blank=True, default="")
     number = models.CharField(max_length=64, blank=True, default="")
+    # What Stripe settled for its payments (balance transactions, before fees), when it was read.
+    settled_amount = models.BigIntegerField(null=True, blank=True)
+    settled_currency = models.CharField(max_length=3, blank=True, default="")
+    settled_exchange_rate = models.DecimalField(max_digits=30, decimal_places=12, null=True, blank=True)
+    # How the net became the reporting currency (docs/currencies.md): what the customer page shows.
+    reporting_net_micro = models.BigIntegerField(null=True, blank=True)
+    fx_source = models.CharField(max_length=16, blank=True, default="")
+    fx_rate = models.DecimalField(max_digits=30, decimal_places=12, null=True, blank=True)
+    fx_rate_day = models.DateField(null=True, blank=True)
     # Digest of what was read and the reporting currency: an unchanged invoice is not rewritten.
     fingerprint = models.CharField(max_length=64, blank=True, default="")
     event_at = models.DateTimeField(null=True, blank=True)
@@ -215,6 +224,8 @@ class StripeInvoiceLine(models.Model):
     subscription_item_id = models.CharField(max_length=255, blank=True, default="")
     description = models.TextField(blank=True, default="")
     quantity = models.BigIntegerField(null=True, blank=True)
+    # The price's product ("" before it was read, or for a line without price): the plan of the line.
+    product_id = models.CharField(max_length=255, blank=True, default="")
 
     class Meta:
         constraints = [
@@ -238,6 +249,11 @@ class StripeCreditNote(models.Model):
     total_excluding_tax = models.BigIntegerField(null=True, blank=True)
     total_taxes = models.JSONField(default=list, blank=True)
     reason = models.CharField(max_length=64, blank=True, default="")
+    # How the net became the reporting currency (docs/currencies.md): what the customer page shows.
+    reporting_net_micro = models.BigIntegerField(null=True, blank=True)
+    fx_source = models.CharField(max_length=16, blank=True, default="")
+    fx_rate = models.DecimalField(max_digits=30, decimal_places=12, null=True, blank=True)
+    fx_rate_day = models.DateField(null=True, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True, default="")
     event_at = models.DateTimeField(null=True, blank=True)
     synced_at = models.DateTimeField(auto_now=True)
@@ -270,6 +286,11 @@ class RevenueAllocation(models.Model):
     )
     day = models.DateField()
     amount_micro = models.BigIntegerField()
+    # The amount before conversion (micro-units of `currency`), the rate and where it came from.
+    original_micro = models.BigIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True, default="")
+    rate_source = models.CharField(max_length=16, blank=True, default="")
+    rate = models.DecimalField(max_digits=30, decimal_places=12, null=True, blank=True)
 
     class Meta:
         constraints = [

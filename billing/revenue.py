@@ -21,6 +21,7 @@ from django.db.models import Model
 from billing.bulk import insert_rows
 from billing.models import RevenueAllocation, RevenueDaily, StripeConnection
 from billing.recognition import DailyAllocation
+from margint.fx.rates import display_rate
 from margint.models import Organization
 
 DayKey = tuple[int, date]  # (StripeCustomer pk, UTC day)
@@ -68,15 +69,36 @@ def allocations_replace(
             customer_pks[allocation.stripe_customer_id],
             allocation.day,
             allocation.amount_micro,
+            *_conversion_columns(allocation),
         )
         for source in sources
         for allocation in source.allocations
     ]
-    insert_rows(
-        RevenueAllocation, ["org", "source_type", "source_id", "stripe_customer", "day", "amount_micro"], rows
-    )
+    insert_rows(RevenueAllocation, _ALLOCATION_FIELDS, rows)
     touched.update((row[3], row[4]) for row in rows)
     return touched
+
+
+_ALLOCATION_FIELDS = [
+    "org",
+    "source_type",
+    "source_id",
+    "stripe_customer",
+    "day",
+    "amount_micro",
+    "original_micro",
+    "currency",
+    "rate_source",
+    "rate",
+]
+
+
+def _conversion_columns(allocation: DailyAllocation) -> tuple:
+    conversion = allocation.conversion
+    if conversion is None:
+        return (None, allocation.currency, "", None)
+    rate = None if conversion.rate is None else display_rate(conversion.rate)
+    return (allocation.original_micro, allocation.currency, conversion.source, rate)
 
 
 def revenue_daily_recompute(*, org: Organization, keys: set[DayKey] | None) -> set[DayKey]:

@@ -11,9 +11,11 @@ from typing import Any
 
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
-from billing import hooks
+from billing import signals
 from billing.models import (
+    RevenueAllocation,
     RevenueDaily,
     StripeConnection,
     StripeCreditNote,
@@ -26,12 +28,16 @@ from billing.models import (
 )
 from billing.recognition import (
     COUNTED_SUBSCRIPTION_STATUSES,
+    NO_RATE,
     DiscountFacts,
     SubscriptionFacts,
     SubscriptionItemFacts,
     compute_mrr,
 )
+from billing.sync.runner import FAILURE_INTERNAL, FAILURE_KEY_REFUSED, FAILURE_UNREACHABLE
+from billing.sync.schedule import next_scheduled_sync
 from margint.models import Organization, Tier
+from margint.money import minor_to_micro
 
 
 @dataclass(frozen=True)
@@ -138,6 +144,39 @@ def _as_date(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
+# What a failed sync says on the pages, by its stats["failure"] (set by billing.sync.runner).
+FAILURE_WORDS = {
+    FAILURE_UNREACHABLE: "Couldn't reach Stripe",
+    FAILURE_KEY_REFUSED: "Stripe refused the key",
+    FAILURE_INTERNAL: "The sync stopped on an error on Margint's side",
+}
+
+
+@dataclass(frozen=True)
+class SyncProblem:
+    """A failed sync in plain words: what happened, when, and when the next try is.
+
+    The exception's own text stays in SyncRun.error for the APIs and the logs; a page shows this.
+    """
+
+    failure: str
+    at: datetime
+    next_try_at: datetime | None  # None when the key was refused: no sync runs until a new key
+
+    @property
+    def headline(self) -> str:
+        return FAILURE_WORDS.get(self.failure, FAILURE_WORDS[FAILURE_INTERNAL])
+
+
+def sync_problem(run: SyncRun | None, *, revoked: bool = False, now: datetime) -> SyncProblem | None:
+    """The problem of a finished run, or None when it did not fail."""
+    if run is None or run.status != SyncRun.Status.FAILED:
+        return None
+    failure = FAILURE_KEY_REFUSED if revoked else (run.stats or {}).get("failure", FAILURE_INTERNAL)
+    next_try = None if failure == FAILURE_KEY_REFUSED else next_scheduled_sync(now)
+    return SyncProblem(failure=failure, at=run.finished_at or run.started_at, next_try_at=next_try)
+
+
 @dataclass(frozen=True)
 class SyncStatus:
     connected: bool
@@ -146,17 +185,27 @@ class SyncStatus:
     skipped_currencies: dict[str, int] = field(default_factory=dict)
     running: bool = False
     last_error: str = ""
+    problem: SyncProblem | None = None  # the last finished sync failed
 
 
-def sync_status(*, org: Organization) -> SyncStatus:
+def sync_status(
+    *, org: Organization, now: datetime | None = None, start: date | None = None, end: date | None = None
+) -> SyncStatus:
+    """The connection's state; `skipped_currencies` are the amounts of [start, end) (default: the
+    current UTC month) that no rate could convert, per currency (see `unconverted_amounts`)."""
     connection = StripeConnection.objects.filter(org=org).first()
     if connection is None:
         return SyncStatus(connected=False, status="not_connected", last_sync_at=None)
-    last_done = (
-        SyncRun.objects.filter(org=org, status=SyncRun.Status.SUCCEEDED).order_by("-started_at").first()
-    )
-    running = SyncRun.objects.filter(org=org, status=SyncRun.Status.RUNNING).exists()
-    skipped = dict(last_done.stats.get("skippedCurrencies", {})) if last_done else {}
+    # At most one run runs (the claim's constraint), and a claim is always the newest run: the
+    # newest two tell whether one runs and which finished last.
+    latest = list(SyncRun.objects.filter(org=org).order_by("-started_at")[:2])
+    running = bool(latest) and latest[0].status == SyncRun.Status.RUNNING
+    last_finished = next((run for run in latest if run.status != SyncRun.Status.RUNNING), None)
+    if start is None or end is None:
+        start = (now or timezone.now()).astimezone(UTC).date().replace(day=1)
+        end = (start + timedelta(days=32)).replace(day=1)
+    skipped = unconverted_amounts(org=org, start=start, end=end)
+    revoked = connection.status == StripeConnection.Status.REVOKED
     return SyncStatus(
         connected=True,
         status=connection.status,
@@ -164,6 +213,7 @@ def sync_status(*, org: Organization) -> SyncStatus:
         skipped_currencies=skipped,
         running=running,
         last_error=connection.last_error,
+        problem=sync_problem(last_finished, revoked=revoked, now=now or timezone.now()),
     )
 
 
@@ -299,7 +349,9 @@ def disconnect_impact(*, org: Organization) -> DisconnectImpact:
         revenue_days=RevenueDaily.objects.filter(org=org).count(),
         webhook_events=StripeWebhookEvent.objects.filter(org=org).count(),
         sync_runs=SyncRun.objects.filter(org=org).count(),
-        mappings=hooks.mappings_count(org=org),
+        mappings=signals.counts_of(signals.disconnect_impact_counting.send(sender=None, org=org)).get(
+            "mappings", 0
+        ),
     )
 
 
@@ -381,3 +433,121 @@ def failed_payments_count(*, org: Organization) -> int:
     return StripeInvoice.objects.filter(
         org=org, status__in=("open", "uncollectible"), attempt_count__gte=1, amount_remaining__gt=0
     ).count()
+
+
+def unconverted_amounts(*, org: Organization, start: date, end: date) -> dict[str, int]:
+    """Amounts of [start, end) that could not be converted (no rate at all), per currency, in
+    micro-units of that currency: read from the allocations, whatever the last sync did."""
+    rows = (
+        RevenueAllocation.objects.filter(org=org, rate_source=NO_RATE, day__gte=start, day__lt=end)
+        .values("currency")
+        .annotate(total=Sum("original_micro"))
+        .order_by("currency")
+    )
+    return {row["currency"]: row["total"] for row in rows if row["total"]}
+
+
+@dataclass(frozen=True)
+class ConvertedDocument:
+    """How one invoice or credit note became the reporting currency, for one period.
+
+    For revenue (`recognized`), the amounts are what the document recognized in the period: its
+    original micro-units and the converted ones. An open invoice is no revenue: its whole net,
+    converted as it would be today, is shown for information.
+    """
+
+    kind: str  # "invoice" or "credit_note"
+    stripe_id: str
+    number: str
+    status: str
+    stripe_customer_id: str
+    currency: str
+    original_micro: int
+    amount_micro: int
+    rate: Decimal | None
+    rate_source: str
+    rate_day: date | None
+    recognized: bool
+
+
+def converted_documents(
+    *, org: Organization, stripe_ids: Iterable[str], start: date, end: date
+) -> list[ConvertedDocument]:
+    """The documents of these Stripe customers with revenue in [start, end), and their open
+    invoices created then: what each was in its currency, the rate and where it came from."""
+    stripe_ids = list(stripe_ids)
+    recognized = (
+        RevenueAllocation.objects.filter(
+            org=org, stripe_customer__stripe_id__in=stripe_ids, day__gte=start, day__lt=end
+        )
+        .values("source_type", "source_id", "stripe_customer__stripe_id", "currency", "rate_source", "rate")
+        .annotate(amount=Sum("amount_micro"), original=Sum("original_micro"))
+        .order_by("source_id")
+    )
+    invoices = StripeInvoice.objects.filter(org=org, stripe_customer__stripe_id__in=stripe_ids)
+    facts = {
+        row["stripe_id"]: row
+        for row in invoices.filter(
+            Q(stripe_id__in=[r["source_id"] for r in recognized if r["source_type"] == "invoice"])
+            | Q(status__in=("open", "uncollectible"), created__date__gte=start, created__date__lt=end)
+        ).values(
+            "stripe_id",
+            "number",
+            "status",
+            "currency",
+            "created",
+            "paid_at",
+            "fx_rate_day",
+            "reporting_net_micro",
+            "fx_rate",
+            "fx_source",
+            "total_excluding_tax",
+            "total",
+            "stripe_customer__stripe_id",
+        )  # fmt: skip
+    }
+    notes = dict(
+        StripeCreditNote.objects.filter(
+            org=org, stripe_id__in=[r["source_id"] for r in recognized if r["source_type"] == "credit_note"]
+        ).values_list("stripe_id", "fx_rate_day")
+    )
+    documents = [_recognized_document(row, facts, notes) for row in recognized]
+    documents += [_open_document(row) for row in facts.values() if row["status"] in ("open", "uncollectible")]
+    return sorted(documents, key=lambda doc: (doc.stripe_customer_id, doc.kind, doc.number or doc.stripe_id))
+
+
+def _recognized_document(row: dict, invoices: dict, notes: dict) -> ConvertedDocument:
+    invoice = invoices.get(row["source_id"], {})
+    is_invoice = row["source_type"] == "invoice"
+    return ConvertedDocument(
+        kind=row["source_type"],
+        stripe_id=row["source_id"],
+        number=invoice.get("number", ""),
+        status=invoice.get("status", "issued" if not is_invoice else ""),
+        stripe_customer_id=row["stripe_customer__stripe_id"],
+        currency=row["currency"],
+        original_micro=row["original"] if row["original"] is not None else row["amount"],
+        amount_micro=row["amount"],
+        rate=row["rate"],
+        rate_source=row["rate_source"],
+        rate_day=invoice.get("fx_rate_day") if is_invoice else notes.get(row["source_id"]),
+        recognized=True,
+    )
+
+
+def _open_document(row: dict) -> ConvertedDocument:
+    net_minor = row["total_excluding_tax"] if row["total_excluding_tax"] is not None else row["total"]
+    return ConvertedDocument(
+        kind="invoice",
+        stripe_id=row["stripe_id"],
+        number=row["number"],
+        status=row["status"],
+        stripe_customer_id=row["stripe_customer__stripe_id"],
+        currency=row["currency"],
+        original_micro=minor_to_micro(int(net_minor), row["currency"]),
+        amount_micro=row["reporting_net_micro"] or 0,
+        rate=row["fx_rate"],
+        rate_source=row["fx_source"],
+        rate_day=row["fx_rate_day"],
+        recognized=False,
+    )

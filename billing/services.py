@@ -7,7 +7,7 @@ import re
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from billing import hooks
+from billing import signals
 from billing.models import (
     RevenueAllocation,
     RevenueDaily,
@@ -23,6 +23,7 @@ from billing.models import (
 )
 from billing.stripe_gateway import StripeAuthFailed, StripeGateway
 from margint.crypto import encrypt
+from margint.fx.models import CurrencyRebuild
 from margint.models import Organization
 
 _KEY_BODY = re.compile(r"^[A-Za-z0-9_]{20,255}$")
@@ -103,6 +104,13 @@ def _enqueue_sync(org: Organization) -> None:
     revenue_sync_org.delay(str(org.pk), "connect")
 
 
+def revenue_rebuild_enqueue(*, rebuild: CurrencyRebuild) -> None:
+    """After the settings commit, convert every revenue document into the new currency."""
+    from billing.tasks import revenue_rebuild_run
+
+    transaction.on_commit(lambda: revenue_rebuild_run.delay(str(rebuild.pk)))
+
+
 class StripeNotConnectedError(Exception):
     pass
 
@@ -143,6 +151,6 @@ def stripe_disconnect(*, org: Organization) -> bool:
         SyncRun,
     ):
         model.objects.filter(org=org).delete()
-    hooks.mappings_delete_all(org=org)
+    signals.stripe_disconnecting.send(sender=None, org=org)
     connection.delete()
     return True

@@ -27,7 +27,10 @@ from billing.stripe_objects import (
     EventData,
     InvoiceData,
     InvoiceLineData,
+    SettlementData,
     SubscriptionData,
+    invoice_payment_charge,
+    parse_charge_settlement,
     parse_credit_note,
     parse_customer,
     parse_event,
@@ -179,6 +182,31 @@ class StripeGateway:
     ) -> Page[CreditNoteData]:
         return self._page("/v1/credit_notes", _list_params(starting_after, created_gte), parse_credit_note)
 
+    def invoice_settlement(self, invoice_id: str) -> SettlementData | None:
+        """What Stripe settled for a paid invoice: each paid payment's charge and its balance
+        transaction (amount before fees, exchange_rate). None when the account answers without
+        payment details (a key without that permission, no payment, a payment without its
+        balance transaction) or the payments settled in different currencies: the caller then
+        converts with the rate table."""
+        params = {"invoice": invoice_id, "limit": PAGE_SIZE, "expand": ["data.payment.payment_intent"]}
+        parts: list[SettlementData] = []
+        try:
+            for payment in self._get("/v1/invoice_payments", params).get("data") or []:
+                charge_id = invoice_payment_charge(payment)
+                if charge_id is None:
+                    continue
+                charge = self._get(f"/v1/charges/{_path_id(charge_id)}", {"expand": ["balance_transaction"]})
+                part = parse_charge_settlement(charge)
+                if part is None:
+                    return None
+                parts.append(part)
+        except (StripeAuthFailed, StripeRequestFailed):
+            return None
+        return _settlement_sum(parts)
+
+    def with_settlement(self, invoice: InvoiceData) -> InvoiceData:
+        return replace(invoice, settlement=self.invoice_settlement(invoice.stripe_id))
+
     def complete_lines(self, invoice: InvoiceData) -> InvoiceData:
         """Page through /v1/invoices/{id}/lines past the lines Stripe embeds in the invoice."""
         if not invoice.lines_has_more:
@@ -265,6 +293,18 @@ def _retry_after(error: stripe.StripeError) -> float | None:
         return float(value) if value is not None else None
     except ValueError:
         return None
+
+
+def _settlement_sum(parts: list[SettlementData]) -> SettlementData | None:
+    if not parts or len({part.currency for part in parts}) != 1:
+        return None
+    rates = {part.exchange_rate for part in parts}
+    return SettlementData(
+        charged=sum(part.charged for part in parts),
+        amount=sum(part.amount for part in parts),
+        currency=parts[0].currency,
+        exchange_rate=rates.pop() if len(rates) == 1 else None,
+    )
 
 
 def _path_id(object_id: str) -> str:

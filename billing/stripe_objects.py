@@ -95,6 +95,20 @@ class InvoiceLineData:
     subscription_item_id: str
     description: str
     quantity: int | None
+    # The price's product: what margin by plan groups prices under ("" for a line without price).
+    product_id: str = ""
+
+
+@dataclass(frozen=True)
+class SettlementData:
+    """What Stripe settled for an invoice's payments: the balance transactions' `amount` (before
+    fees) in the account's `currency`, for `charged` minor units of the invoice's currency.
+    `exchange_rate` is Stripe's, a decimal string, None when no conversion happened."""
+
+    charged: int
+    amount: int
+    currency: str
+    exchange_rate: str | None
 
 
 @dataclass(frozen=True)
@@ -118,6 +132,8 @@ class InvoiceData:
     # Stripe copies these onto the invoice: names a customer deleted before its first sync.
     customer_name: str = ""
     customer_email: str = ""
+    # Read by the gateway for paid invoices that need converting; None when not read or unknown.
+    settlement: SettlementData | None = None
 
 
 @dataclass(frozen=True)
@@ -242,6 +258,13 @@ def _line_price_id(obj: Json) -> str:
     return details.get("price") or _id(obj.get("price")) or ""
 
 
+def _line_product_id(obj: Json) -> str:
+    # Today's shape names the product beside the price; older versions embed the price object.
+    details = (obj.get("pricing") or {}).get("price_details") or {}
+    price = obj.get("price") if isinstance(obj.get("price"), dict) else {}
+    return _id(details.get("product")) or _id(price.get("product")) or ""
+
+
 def parse_invoice_line(obj: Json) -> InvoiceLineData:
     details = _line_parent_details(obj)
     period = obj.get("period") or {}
@@ -257,6 +280,7 @@ def parse_invoice_line(obj: Json) -> InvoiceLineData:
         subscription_item_id=details.get("subscription_item") or "",
         description=obj.get("description") or "",
         quantity=obj.get("quantity"),
+        product_id=_line_product_id(obj),
     )
 
 
@@ -289,6 +313,31 @@ def parse_invoice(obj: Json) -> InvoiceData:
         lines_has_more=bool(lines.get("has_more")),
         customer_name=obj.get("customer_name") or "",
         customer_email=obj.get("customer_email") or "",
+    )
+
+
+def invoice_payment_charge(obj: Json) -> str | None:
+    """The charge of a paid invoice_payment: `payment.charge`, or its payment intent's latest charge."""
+    if obj.get("status") != "paid":
+        return None
+    payment = obj.get("payment") or {}
+    if payment.get("charge"):
+        return _id(payment["charge"])
+    intent = payment.get("payment_intent")
+    return _id(intent.get("latest_charge")) if isinstance(intent, dict) else None
+
+
+def parse_charge_settlement(charge: Json) -> SettlementData | None:
+    """A charge with its `balance_transaction` expanded; None when Stripe did not give it."""
+    transaction = charge.get("balance_transaction")
+    if not isinstance(transaction, dict) or transaction.get("amount") is None:
+        return None
+    rate = transaction.get("exchange_rate")
+    return SettlementData(
+        charged=int(charge["amount"]),
+        amount=int(transaction["amount"]),
+        currency=str(transaction["currency"]).lower(),
+        exchange_rate=None if rate is None else str(rate),
     )
 
 

@@ -19,13 +19,14 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from billing import hooks
+from billing import signals
 from billing.mirrors import (
     OPEN_INVOICE_STATUSES,
     credit_notes_upsert,
     customers_upsert,
     invoice_delete,
     invoices_upsert,
+    needs_settlement,
     subscriptions_upsert,
 )
 from billing.models import (
@@ -75,7 +76,7 @@ def stripe_webhook_receive(*, org: Organization, payload: bytes, signature: str 
     handler = handler_for(event.type)
     try:
         # Reads Stripe when the payload is incomplete (more invoice lines, unexpanded coupons).
-        prepared = handler.prepare(event, _lazy_gateway(connection)) if handler else None
+        prepared = handler.prepare(event, _lazy_gateway(connection), org) if handler else None
     except Exception as error:
         return _record_failure(org, event, error)
     return _apply(org, event, handler, prepared)
@@ -109,15 +110,15 @@ def _apply(org: Organization, event: EventData, handler: Handler | None, prepare
         status = StripeWebhookEvent.Status.PROCESSED if handler else StripeWebhookEvent.Status.IGNORED
         _mark(row, status, "")
     if changed:
-        _evaluate_alerts(org)
+        _announce_revenue_changed(org)
     return WebhookOutcome(event.stripe_id, event.type, str(status))
 
 
-def _evaluate_alerts(org: Organization) -> None:
+def _announce_revenue_changed(org: Organization) -> None:
     try:
-        hooks.margin_alerts_evaluate(org=org, as_of=timezone.now())
+        signals.revenue_changed.send(sender=None, org=org, as_of=timezone.now())
     except Exception:  # the event is committed; Stripe must not deliver it again for this
-        logger.exception("margin alerts after a webhook failed for %s", org.public_id)
+        logger.exception("receivers of revenue_changed failed for %s", org.public_id)
 
 
 def _record_failure(org: Organization, event: EventData, error: Exception) -> WebhookOutcome:
@@ -152,7 +153,7 @@ class Handler:
     """`prepare` parses (and completes from Stripe, outside any transaction); `apply` writes under
     the org's revenue lock and answers whether revenue changed."""
 
-    prepare: Callable[[EventData, Callable[[], StripeGateway]], object]
+    prepare: Callable[[EventData, Callable[[], StripeGateway], Organization], object]
     write: Callable[[Organization, EventData, object], set[DayKey]]
     model: type[Model]
 
@@ -167,7 +168,7 @@ class Handler:
         return bool(revenue_daily_recompute(org=org, keys=touched))
 
 
-def _prepare_customer(event: EventData, _gateway: Callable[[], StripeGateway]) -> object:
+def _prepare_customer(event: EventData, _gateway: Callable[[], StripeGateway], _org: Organization) -> object:
     customer = parse_customer(event.object)
     return replace(customer, deleted=True) if event.type == "customer.deleted" else customer
 
@@ -178,7 +179,9 @@ def _write_customer(org: Organization, event: EventData, customer: object) -> se
     return set()
 
 
-def _prepare_subscription(event: EventData, gateway: Callable[[], StripeGateway]) -> object:
+def _prepare_subscription(
+    event: EventData, gateway: Callable[[], StripeGateway], _org: Organization
+) -> object:
     subscription = parse_subscription(event.object)
     unresolved = any(isinstance(d, str) for d in event.object.get("discounts") or [])
     # Event payloads carry discount ids only; the coupon is needed to price MRR.
@@ -192,11 +195,15 @@ def _write_subscription(org: Organization, event: EventData, subscription: objec
     return set()
 
 
-def _prepare_invoice(event: EventData, gateway: Callable[[], StripeGateway]) -> object:
+def _prepare_invoice(event: EventData, gateway: Callable[[], StripeGateway], org: Organization) -> object:
     invoice = parse_invoice(event.object)
     if event.type != "invoice.deleted" and invoice.status == "draft":
         return None  # drafts are not facts yet; the finalized invoice arrives with its own event
-    return gateway().complete_lines(invoice) if invoice.lines_has_more else invoice
+    if invoice.lines_has_more:
+        invoice = gateway().complete_lines(invoice)
+    if needs_settlement(invoice, org.reporting_currency):
+        invoice = gateway().with_settlement(invoice)
+    return invoice
 
 
 def _write_invoice(org: Organization, event: EventData, invoice: object) -> set[DayKey]:
@@ -211,7 +218,9 @@ def _write_invoice(org: Organization, event: EventData, invoice: object) -> set[
     return invoices_upsert(org=org, invoices=[invoice], event_at=event.created).touched
 
 
-def _prepare_credit_note(event: EventData, _gateway: Callable[[], StripeGateway]) -> object:
+def _prepare_credit_note(
+    event: EventData, _gateway: Callable[[], StripeGateway], _org: Organization
+) -> object:
     return parse_credit_note(event.object)
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from billing.models import SyncRun
+from billing.models import RevenueAllocation, StripeCreditNote, StripeInvoice, SyncRun
+from billing.reconversion import revenue_rebuild_execute, unconverted_reconvert
 from billing.selectors import orgs_to_sync
 from billing.sync import StripeNotConnected, SyncAlreadyRunning, revenue_sync_run, sync_run_execute
+from margint.fx.models import CurrencyRebuild
 from margint.models import Organization
 
 
@@ -51,3 +53,21 @@ def revenue_sync_fan_out() -> int:
     for org_id in org_ids:
         revenue_sync_org.delay(str(org_id), "cron")
     return len(org_ids)
+
+
+@shared_task(acks_late=False)
+def revenue_rebuild_run(rebuild_id: str) -> dict:
+    """The revenue part of a change of reporting currency: every document converted again."""
+    rebuild = CurrencyRebuild.objects.filter(pk=rebuild_id).select_related("org").first()
+    if rebuild is None or rebuild.status != CurrencyRebuild.Status.RUNNING:
+        return {"status": "missing"}
+    return {"converted": revenue_rebuild_execute(rebuild=rebuild)}
+
+
+@shared_task
+def unconverted_reconvert_all() -> int:
+    """After new exchange rates: convert the documents of every org that had none."""
+    org_ids = set(RevenueAllocation.objects.filter(rate_source="no_rate").values_list("org_id", flat=True))
+    for model in (StripeInvoice, StripeCreditNote):
+        org_ids |= set(model.objects.filter(fx_source="no_rate").values_list("org_id", flat=True))
+    return sum(unconverted_reconvert(org=org) for org in Organization.objects.filter(pk__in=org_ids))

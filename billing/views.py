@@ -69,6 +69,11 @@ class RunView:
         return "" if ms is None else f"{ms / 1000:.1f} s"
 
     @property
+    def problem(self) -> selectors.SyncProblem | None:
+        """A failed run in plain words; its exception text stays in run.error for the API."""
+        return selectors.sync_problem(self.run, now=timezone.now())
+
+    @property
     def skipped_currencies(self) -> str:
         skipped = self.stats.get("skippedCurrencies") or {}
         return ", ".join(f"{count} in {currency.upper()}" for currency, count in sorted(skipped.items()))

@@ -12,7 +12,14 @@ from decimal import Decimal
 from django.db.models import F, Q, QuerySet
 
 from billing import selectors as billing_selectors
-from mappings.models import COUNTING_STATUSES, CustomerMapping, MappingChange, MappingStatus, MatchType
+from mappings.models import (
+    COUNTING_STATUSES,
+    ChangeSource,
+    CustomerMapping,
+    MappingChange,
+    MappingStatus,
+    MatchType,
+)
 from margins.costs import selectors as cost_selectors
 from margint.models import Organization
 
@@ -86,6 +93,15 @@ def mapping_history(*, mapping_id: uuid.UUID) -> QuerySet[MappingChange]:
     return MappingChange.objects.filter(mapping_id=mapping_id).select_related("actor")
 
 
+def mapping_histories(*, org: Organization, mapping_ids: list) -> dict[uuid.UUID, list[MappingChange]]:
+    """The audit rows of these mappings, oldest first, in one query."""
+    rows = MappingChange.objects.filter(org=org, mapping_id__in=mapping_ids).order_by("at", "id")
+    histories: dict[uuid.UUID, list[MappingChange]] = defaultdict(list)
+    for change in rows.select_related("actor"):
+        histories[change.mapping_id].append(change)
+    return histories
+
+
 def customer_names(*, org: Organization, stripe_ids: Iterable[str] | None = None) -> dict[str, str]:
     """Stripe customer id → name, for the customers that have one."""
     ids = None if stripe_ids is None else list(stripe_ids)
@@ -108,6 +124,15 @@ class UnmappedTagValue:
     request_count: int
 
 
+# What each auto-matching signal (mappings.matching) means, for a person reviewing the match.
+SIGNAL_REASONS = {
+    "metadata": "Stripe metadata names the tag",
+    "stripe_id": "the Stripe id is the tag",
+    "email": "same email",
+    "name": "similar name",
+}
+
+
 @dataclass(frozen=True)
 class AwaitingReview:
     id: str
@@ -116,6 +141,13 @@ class AwaitingReview:
     tag_value: str
     confidence: Decimal | None
     status: str
+    signal: str = ""  # the matching signal that proposed it, "" when unknown
+    revenue_micro: int = 0  # of the Stripe customer, in the lookback window
+    cost_micro: int = 0  # of the tag value, in the lookback window
+
+    @property
+    def reason(self) -> str:
+        return SIGNAL_REASONS.get(self.signal, "")
 
 
 @dataclass(frozen=True)
@@ -128,8 +160,9 @@ class UnmatchedQueue:
     customer_names: dict[str, str]
 
 
-def _unmatched_stripe(org, start, end, counted: set[str], stripe) -> tuple[UnmatchedStripeCustomer, ...]:
-    revenue = billing_selectors.revenue_by_customer(org=org, start=start, end=end)
+def _unmatched_stripe(
+    counted: set[str], stripe, revenue: dict[str, int]
+) -> tuple[UnmatchedStripeCustomer, ...]:
     # Every live Stripe customer without a counting mapping, and any (even deleted) whose revenue
     # in the window would otherwise go unattributed.
     ids = {sid for sid, info in stripe.items() if not info.deleted}
@@ -144,8 +177,7 @@ def _unmatched_stripe(org, start, end, counted: set[str], stripe) -> tuple[Unmat
     return tuple(rows)
 
 
-def _unmapped_tags(org, start, end, counted: set[str]) -> tuple[UnmappedTagValue, ...]:
-    costs = cost_selectors.cost_by_customer(org=org, start=start, end=end)
+def _unmapped_tags(org, start, counted: set[str], costs) -> tuple[UnmappedTagValue, ...]:
     since = datetime.combine(start, time.min, tzinfo=UTC)
     seen = cost_selectors.cost_customers(org=org, seen_since=since)
     nothing = cost_selectors.CostTotals(0, 0)
@@ -157,10 +189,24 @@ def _unmapped_tags(org, start, end, counted: set[str]) -> tuple[UnmappedTagValue
     return tuple(rows)
 
 
-def _awaiting_review(org, names: dict[str, str]) -> tuple[AwaitingReview, ...]:
-    rows = CustomerMapping.objects.filter(
-        org=org, match_type=MatchType.AUTO, status__in=(MappingStatus.PENDING, MappingStatus.SUGGESTED)
-    ).order_by(F("confidence").desc(nulls_last=True), "stripe_customer_id", "tag_value")
+def _signals(org, mapping_ids: list) -> dict[str, str]:
+    """The signal each auto-match was proposed on, as its audit row recorded it."""
+    rows = MappingChange.objects.filter(
+        org=org, mapping_id__in=mapping_ids, source=ChangeSource.AUTOMATCH, after__isnull=False
+    ).values_list("mapping_id", "after")
+    return {str(mapping_id): (after or {}).get("signal", "") for mapping_id, after in rows}
+
+
+def _awaiting_review(
+    org, names: dict[str, str], revenue: dict[str, int], costs
+) -> tuple[AwaitingReview, ...]:
+    rows = list(
+        CustomerMapping.objects.filter(
+            org=org, match_type=MatchType.AUTO, status__in=(MappingStatus.PENDING, MappingStatus.SUGGESTED)
+        ).order_by(F("confidence").desc(nulls_last=True), "stripe_customer_id", "tag_value")
+    )
+    signals = _signals(org, [m.id for m in rows])
+    nothing = cost_selectors.CostTotals(0, 0)
     return tuple(
         AwaitingReview(
             id=str(m.id),
@@ -169,6 +215,9 @@ def _awaiting_review(org, names: dict[str, str]) -> tuple[AwaitingReview, ...]:
             tag_value=m.tag_value,
             confidence=m.confidence,
             status=m.status,
+            signal=signals.get(str(m.id), ""),
+            revenue_micro=revenue.get(m.stripe_customer_id, 0),
+            cost_micro=costs.get(m.tag_value, nothing).cost_micro,
         )
         for m in rows
     )
@@ -181,14 +230,14 @@ def unmatched_queue(*, org: Organization, as_of: datetime) -> UnmatchedQueue:
     links = counting_mappings(org=org)
     stripe = billing_selectors.stripe_customers(org=org)
     names = {sid: info.name for sid, info in stripe.items() if info.name}
+    revenue = billing_selectors.revenue_by_customer(org=org, start=start, end=end)
+    costs = cost_selectors.cost_by_customer(org=org, start=start, end=end)
     return UnmatchedQueue(
         start=start,
         end=end,
-        unmatched_stripe_customers=_unmatched_stripe(
-            org, start, end, {m.stripe_customer_id for m in links}, stripe
-        ),
-        unmapped_tag_values=_unmapped_tags(org, start, end, {m.tag_value for m in links}),
-        pending_auto_matches=_awaiting_review(org, names),
+        unmatched_stripe_customers=_unmatched_stripe({m.stripe_customer_id for m in links}, stripe, revenue),
+        unmapped_tag_values=_unmapped_tags(org, start, {m.tag_value for m in links}, costs),
+        pending_auto_matches=_awaiting_review(org, names, revenue, costs),
         customer_names=names,
     )
 

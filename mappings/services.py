@@ -170,6 +170,24 @@ def mapping_confirm(
 
 
 @transaction.atomic
+def mappings_confirm_confident(
+    *, org: Organization, at_least: Decimal, actor: Any = None, source: str = ChangeSource.API
+) -> int:
+    """Confirm each auto-match awaiting review whose confidence is `at_least` or more; how many."""
+    awaiting = CustomerMapping.objects.filter(
+        org=org,
+        match_type=MatchType.AUTO,
+        status__in=(MappingStatus.PENDING, MappingStatus.SUGGESTED),
+        confidence__gte=at_least,
+    ).order_by("stripe_customer_id")
+    confirmed = 0
+    for mapping in awaiting:
+        mapping_confirm(mapping=mapping, actor=actor, source=source)
+        confirmed += 1
+    return confirmed
+
+
+@transaction.atomic
 def mapping_reject(*, mapping: CustomerMapping, actor: Any = None, source: str = ChangeSource.API) -> None:
     """A person turns the mapping down: it is deleted and auto-matching never proposes the pair again.
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("mappings/new/", views.mapping_create, name="mapping-create"),
     path("mappings/suggestions/", views.suggestions, name="mapping-suggestions"),
     path("mappings/auto-match/", views.automatch, name="mapping-automatch"),
+    path("mappings/confirm-confident/", views.mappings_confirm_confident, name="mappings-confirm-confident"),
     path("mappings/<str:mapping_id>/confirm/", views.mapping_confirm, name="mapping-confirm"),
     path("mappings/<str:mapping_id>/reject/", views.mapping_reject, name="mapping-reject"),
     path("mappings/<str:mapping_id>/delete/", views.mapping_delete, name="mapping-delete"),

@@ -9,6 +9,8 @@ admins run auto-matching. A change answers HTMX with the new lists (or form) and
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -82,10 +84,22 @@ class MapForm(forms.Form):
         return self._identifier("tag_value")
 
 
+TABS = ("queue", "review", "all")
+CONFIDENT = Decimal("0.9")  # "confirm every suggestion at or above": the pending threshold
+
+
+def _tab(request: HttpRequest, queue: selectors.UnmatchedQueue) -> str:
+    """The tab asked for; by default the review while anything awaits it, else the queue."""
+    asked = request.GET.get("tab")
+    if asked in TABS:
+        return asked
+    return "review" if queue.pending_auto_matches else "queue"
+
+
 def _querystring(request: HttpRequest) -> str:
-    """The mappings table's search and page, as the page was asked for (kept across changes)."""
+    """The tab and the mappings table's search and page, as the page was asked for (kept across changes)."""
     params = QueryDict(mutable=True)
-    for name in ("q", "page"):
+    for name in ("tab", "q", "page"):
         if request.GET.get(name):
             params[name] = request.GET[name]
     return params.urlencode()
@@ -96,10 +110,11 @@ def _table_context(request: HttpRequest) -> dict:
     paginator = Paginator(selectors.mappings_matching(org=request.org, q=q), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     names = selectors.customer_names(org=request.org, stripe_ids={m.stripe_customer_id for m in page})
+    histories = selectors.mapping_histories(org=request.org, mapping_ids=[m.pk for m in page])
     return {
         "q": q,
         "page": page,
-        "mapping_rows": [(m, names.get(m.stripe_customer_id)) for m in page],
+        "mapping_rows": [(m, names.get(m.stripe_customer_id), histories.get(m.pk, [])) for m in page],
         "previous_qs": _page_qs(q, page.previous_page_number()) if page.has_previous() else "",
         "next_qs": _page_qs(q, page.next_page_number()) if page.has_next() else "",
     }
@@ -107,6 +122,7 @@ def _table_context(request: HttpRequest) -> dict:
 
 def _page_qs(q: str, number: int) -> str:
     params = QueryDict(mutable=True)
+    params["tab"] = "all"
     if q:
         params["q"] = q
     if number > 1:
@@ -116,7 +132,12 @@ def _page_qs(q: str, number: int) -> str:
 
 def _context(request: HttpRequest, **extra) -> dict:
     queue = selectors.unmatched_queue(org=request.org, as_of=timezone.now())
+    confident = [
+        p for p in queue.pending_auto_matches if p.confidence is not None and p.confidence >= CONFIDENT
+    ]
     return {
+        "tab": _tab(request, queue),
+        "confident_count": len(confident),
         "org": request.org,
         "currency": request.org.reporting_currency,
         "queue": queue,
@@ -208,6 +229,18 @@ def mapping_confirm(request: HttpRequest, mapping_id: str) -> HttpResponse:
     except CustomerMapping.DoesNotExist:
         raise Http404("This mapping was deleted meanwhile.")
     return _changed(request, f"Confirmed: {mapping.stripe_customer_id} → {mapping.tag_value}.")
+
+
+@require_POST
+@member_required(role=Role.ADMIN, pro=True)
+def mappings_confirm_confident(request: HttpRequest) -> HttpResponse:
+    """Confirm every auto-match awaiting review with confidence 0.9 or more, each with its audit row."""
+    confirmed = services.mappings_confirm_confident(
+        org=request.org, at_least=CONFIDENT, actor=request.user, source=ChangeSource.DASHBOARD
+    )
+    return _changed(
+        request, f"Confirmed {confirmed} auto-match{'es' if confirmed != 1 else ''} of 0.9 or more."
+    )
 
 
 @require_POST

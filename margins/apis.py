@@ -61,7 +61,8 @@ def margins_table(request: Request) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="{exports.csv_filename(period)}"'
         return response
     rendered = rendered_table_json(org=org, period=period, as_of=now)
-    summary = exports.with_sync(rendered.summary, sync_status(org=org))
+    start, end = period.bounds
+    summary = exports.with_sync(rendered.summary, sync_status(org=org, start=start, end=end))
     body = b'{"data":{"summary":' + dumps(summary) + b',"customers":' + rendered.customers_json + b"}}"
     return HttpResponse(body, content_type="application/json")
 

@@ -26,6 +26,7 @@ from margins.calculations import (
 )
 from margins.costs.selectors import BreakdownRow
 from margins.selectors import CustomerDetail, MarginReport
+from margint.formatting import currency_prefix
 
 CSV_COLUMNS = (
     "Customer",
@@ -37,6 +38,14 @@ CSV_COLUMNS = (
     "Margin ($)",
     "Health Tier",
 )
+
+
+def csv_columns(currency: str = "usd") -> tuple[str, ...]:
+    """The seed's headers for USD ("Revenue ($)"); the currency's symbol, else its code, otherwise."""
+    unit = currency_prefix(currency).strip() if currency.lower() != "usd" else "$"
+    return tuple(column.replace("($)", f"({unit})") for column in CSV_COLUMNS)
+
+
 # A spreadsheet treats a cell starting with one of these as a formula (or strips the
 # whitespace and then does); a leading apostrophe makes it text.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -172,18 +181,18 @@ def csv_row(row: MarginRow) -> list[str]:
     return [neutralize_cell(cell) for cell in cells]
 
 
-def rows_csv(rows: Iterable[MarginRow]) -> str:
+def rows_csv(rows: Iterable[MarginRow], currency: str = "usd") -> str:
     """RFC 4180: CRLF line ends, fields quoted when they hold a comma, a quote or a line break."""
     buffer = io.StringIO()
     writer = _csv_writer(buffer)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(csv_columns(currency))
     writer.writerows(csv_row(row) for row in rows)
     return buffer.getvalue()
 
 
-def csv_header() -> str:
+def csv_header(currency: str = "usd") -> str:
     """The first line of `rows_csv`; with `csv_line` of each row, the same text line by line."""
-    return rows_csv(())
+    return rows_csv((), currency)
 
 
 def csv_line(row: MarginRow) -> str:

@@ -86,7 +86,9 @@ def rendered_table_json(*, org: Organization, period: Month, as_of: datetime) ->
 
 
 def rendered_table_csv(*, org: Organization, period: Month, as_of: datetime) -> str:
-    return _cached(org, period, as_of, _CSV)
+    text = _cached(org, period, as_of, _CSV)
+    # Rows are kept whatever the currency; the header names the org's (USD: the seed's "$").
+    return exports.csv_header(org.reporting_currency) + text[len(exports.csv_header()) :]
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,14 @@ class DemoContext:
     today: date
     log: Callable[[str], None]
     notes: list[str] = field(default_factory=list)
+    # A Stripe-compatible server that keeps serving the demo's Stripe account after the load
+    # (`manage.py demo`); when None, the revenue step serves one for the time of the load.
+    stripe_api_base: str | None = None
 
 
-def demo_org_create(*, today: date, log: Callable[[str], None] = print) -> DemoContext:
+def demo_org_create(
+    *, today: date, log: Callable[[str], None] = print, stripe_api_base: str | None = None
+) -> DemoContext:
     """Replace the demo organization with a new one and its three people; its context for the apps."""
     Organization.objects.filter(name="Acme AI (demo)").delete()
     org = organization_create(
@@ -41,4 +46,4 @@ def demo_org_create(*, today: date, log: Callable[[str], None] = print) -> DemoC
     )
     for role in (Role.MEMBER, Role.VIEWER):
         membership_add(org=org, email=DEMO_USERS[role], password=DEMO_PASSWORD, role=role)
-    return DemoContext(org=org, today=today, log=log)
+    return DemoContext(org=org, today=today, log=log, stripe_api_base=stripe_api_base)

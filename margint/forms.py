@@ -11,9 +11,6 @@ from django.core.exceptions import ValidationError
 from margint.formatting import percent
 from margint.models import Role
 
-# Offered in the currency field's suggestions; any three-letter ISO code is accepted.
-COMMON_CURRENCIES = ("usd", "eur", "gbp", "jpy", "cad", "aud", "chf", "inr", "sek", "brl")
-
 _threshold = dict(
     max_digits=5,
     decimal_places=2,
@@ -29,7 +26,10 @@ class OrgSettingsForm(forms.Form):
         regex=r"^[A-Za-z]{3}$",
         max_length=3,
         label="Reporting currency",
-        help_text="Three-letter ISO code. Amounts already recorded are not converted.",
+        help_text=(
+            "A currency with exchange rates. Changing it converts every amount already recorded "
+            "(in the background; the progress shows here)."
+        ),
         error_messages={"invalid": "Use a three-letter ISO currency code such as USD."},
         widget=forms.TextInput(attrs={"list": "currency-codes", "autocapitalize": "characters", "size": 4}),
     )

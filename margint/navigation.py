@@ -38,6 +38,7 @@ class NavLink:
 NAV_ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("Overview", Role.VIEWER, pro=False, url_name="home"),
     NavEntry("Margins", Role.VIEWER, pro=True, url_name="margins"),
+    NavEntry("Plans", Role.VIEWER, pro=True, url_name="margins-plans"),
     NavEntry("Customers", Role.VIEWER, pro=True, url_name="customers"),
     NavEntry("Mappings", Role.VIEWER, pro=True, url_name="mappings"),
     NavEntry("Stripe", Role.VIEWER, pro=True, url_name="stripe-page"),

@@ -10,7 +10,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from margint.fx.selectors import currencies_with_rates, has_rates
+from margint.fx.services import currency_rebuild_begin
 from margint.models import Membership, Organization, Role, Tier
+from margint.signals import reporting_currency_changed
 
 
 def _user_upsert(*, email: str, password: str | None) -> object:
@@ -69,10 +72,11 @@ def organization_update_settings(
     at_risk: Decimal | None = None,
 ) -> Organization:
     org = Organization.objects.select_for_update().get(pk=org.pk)
+    previous_currency = org.reporting_currency
     if name is not None:
         org.name = name.strip()
     if reporting_currency is not None:
-        org.reporting_currency = reporting_currency.lower()
+        org.reporting_currency = _currency_with_rates(reporting_currency, previous_currency)
     if healthy is not None:
         org.healthy_threshold = healthy
     if moderate is not None:
@@ -83,7 +87,27 @@ def organization_update_settings(
         raise ValidationError("Thresholds must satisfy healthy ≥ moderate ≥ at risk.")
     org.full_clean()
     org.save()
+    if org.reporting_currency != previous_currency:
+        # Every amount is converted again (never relabelled): the fact sources start their parts.
+        rebuild = currency_rebuild_begin(org=org, previous=previous_currency)
+        reporting_currency_changed.send(sender=Organization, org=org, rebuild=rebuild)
     return org
+
+
+def _currency_with_rates(currency: str, current: str) -> str:
+    code = currency.strip().lower()
+    if code == current:
+        return code
+    try:
+        known = has_rates(code)
+    except ValueError:
+        raise ValidationError(f"{currency!r} is not a three-letter ISO 4217 code.") from None
+    if not known:
+        raise ValidationError(
+            f"{code.upper()} has no exchange rates: choose one of "
+            f"{', '.join(c.upper() for c in currencies_with_rates())}, or import rates first."
+        )
+    return code
 
 
 LAST_ADMIN_MESSAGE = "An organization keeps at least one admin: make someone else admin first."

@@ -47,6 +47,10 @@ if not FIELD_ENCRYPTION_KEYS:
     FIELD_ENCRYPTION_KEYS = [_DEV_FIELD_KEY]
 
 CRON_SECRET = env.str("CRON_SECRET", default="")
+# POST /v1/traces: the span or resource attributes naming a GenAI span's customer and feature,
+# unless the organization names its own (publicapi.models.OtlpSettings). See docs/otlp.md.
+OTLP_CUSTOMER_ATTRIBUTE = env.str("OTLP_CUSTOMER_ATTRIBUTE", default="margint.customer")
+OTLP_FEATURE_ATTRIBUTE = env.str("OTLP_FEATURE_ATTRIBUTE", default="margint.feature")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -62,9 +66,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "margint",
+    "margint.fx",
     "margins",
     "margins.costs",
     "publicapi.notifications",
+    "publicapi.anomalies",
     "billing",
     "mappings",
     "publicapi",
@@ -167,6 +173,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "publicapi.tasks.budget_alerts_scan",
         "schedule": crontab(minute="*/5"),
     },
+    # Every hour: cost anomalies of yesterday and of today so far, for every Pro organization.
+    "publicapi-cost-anomalies": {
+        "task": "publicapi.anomalies.tasks.cost_anomalies_scan",
+        "schedule": crontab(minute=20),
+    },
     # At UTC midnight: the new day's v1 window sums, shared with the web processes.
     "publicapi-window-sums": {
         "task": "publicapi.tasks.window_sums_prepare",
@@ -232,6 +243,17 @@ STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 STRIPE_RETRIES = env.int("STRIPE_RETRIES", default=4)
 STRIPE_RETRY_BACKOFF_SECONDS = env.float("STRIPE_RETRY_BACKOFF_SECONDS", default=2.0)
 # Revenue sync: first sync reads 12 months back; later ones re-read an overlap before the last one.
+# Exchange rates (docs/currencies.md): the ECB reference-rate file fetched daily by Celery beat
+# when set (e.g. https://www.ecb.europa.eu/stats/eurofxref/eurofxref.zip); off by default.
+FX_RATES_URL = env.str("FX_RATES_URL", default="")
+FX_RATES_TIMEOUT_SECONDS = env.float("FX_RATES_TIMEOUT_SECONDS", default=30.0)
+if FX_RATES_URL:
+    # 16:00 CET is when the ECB publishes; 16:30 UTC is after it in summer and in winter.
+    CELERY_BEAT_SCHEDULE["fx-rates-fetch"] = {
+        "task": "margint.fx.tasks.fx_rates_fetch",
+        "schedule": crontab(minute=30, hour=16),
+    }
+
 STRIPE_SYNC_LOOKBACK_MONTHS = env.int("STRIPE_SYNC_LOOKBACK_MONTHS", default=12)
 STRIPE_SYNC_OVERLAP_HOURS = env.int("STRIPE_SYNC_OVERLAP_HOURS", default=48)
 STRIPE_SYNC_SOFT_TIME_LIMIT = env.int("STRIPE_SYNC_SOFT_TIME_LIMIT", default=25 * 60)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics.metrics, name="metrics"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("orgs/switch/", views.switch_org, name="switch-org"),
     path("upgrade/", views.upgrade, name="upgrade"),
     path("settings/", views.org_settings, name="org-settings"),

@@ -8,26 +8,27 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from margint import services
 from margint.decorators import member_required
 from margint.forms import (
-    COMMON_CURRENCIES,
     MemberInviteForm,
     MemberRoleForm,
     OrgSettingsForm,
     add_service_errors,
     focus_first_error,
 )
+from margint.fx.selectors import currencies_with_rates, currency_rebuild_latest
 from margint.htmx import invalid_form_status, mutation_fragment, page_or_partial
 from margint.models import Membership, Organization, Role
 from margint.tenancy import switch_organization
@@ -47,6 +48,16 @@ def switch_org(request: HttpRequest) -> HttpResponse:
 @login_required
 def upgrade(request: HttpRequest) -> HttpResponse:
     return render(request, "margint/upgrade.html")
+
+
+FAVICON = settings.BASE_DIR / "static" / "favicon.svg"
+
+
+@require_safe
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, where browsers look first, answered by the view: it needs no static file server."""
+    return HttpResponse(FAVICON.read_bytes(), content_type="image/svg+xml")
 
 
 # Organization settings ---------------------------------------------------------------------------
@@ -91,7 +102,13 @@ def org_settings(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "Settings saved.")
                 return redirect("org-settings")
             form, saved = OrgSettingsForm(initial=_settings_initial(org)), True
-    context = {"org": org, "form": form, "saved": saved, "currencies": [c.upper() for c in COMMON_CURRENCIES]}
+    context = {
+        "org": org,
+        "form": form,
+        "saved": saved,
+        "currencies": [code.upper() for code in currencies_with_rates()],
+        "rebuild": currency_rebuild_latest(org=org),
+    }
     if saved:
         return mutation_fragment(
             request, "margint/partials/_settings_form.html", context, event="orgSettingsChanged"

@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 
 from publicapi.budgets import budget_delete, budgets_changed
 from publicapi.keys import api_key_revoke
-from publicapi.models import ApiKey, Budget
+from publicapi.models import ApiKey, Budget, OtlpSettings
 
 
 @admin.register(ApiKey)
@@ -54,3 +54,10 @@ class BudgetAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset) -> None:
         for budget in queryset:
             budget_delete(budget=budget)
+
+
+@admin.register(OtlpSettings)
+class OtlpSettingsAdmin(admin.ModelAdmin):
+    list_display = ["org", "customer_attribute", "feature_attribute"]
+    list_select_related = ["org"]
+    search_fields = ["org__name", "customer_attribute", "feature_attribute"]

@@ -2,7 +2,7 @@
 
 The check's answer is cached for 60 s under a key that also carries two versions, read in the
 same round trip as the answer: the customer's (`budgetcheck-ver:{org public id}:{external id}`,
-bumped by `margins.costs.hooks.customers_ingested` when that customer's events land) and
+bumped by `publicapi.budget_versions.customers_ingested` when that customer's events land) and
 the org's budgets version (bumped here when a budget is created or deleted). A cached answer
 whose versions differ from the current ones is recomputed, so new events or budget changes show
 at once; other customers' events (which move workspace and feature budgets) show within the 60 s.
@@ -21,11 +21,13 @@ from django.utils import timezone
 
 from margins.calculations import Month, micros_to_cents
 from margins.costs import selectors as cost_selectors
-from margins.costs.hooks import budget_check_version_key
+from margint.fx.rates import convert_micro
+from margint.fx.selectors import rate_book
 from margint.models import Organization
 from publicapi import budget_calc
 from publicapi.budget_alerts import budget_alerts_emit
 from publicapi.budget_calc import BudgetRule, BudgetStatus, status_json
+from publicapi.budget_versions import budget_check_version_key
 from publicapi.models import Budget
 
 CHECK_TTL_SECONDS = 60
@@ -87,6 +89,23 @@ def budget_delete(*, budget: Budget) -> None:
     org_id = budget.org_id
     budget.delete()
     budgets_changed(org_id=org_id)
+
+
+def budget_limits_convert(*, org: Organization, previous: str, today: date) -> int:
+    """A change of reporting currency converts each limit at the rate of the day of the change
+    (rounded once, half to even), so that "$100" does not become "€100". Returns how many changed;
+    none when no rate links the two currencies (the limits are then left for an admin to set)."""
+    rate = rate_book(currencies=(previous, org.reporting_currency), start=today, end=today).rate(
+        previous, org.reporting_currency, today
+    )
+    budgets = list(Budget.objects.filter(org=org))
+    if rate is None or not budgets:
+        return 0
+    for budget in budgets:
+        budget.monthly_limit_micro = max(1, convert_micro(budget.monthly_limit_micro, rate))
+    Budget.objects.bulk_update(budgets, ["monthly_limit_micro"])
+    budgets_changed(org_id=org.pk)
+    return len(budgets)
 
 
 def budgets_of(*, org: Organization) -> list[Budget]:

@@ -15,10 +15,15 @@ from mappings import demo as mappings_demo
 from margins.costs import demo as cost_demo
 from margins.costs.demo_customers import DEMO_CUSTOMERS
 from margint.demo import DemoContext, demo_org_create
+from stripe_double import StripeDataset
 
 
-def load_demo(*, today: date, log: Callable[[str], None] = print) -> DemoContext:
-    ctx = demo_org_create(today=today, log=log)
+def load_demo(
+    *, today: date, log: Callable[[str], None] = print, stripe_api_base: str | None = None
+) -> DemoContext:
+    """stripe_api_base: a Stripe double already serving `demo_stripe_account(today)` (`manage.py
+    demo`); without it the revenue step serves one for the time of the load."""
+    ctx = demo_org_create(today=today, log=log, stripe_api_base=stripe_api_base)
     log("demo: loading margins")
     cost_demo.load(ctx)
     log("demo: loading billing")
@@ -26,3 +31,8 @@ def load_demo(*, today: date, log: Callable[[str], None] = print) -> DemoContext
     log("demo: loading mappings")
     mappings_demo.load(ctx)
     return ctx
+
+
+def demo_stripe_account(today: date) -> StripeDataset:
+    """The demo organization's Stripe account: it bills the cost side's demo customers."""
+    return billing_demo.demo_account(today, DEMO_CUSTOMERS)

@@ -89,3 +89,21 @@ class Budget(models.Model):
     def __str__(self) -> str:
         target = ":".join(part for part in (self.customer_external_id, self.feature) if part)
         return f"{self.scope} {target} {self.action}".replace("  ", " ")
+
+
+class OtlpSettings(models.Model):
+    """Which span or resource attributes name the customer and the feature of this org's GenAI spans.
+
+    Without a row, or with a blank field, the OTLP_CUSTOMER_ATTRIBUTE / OTLP_FEATURE_ATTRIBUTE
+    settings apply (by default `margint.customer` and `margint.feature`). See docs/otlp.md.
+    """
+
+    org = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="otlp_settings")
+    customer_attribute = models.CharField(max_length=255, blank=True, default="")
+    feature_attribute = models.CharField(max_length=255, blank=True, default="")
+
+    class Meta:
+        verbose_name_plural = "OTLP settings"
+
+    def __str__(self) -> str:
+        return f"OTLP attributes of {self.org_id}"

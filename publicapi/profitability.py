@@ -9,13 +9,15 @@ both are reported in `warnings`.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from billing import selectors as billing_selectors
 from mappings.selectors import counting_mappings
 from margins.costs import selectors as cost_selectors
 from margins.costs.queries import UnpricedCount, unpriced_event_counts
+from margint.fx.rates import RateBook, convert_micro
+from margint.fx.selectors import rate_book
 from margint.models import Organization
 from publicapi.profit_calc import (
     CustomerAmounts,
@@ -31,11 +33,21 @@ MAX_WARNINGS = 100
 MODELS_NAMED = 5  # an unpriced-events warning names this many models, then counts the rest
 
 
-def profitability_summary(*, org: Organization, window: SummaryWindow, top_n: int) -> dict[str, Any]:
-    currency = org.reporting_currency
+def profitability_summary(
+    *, org: Organization, window: SummaryWindow, top_n: int, currency: str | None = None
+) -> dict[str, Any]:
+    """The summary in the reporting currency, or in `currency` (one with rates): each customer's
+    amount of each day converted at that day's rate, rounded once, half to even."""
+    reporting = org.reporting_currency
+    currency = (currency or reporting).lower()
     first, after = window.fact_days()
     revenue_days = billing_selectors.revenue_by_customer_day(org=org, start=first, end=after)
     cost_days = cost_selectors.cost_by_customer_day(org=org, start=first, end=after)
+    if currency != reporting:
+        book = rate_book(currencies=(reporting, currency), start=first, end=after)
+        revenue_days, cost_days = (
+            _converted(days, book, reporting, currency) for days in (revenue_days, cost_days)
+        )
     tag_of = {link.stripe_customer_id: link.tag_value for link in counting_mappings(org=org)}
     revenue: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     unmapped: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
@@ -54,7 +66,7 @@ def profitability_summary(*, org: Organization, window: SummaryWindow, top_n: in
     ]
     rows = summary_rows(customers, window, currency=currency, top_n=top_n)
     warnings = (
-        _sync_warnings(org)
+        _sync_warnings(org, window)
         + _unmapped_warnings(unmapped, window, currency)
         + _unpriced_warnings(unpriced_event_counts(org=org, start=window.start, end=window.end))
     )
@@ -94,13 +106,30 @@ def row_json(row: SummaryRow, currency: str) -> dict[str, Any]:
     }
 
 
-def _sync_warnings(org: Organization) -> list[str]:
-    status = billing_selectors.sync_status(org=org)
+def _converted(
+    amounts: dict[tuple[str, date], int], book: RateBook, source: str, target: str
+) -> dict[tuple[str, date], int]:
+    rates = {day: book.rate(source, target, day) for day in {day for _, day in amounts}}
+    missing = sorted(day for day, rate in rates.items() if rate is None)
+    if missing:
+        raise NoRateForDay(
+            f"No exchange rate from {source.upper()} to {target.upper()} on or before {missing[0]}."
+        )
+    return {(key, day): convert_micro(amount, rates[day]) for (key, day), amount in amounts.items()}
+
+
+class NoRateForDay(LookupError):
+    """A day of the range has no rate for the requested currency (before its first rate)."""
+
+
+def _sync_warnings(org: Organization, window: SummaryWindow) -> list[str]:
+    start, end = window.start.date(), (window.end - timedelta(microseconds=1)).date() + timedelta(days=1)
+    status = billing_selectors.sync_status(org=org, start=start, end=end)
     reporting = org.reporting_currency.upper()
     return [
-        f"{count} Stripe document(s) in {code.upper()} were skipped: "
-        f"revenue is summarized in {reporting} only."
-        for code, count in sorted(status.skipped_currencies.items())
+        f"{minor_string(micros_to_minor(amount, code), code)} {code.upper()} of revenue in this range could "
+        f"not be converted into {reporting}: no exchange rate for {code.upper()} on or before those days."
+        for code, amount in sorted(status.skipped_currencies.items())
     ]
 
 

@@ -5,19 +5,20 @@ from __future__ import annotations
 from django.urls import include, path
 
 from margins import converters  # noqa: F401  (registers `tag_value`)
-from publicapi import schema
-from publicapi.apis import events, finance, v1
-from publicapi.views import api_keys, budgets, margins, overview
+from publicapi.apis import events, finance, openapi, otlp, v1
+from publicapi.views import api_docs, api_keys, budgets, margins, overview, plans
 
 urlpatterns: list = [
     path("", overview.home, name="home"),
     path("margins/", margins.margins_page, name="margins"),
     path("margins/export.csv", margins.margins_csv, name="margins-csv"),
+    path("margins/plans/", plans.plans_page, name="margins-plans"),
     path("margins/<tag_value:customer>/", margins.customer_page, name="margin-customer-page"),
     path("customers/", margins.customers_page, name="customers"),
     path("settings/api-keys/", api_keys.api_keys, name="api-keys"),
     path("settings/api-keys/<uuid:key_id>/revoke/", api_keys.api_key_revoke_view, name="api-key-revoke"),
     path("budgets/", budgets.budgets_page, name="budgets"),
+    path("budgets/suggestions/", budgets.budget_suggestions, name="budget-suggestions"),
     path("budgets/<uuid:budget_id>/delete/", budgets.budget_delete_view, name="budget-delete"),
     path("api/v1/customers", v1.CustomerListView.as_view(), name="api-v1-customers"),
     path("api/v1/customers/<path:externalId>", v1.CustomerDetailView.as_view(), name="api-v1-customer"),
@@ -25,10 +26,11 @@ urlpatterns: list = [
     path("api/v1/budgets", v1.BudgetListView.as_view(), name="api-v1-budgets"),
     path("api/v1/budgets/check", v1.BudgetCheckView.as_view(), name="api-v1-budget-check"),
     path("api/v1/budgets/<str:id>", v1.BudgetDetailView.as_view(), name="api-v1-budget"),
-    path("api/v1/openapi.json", schema.OpenApiDocumentView.as_view(), name="api-v1-openapi"),
-    path("api/v1/docs", schema.docs_page, name="api-v1-docs"),
+    path("api/v1/openapi.json", openapi.OpenApiDocumentView.as_view(), name="api-v1-openapi"),
+    path("api/v1/docs", api_docs.docs_page, name="api-v1-docs"),
     path("v0/profitability", v1.ProfitabilityView.as_view(), name="v0-profitability"),
     path("api/v1/events", events.EventsIngestView.as_view(), name="api-v1-events"),
+    path("v1/traces", otlp.OtlpTracesView.as_view(), name="otlp-traces"),
     path("api/v1/events/unpriced", events.UnpricedModelsView.as_view(), name="api-v1-events-unpriced"),
     path(
         "api/v1/platform/finance/subscription-summary",
@@ -41,4 +43,5 @@ urlpatterns: list = [
         name="finance-stripe-sync-status",
     ),
     path("", include("publicapi.notifications.urls")),
+    path("", include("publicapi.anomalies.urls")),
 ]

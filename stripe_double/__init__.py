@@ -29,7 +29,8 @@ ones gets Stripe's 401; an unknown id gets a 404 `resource_missing`.
 
 Test hooks on the running server: `server.faults` (see `faults.py`: 429, 5xx, slow, truncated
 body, dropped connection), `server.requests` (method, path, query, key of each request),
-`server.dataset` (add objects while it runs).
+`server.dataset` (add objects while it runs). `deliver(url, secret, event)` sends an event to a
+webhook endpoint signed as Stripe signs it (`webhooks.py`).
 
 Standalone: `python -m stripe_double --demo --port 12111` (see `__main__.py`).
 """
@@ -44,6 +45,7 @@ from .faults import Fault, FaultPlan
 from .periods import advance, to_epoch
 from .scenarios import bulk_dataset, demo_dataset
 from .server import RunningServer, serve
+from .webhooks import deliver
 
 __all__ = [
     "DEFAULT_API_KEY",
@@ -58,6 +60,7 @@ __all__ = [
     "StripeDoubleApp",
     "advance",
     "bulk_dataset",
+    "deliver",
     "demo_dataset",
     "serve",
     "to_epoch",

@@ -5,10 +5,11 @@ from __future__ import annotations
 from .catalog import CatalogBuilders
 from .credit_notes import CreditNoteBuilders
 from .documents import DocumentBuilders
+from .payments import PaymentBuilders
 from .store import DatasetStore
 
 
-class StripeDataset(CatalogBuilders, DocumentBuilders, CreditNoteBuilders, DatasetStore):
+class StripeDataset(CatalogBuilders, DocumentBuilders, CreditNoteBuilders, PaymentBuilders, DatasetStore):
     """In-memory Stripe account: build objects with the `add_*` helpers, serve it with
     `serve()`, or write it to a data file with `save()` and read it back with `load()`.
 

@@ -110,6 +110,8 @@ class DocumentBuilders(_Base):
         moments = {"paid": paid_at, "void": voided_at, "uncollectible": marked_uncollectible_at}
         self._apply_status(invoice, owner, status, moments.get(status))
         self.put("invoices", invoice)
+        if status == "paid" and invoice["amount_paid"] > 0:
+            self.add_invoice_payment(invoice)
         if sub is not None:
             self._note_latest_invoice(sub, invoice)
         return invoice

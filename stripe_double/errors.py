@@ -43,6 +43,15 @@ def invalid_api_key(key: str) -> StripeErrorResponse:
     return StripeErrorResponse(401, error_body("invalid_request_error", message))
 
 
+def permission_denied(permission: str) -> StripeErrorResponse:
+    """What Stripe answers a restricted key that lacks a read permission."""
+    message = (
+        "The provided key does not have the required permissions for this endpoint. "
+        f"Having the '{permission}' permission would allow this request to continue."
+    )
+    return StripeErrorResponse(403, error_body("invalid_request_error", message))
+
+
 def missing_api_key() -> StripeErrorResponse:
     message = (
         "You did not provide an API key. You need to provide your API key in the Authorization "

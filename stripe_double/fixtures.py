@@ -32,6 +32,9 @@ TEMPLATE_NAMES = (
     "credit_note",
     "credit_note_line_item",
     "event",
+    "invoice_payment",
+    "charge",
+    "balance_transaction",
 )
 
 

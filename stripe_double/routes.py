@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .dataset import StripeDataset
-from .errors import resource_missing
+from .errors import permission_denied, resource_missing
 from .listing import Predicate, all_of, created_filter, list_page
 
 NOUNS = {
@@ -19,6 +19,8 @@ NOUNS = {
     "prices": "price",
     "tax_rates": "tax rate",
     "events": "event",
+    "invoice_payments": "invoice payment",
+    "charges": "charge",
 }
 # Stripe's default list of subscriptions leaves out the ones that have ended.
 _ENDED = ("canceled", "incomplete_expired")
@@ -171,6 +173,32 @@ def list_events(call: Call) -> dict[str, Any]:
     return _list(call, "events", keep)
 
 
+def _payment_details(call: Call) -> None:
+    if call.dataset.payment_details_hidden:
+        raise permission_denied("rak_charge_read")
+
+
+def list_invoice_payments(call: Call) -> dict[str, Any]:
+    _payment_details(call)
+    keep = _equals(call.params, "invoice", lambda payment: payment["invoice"])
+    return _list(call, "invoice_payments", keep)
+
+
+def get_charge(call: Call) -> dict[str, Any]:
+    """A charge; `expand[]=balance_transaction` embeds its balance transaction."""
+    _payment_details(call)
+    charge = dict(_retrieve(call, "charges"))
+    if "balance_transaction" in _expanded(call.params):
+        charge["balance_transaction"] = call.dataset.get(
+            "balance_transactions", charge["balance_transaction"]
+        )
+    return charge
+
+
+def _expanded(params: Mapping[str, str]) -> set[str]:
+    return {value for key, value in params.items() if key == "expand" or key.startswith("expand[")}
+
+
 ROUTES: list[tuple[re.Pattern[str], Handler]] = [
     (re.compile(pattern), handler)
     for pattern, handler in [
@@ -189,6 +217,8 @@ ROUTES: list[tuple[re.Pattern[str], Handler]] = [
         (r"/v1/prices/([^/]+)", lambda call: _retrieve(call, "prices")),
         (r"/v1/tax_rates", lambda call: _list(call, "tax_rates", None)),
         (r"/v1/tax_rates/([^/]+)", lambda call: _retrieve(call, "tax_rates")),
+        (r"/v1/invoice_payments", list_invoice_payments),
+        (r"/v1/charges/([^/]+)", get_charge),
         (r"/v1/events", list_events),
         (r"/v1/events/([^/]+)", lambda call: _retrieve(call, "events")),
     ]

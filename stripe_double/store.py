@@ -19,6 +19,9 @@ COLLECTIONS = (
     "invoices",
     "credit_notes",
     "events",
+    "invoice_payments",
+    "charges",
+    "balance_transactions",
 )
 DATA_FORMAT = "margint-stripe-double/1"
 

@@ -22,6 +22,7 @@ from billing.mirrors.documents import (
     invoice_allocations,
     invoice_delete,
     invoices_upsert,
+    needs_settlement,
 )
 from billing.mirrors.subscriptions import discounts_json, subscriptions_upsert
 
@@ -38,5 +39,6 @@ __all__ = [
     "invoice_allocations",
     "invoice_delete",
     "invoices_upsert",
+    "needs_settlement",
     "subscriptions_upsert",
 ]

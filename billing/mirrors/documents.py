@@ -10,12 +10,16 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from billing.bulk import insert_rows
+from billing.conversion import book_for, document_day, invoice_conversion, table_conversion
 from billing.mirrors.customers import customer_pks
 from billing.mirrors.upsert import fingerprint_of, mirror_upsert
 from billing.models import StripeCreditNote, StripeInvoice, StripeInvoiceLine
 from billing.recognition import (
+    NO_RATE,
+    Conversion,
     CreditNoteFacts,
     DailyAllocation,
     InvoiceFacts,
@@ -23,11 +27,15 @@ from billing.recognition import (
     LineTax,
     allocate_credit_note,
     allocate_invoice,
+    credit_note_net_micro,
+    line_net_minor,
+    utc_day,
 )
 from billing.revenue import DayKey, SourceAllocations, allocations_replace
 from billing.stripe_objects import CreditNoteData, InvoiceData
+from margint.fx.rates import display_rate
 from margint.models import Organization
-from margint.money import normalize_currency
+from margint.money import minor_to_micro, normalize_currency
 
 # Invoices whose status can still change; a paid, void or uncollectible invoice stays so.
 OPEN_INVOICE_STATUSES = ("draft", "open")
@@ -36,6 +44,7 @@ OPEN_INVOICE_STATUSES = ("draft", "open")
 @dataclass
 class DocumentWrite:
     touched: set[DayKey] = field(default_factory=set)
+    # Documents written without a rate to convert them (NO_RATE), per currency.
     skipped_currencies: Counter[str] = field(default_factory=Counter)
     rewritten: int = 0
 
@@ -49,15 +58,18 @@ def fingerprint(document: InvoiceData | CreditNoteData, reporting_currency: str)
     return fingerprint_of(document, reporting_currency)
 
 
+def needs_settlement(invoice: InvoiceData, reporting_currency: str) -> bool:
+    """A paid invoice in another currency, with money paid: its settlement converts it."""
+    foreign = normalize_currency(invoice.currency) != normalize_currency(reporting_currency)
+    return foreign and invoice.status == "paid" and invoice.amount_paid > 0
+
+
 def invoices_upsert(
     *, org: Organization, invoices: Sequence[InvoiceData], event_at: datetime | None = None
 ) -> DocumentWrite:
-    """Write invoices that changed since last read, with their lines and allocations."""
+    """Write invoices that changed since last read, with their lines, conversion and allocations."""
     result = DocumentWrite()
     currency = org.reporting_currency
-    for invoice in invoices:
-        if normalize_currency(invoice.currency) != normalize_currency(currency):
-            result.skipped_currencies[normalize_currency(invoice.currency)] += 1
     prints = {invoice.stripe_id: fingerprint(invoice, currency) for invoice in invoices}
     known = dict(
         StripeInvoice.objects.filter(org=org, stripe_id__in=prints).values_list("stripe_id", "fingerprint")
@@ -67,25 +79,57 @@ def invoices_upsert(
         return result
     hints = {invoice.customer_id: (invoice.customer_name, invoice.customer_email) for invoice in changed}
     customers = customer_pks(org=org, stripe_ids=hints, hints=hints)
+    conversions = _invoice_conversions(changed, currency)
     rows = [
-        _invoice_row(org, inv, customers[inv.customer_id], prints[inv.stripe_id], event_at) for inv in changed
+        _invoice_row(
+            org, inv, customers[inv.customer_id], prints[inv.stripe_id], event_at, conversions[inv.stripe_id]
+        )
+        for inv in changed
     ]
     mirror_upsert(StripeInvoice, rows)
     _lines_replace(org, changed)
     sources = [
-        SourceAllocations("invoice", invoice.stripe_id, invoice_allocations(invoice, currency))
+        SourceAllocations(
+            "invoice",
+            invoice.stripe_id,
+            invoice_allocations(invoice, currency, conversions[invoice.stripe_id]),
+        )
         for invoice in changed
     ]
+    result.skipped_currencies = _unconverted(changed, conversions)
     result.touched = allocations_replace(org=org, sources=sources, customer_pks=customers)
     result.rewritten = len(changed)
     return result
 
 
-def invoice_allocations(invoice: InvoiceData, reporting_currency: str) -> tuple[DailyAllocation, ...]:
-    """Only a paid invoice is revenue; its lines are spread by billing.recognition."""
-    if invoice.status != "paid":
-        return ()
-    facts = InvoiceFacts(
+def _invoice_conversions(invoices: Sequence[InvoiceData], reporting: str) -> dict[str, Conversion]:
+    days = {
+        inv.stripe_id: document_day(status=inv.status, created=inv.created, paid_at=inv.paid_at)
+        for inv in invoices
+    }
+    book = book_for(reporting=reporting, documents=[(inv.currency, days[inv.stripe_id]) for inv in invoices])
+    return {
+        inv.stripe_id: invoice_conversion(
+            book,
+            currency=inv.currency,
+            reporting=reporting,
+            day=days[inv.stripe_id],
+            settlement=inv.settlement,
+        )
+        for inv in invoices
+    }
+
+
+def _unconverted(
+    documents: Sequence[InvoiceData | CreditNoteData], conversions: dict[str, Conversion]
+) -> Counter:
+    return Counter(
+        normalize_currency(doc.currency) for doc in documents if conversions[doc.stripe_id].source == NO_RATE
+    )
+
+
+def invoice_facts(invoice: InvoiceData) -> InvoiceFacts:
+    return InvoiceFacts(
         stripe_customer_id=invoice.customer_id,
         currency=invoice.currency,
         # Stripe sets paid_at on every paid invoice; created is the fallback for old data.
@@ -101,13 +145,49 @@ def invoice_allocations(invoice: InvoiceData, reporting_currency: str) -> tuple[
             for line in invoice.lines
         ),
     )
-    return allocate_invoice(facts, reporting_currency=reporting_currency).allocations
+
+
+def invoice_allocations(
+    invoice: InvoiceData, reporting_currency: str, conversion: Conversion | None = None
+) -> tuple[DailyAllocation, ...]:
+    """Only a paid invoice is revenue; its lines are spread by billing.recognition."""
+    if invoice.status != "paid":
+        return ()
+    facts = invoice_facts(invoice)
+    return allocate_invoice(facts, reporting_currency=reporting_currency, conversion=conversion).allocations
+
+
+def converted_net(facts: InvoiceFacts, conversion: Conversion) -> int:
+    """The invoice's net in the reporting currency: each line converted and rounded once."""
+    return sum(conversion.apply(minor_to_micro(line_net_minor(line), facts.currency)) for line in facts.lines)
+
+
+def fx_fields(conversion: Conversion, reporting_net: int) -> dict:
+    """The mirror columns that say how a document's net became the reporting currency."""
+    return {
+        "reporting_net_micro": reporting_net,
+        "fx_source": conversion.source,
+        "fx_rate": None if conversion.rate is None else display_rate(conversion.rate),
+        "fx_rate_day": conversion.rate_day,
+    }
 
 
 def _invoice_row(
-    org: Organization, invoice: InvoiceData, customer_pk: int, digest: str, event_at: datetime | None
+    org: Organization,
+    invoice: InvoiceData,
+    customer_pk: int,
+    digest: str,
+    event_at: datetime | None,
+    conversion: Conversion,
 ) -> StripeInvoice:
+    settlement = invoice.settlement
     return StripeInvoice(
+        settled_amount=settlement.amount if settlement else None,
+        settled_currency=settlement.currency if settlement else "",
+        settled_exchange_rate=Decimal(settlement.exchange_rate)
+        if settlement and settlement.exchange_rate
+        else None,
+        **fx_fields(conversion, converted_net(invoice_facts(invoice), conversion)),
         org=org,
         stripe_id=invoice.stripe_id,
         stripe_customer_id=customer_pk,
@@ -150,6 +230,7 @@ def _lines_replace(org: Organization, invoices: Sequence[InvoiceData]) -> None:
             line.subscription_item_id,
             line.description,
             line.quantity,
+            line.product_id,
         )
         for invoice in invoices
         for line in invoice.lines
@@ -171,6 +252,7 @@ _LINE_FIELDS = [
     "subscription_item_id",
     "description",
     "quantity",
+    "product_id",
 ]
 
 
@@ -196,6 +278,7 @@ def credit_notes_upsert(
     if not changed:
         return result
     customers = customer_pks(org=org, stripe_ids=[note.customer_id for note in changed])
+    conversions = _credit_note_conversions(changed, currency)
     rows = [
         StripeCreditNote(
             org=org,
@@ -212,24 +295,27 @@ def credit_notes_upsert(
             reason=note.reason,
             fingerprint=prints[note.stripe_id],
             event_at=event_at,
+            **fx_fields(conversions[note.stripe_id], conversions[note.stripe_id].apply(_note_net(note))),
         )
         for note in changed
     ]
     mirror_upsert(StripeCreditNote, rows)
     sources = [
-        SourceAllocations("credit_note", note.stripe_id, credit_note_allocations(note, currency))
+        SourceAllocations(
+            "credit_note",
+            note.stripe_id,
+            credit_note_allocations(note, currency, conversions[note.stripe_id]),
+        )
         for note in changed
     ]
+    result.skipped_currencies = _unconverted(changed, conversions)
     result.touched = allocations_replace(org=org, sources=sources, customer_pks=customers)
     result.rewritten = len(changed)
     return result
 
 
-def credit_note_allocations(note: CreditNoteData, reporting_currency: str) -> tuple[DailyAllocation, ...]:
-    """An issued credit note subtracts its net on its effective day; a voided one nothing."""
-    if note.status != "issued":
-        return ()
-    facts = CreditNoteFacts(
+def credit_note_facts(note: CreditNoteData) -> CreditNoteFacts:
+    return CreditNoteFacts(
         stripe_customer_id=note.customer_id,
         currency=note.currency,
         total_minor=note.total,
@@ -238,4 +324,30 @@ def credit_note_allocations(note: CreditNoteData, reporting_currency: str) -> tu
         total_taxes_minor=note.total_taxes,
         effective_at=note.effective_at,
     )
-    return allocate_credit_note(facts, reporting_currency=reporting_currency).allocations
+
+
+def _note_net(note: CreditNoteData) -> int:
+    return -credit_note_net_micro(credit_note_facts(note))
+
+
+def _credit_note_conversions(notes: Sequence[CreditNoteData], reporting: str) -> dict[str, Conversion]:
+    days = {note.stripe_id: utc_day(note.effective_at or note.created) for note in notes}
+    book = book_for(reporting=reporting, documents=[(note.currency, days[note.stripe_id]) for note in notes])
+    return {
+        note.stripe_id: table_conversion(
+            book, currency=note.currency, reporting=reporting, day=days[note.stripe_id]
+        )
+        for note in notes
+    }
+
+
+def credit_note_allocations(
+    note: CreditNoteData, reporting_currency: str, conversion: Conversion | None = None
+) -> tuple[DailyAllocation, ...]:
+    """An issued credit note subtracts its net on its effective day; a voided one nothing."""
+    if note.status != "issued":
+        return ()
+    facts = credit_note_facts(note)
+    return allocate_credit_note(
+        facts, reporting_currency=reporting_currency, conversion=conversion
+    ).allocations

@@ -12,9 +12,14 @@ there); the caller stores the allocations and passes `as_of` explicitly.
 from __future__ import annotations
 
 from billing.recognition.allocation import (
+    NO_RATE,
+    RATE_TABLE,
+    SAME_CURRENCY,
+    SETTLEMENT,
     TAX_EXCLUSIVE,
     TAX_INCLUSIVE,
     AllocationResult,
+    Conversion,
     CreditNoteFacts,
     DailyAllocation,
     InvoiceFacts,
@@ -40,6 +45,11 @@ from billing.recognition.mrr import (
 )
 
 __all__ = [
+    "NO_RATE",
+    "RATE_TABLE",
+    "SAME_CURRENCY",
+    "SETTLEMENT",
+    "Conversion",
     "COUNTED_SUBSCRIPTION_STATUSES",
     "METERED",
     "TAX_EXCLUSIVE",

@@ -27,19 +27,32 @@ of `effective_at`, or of `created` when `effective_at` is absent.
 
 Allocations are aggregated per (customer, day), sorted by day, and days whose amount is zero are
 left out: a zero-amount invoice yields no allocations (and still sums to its net, zero).
-A document whose currency differs from the organization's reporting currency is not allocated:
-the result carries `skipped_currency` so that the caller can count skipped documents per currency.
+Conversion: the caller says how the document's currency becomes the reporting currency (a
+`Conversion`: the rate and where it came from, see docs/currencies.md). Each line's net, in
+micro-units of the document's currency, is multiplied by the exact rate and rounded once, half to
+even, to a micro-unit of the reporting currency; the converted net and the original net are then
+spread over the same days, so both sum exactly. A credit note's net is converted the same way, as
+one amount. With `NO_RATE` the converted amount is zero and the original amount is kept, so that
+what could not be converted is counted per currency and period. Without a `Conversion`, a
+document in another currency is not allocated and the result carries `skipped_currency`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from fractions import Fraction
 
 from billing.recognition.days import spread_over_days, utc_day
+from margint.fx.rates import convert_micro
 from margint.money import minor_to_micro, normalize_currency
+
+SAME_CURRENCY = "same_currency"
+SETTLEMENT = "settlement"
+RATE_TABLE = "rate_table"
+NO_RATE = "no_rate"
 
 TAX_INCLUSIVE = "inclusive"
 TAX_EXCLUSIVE = "exclusive"
@@ -106,10 +119,33 @@ class CreditNoteFacts:
 
 
 @dataclass(frozen=True)
+class Conversion:
+    """How a document's amounts become the reporting currency's: the exact rate (None only for
+    NO_RATE), where it came from, and the day of the rate-table rate when one was used."""
+
+    source: str
+    rate: Fraction | None
+    rate_day: date | None = None
+
+    @classmethod
+    def same_currency(cls) -> Conversion:
+        return cls(SAME_CURRENCY, Fraction(1))
+
+    def apply(self, amount_micro: int) -> int:
+        return 0 if self.rate is None else convert_micro(amount_micro, self.rate)
+
+
+@dataclass(frozen=True)
 class DailyAllocation:
+    """Micro-units of the reporting currency on one day, with the original amount it came from."""
+
     stripe_customer_id: str
     day: date
     amount_micro: int
+    # Provenance, not part of what an allocation is worth: equality compares the three above.
+    original_micro: int | None = field(default=None, compare=False)
+    currency: str = field(default="", compare=False)
+    conversion: Conversion | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -144,28 +180,41 @@ def allocated_micro(result: AllocationResult) -> int:
     return sum(allocation.amount_micro for allocation in result.allocations)
 
 
-def allocate_invoice(invoice: InvoiceFacts, *, reporting_currency: str) -> AllocationResult:
-    """Spread each line's net over its service days and aggregate per (customer, day)."""
-    skipped = _skipped_currency(invoice.currency, reporting_currency)
-    if skipped:
-        return AllocationResult(skipped_currency=skipped)
+def allocate_invoice(
+    invoice: InvoiceFacts, *, reporting_currency: str, conversion: Conversion | None = None
+) -> AllocationResult:
+    """Spread each line's net (converted, and as it was) over its service days, per (customer, day)."""
+    conversion = conversion or _same_or_none(invoice.currency, reporting_currency)
+    if conversion is None:
+        return AllocationResult(skipped_currency=normalize_currency(invoice.currency))
     paid_day = utc_day(invoice.paid_at)
-    per_day: dict[date, int] = defaultdict(int)
+    per_day: dict[date, list[int]] = defaultdict(lambda: [0, 0])
     for line in invoice.lines:
-        amount_micro = minor_to_micro(line_net_minor(line), invoice.currency)
-        for day, share in _line_days(line, amount_micro, paid_day):
-            per_day[day] += share
-    return AllocationResult(allocations=_daily(invoice.stripe_customer_id, per_day))
+        original = minor_to_micro(line_net_minor(line), invoice.currency)
+        converted = conversion.apply(original)
+        for (day, share), (_, original_share) in zip(
+            line_days(line, converted, paid_day), line_days(line, original, paid_day), strict=True
+        ):
+            per_day[day][0] += share
+            per_day[day][1] += original_share
+    return AllocationResult(
+        allocations=_daily(invoice.stripe_customer_id, per_day, invoice.currency, conversion)
+    )
 
 
-def allocate_credit_note(credit_note: CreditNoteFacts, *, reporting_currency: str) -> AllocationResult:
+def allocate_credit_note(
+    credit_note: CreditNoteFacts, *, reporting_currency: str, conversion: Conversion | None = None
+) -> AllocationResult:
     """Subtract the credit note's net on its effective day (created day when absent)."""
-    skipped = _skipped_currency(credit_note.currency, reporting_currency)
-    if skipped:
-        return AllocationResult(skipped_currency=skipped)
+    conversion = conversion or _same_or_none(credit_note.currency, reporting_currency)
+    if conversion is None:
+        return AllocationResult(skipped_currency=normalize_currency(credit_note.currency))
     day = utc_day(credit_note.effective_at or credit_note.created)
-    per_day = {day: -credit_note_net_micro(credit_note)}
-    return AllocationResult(allocations=_daily(credit_note.stripe_customer_id, per_day))
+    original = -credit_note_net_micro(credit_note)
+    per_day = {day: [conversion.apply(original), original]}
+    return AllocationResult(
+        allocations=_daily(credit_note.stripe_customer_id, per_day, credit_note.currency, conversion)
+    )
 
 
 def _is_inclusive(tax: LineTax) -> bool:
@@ -176,12 +225,12 @@ def _is_inclusive(tax: LineTax) -> bool:
     raise ValueError(f"unknown tax_behavior: {tax.tax_behavior!r}")
 
 
-def _skipped_currency(currency: str, reporting_currency: str) -> str | None:
-    code = normalize_currency(currency)
-    return None if code == normalize_currency(reporting_currency) else code
+def _same_or_none(currency: str, reporting_currency: str) -> Conversion | None:
+    same = normalize_currency(currency) == normalize_currency(reporting_currency)
+    return Conversion.same_currency() if same else None
 
 
-def _line_days(line: InvoiceLineFacts, amount_micro: int, paid_day: date) -> Iterable[tuple[date, int]]:
+def line_days(line: InvoiceLineFacts, amount_micro: int, paid_day: date) -> Iterable[tuple[date, int]]:
     start, end = line.period_start, line.period_end
     if (start is None) != (end is None):
         raise ValueError("a line period needs both start and end, or neither")
@@ -191,10 +240,14 @@ def _line_days(line: InvoiceLineFacts, amount_micro: int, paid_day: date) -> Ite
     return spread_over_days(amount_micro, start, end)
 
 
-def _daily(customer_id: str, per_day: Mapping[date, int]) -> tuple[DailyAllocation, ...]:
-    # Zero days are dropped: they carry no revenue and would only be noise rows.
+def _daily(
+    customer_id: str, per_day: Mapping[date, list[int]], currency: str, conversion: Conversion
+) -> tuple[DailyAllocation, ...]:
+    # Zero days are dropped: they carry no revenue and would only be noise rows. A day whose
+    # original amount could not be converted is kept: it is what `skippedCurrencies` counts.
+    code = normalize_currency(currency)
     return tuple(
-        DailyAllocation(stripe_customer_id=customer_id, day=day, amount_micro=amount)
-        for day, amount in sorted(per_day.items())
-        if amount != 0
+        DailyAllocation(customer_id, day, amount, original, code, conversion)
+        for day, (amount, original) in sorted(per_day.items())
+        if amount != 0 or original != 0
     )

@@ -1,5 +1,5 @@
 """The runner of one sync: its phases, page by page, each page written in one transaction that
-also saves the run's cursor and progress; then the run's ending and the after-sync hooks."""
+also saves the run's cursor and progress; then the run's ending and the `revenue_synced` signal."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from billing import hooks
+from billing import signals
 from billing.mirrors import (
     OPEN_INVOICE_STATUSES,
     credit_notes_upsert,
@@ -20,6 +20,7 @@ from billing.mirrors import (
     customers_upsert,
     invoice_delete,
     invoices_upsert,
+    needs_settlement,
     subscriptions_upsert,
 )
 from billing.models import StripeConnection, StripeCustomer, StripeInvoice, SyncRun
@@ -27,7 +28,6 @@ from billing.revenue import DayKey, months_of, revenue_daily_recompute, revenue_
 from billing.stripe_gateway import Page, StripeAuthFailed, StripeGateway, StripeNotFound, StripeUnavailable
 from margint.metrics import sync_counted
 from margint.models import Organization
-from margint.money import normalize_currency
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +53,10 @@ PHASE_WEIGHTS = {
     "revenue": 5,
 }
 DONE = "done"
+# Why a run failed, in stats["failure"]: what the pages put in plain words (billing.sync_problems).
+FAILURE_UNREACHABLE = "unreachable"  # Stripe could not be reached, after the gateway's retries
+FAILURE_KEY_REFUSED = "key_refused"  # Stripe refused the key (revoked, or not allowed to read)
+FAILURE_INTERNAL = "internal"  # anything else: a database error, the time limit
 _RETRIEVE_BATCH = 50
 
 
@@ -97,13 +101,13 @@ class SyncRunner:
                 getattr(self, f"_phase_{phase}")()
                 self._advance(phase)
         except StripeAuthFailed as error:
-            self._fail(error)
+            self._fail(error, FAILURE_KEY_REFUSED)
             _connection_revoke(self.org, str(error))
         except StripeUnavailable as error:
-            self._fail(error)
+            self._fail(error, FAILURE_UNREACHABLE)
         except Exception as error:  # any other failure (database, time limit) still ends the run
             logger.exception("revenue sync %s of %s failed", self.run.pk, self.org.public_id)
-            self._fail(error)
+            self._fail(error, FAILURE_INTERNAL)
         else:
             self._succeed()
         sync_counted(
@@ -131,7 +135,9 @@ class SyncRunner:
 
     def _phase_invoices(self) -> None:
         def fetch(after: str | None) -> Page:
-            return self.gateway.list_invoices(created_gte=self.window_start, starting_after=after)
+            return self._settled(
+                self.gateway.list_invoices(created_gte=self.window_start, starting_after=after)
+            )
 
         self._paged(fetch, self._write_invoices, progress=self._invoice_progress)
 
@@ -150,7 +156,7 @@ class SyncRunner:
         window has its payment attempts updated, and one missing from this list has changed."""
 
         def fetch(after: str | None) -> Page:
-            return self.gateway.list_invoices(status="open", starting_after=after)
+            return self._settled(self.gateway.list_invoices(status="open", starting_after=after))
 
         self._paged(fetch, lambda page: self._write_invoices(page, before_window_only=True))
 
@@ -168,7 +174,7 @@ class SyncRunner:
                     fetched.append(self.gateway.retrieve_invoice(stripe_id))
                 except StripeNotFound:
                     gone.append(stripe_id)  # a deleted draft
-            self._write(Page(tuple(fetched), False, None), self._write_invoices, deleted=gone)
+            self._write(self._settled(Page(tuple(fetched), False, None)), self._write_invoices, deleted=gone)
 
     def _phase_deleted_customers(self) -> None:
         """Lists leave deleted customers out: any live mirror the listing did not return is read
@@ -211,6 +217,16 @@ class SyncRunner:
         except Exception:
             logger.exception("daily revenue of failed sync %s left pending", self.run.pk)
 
+    def _settled(self, page: Page) -> Page:
+        """Paid invoices in another currency carry what Stripe settled for them (read outside
+        the page's transaction: a network call must not hold the revenue lock)."""
+        currency = self.org.reporting_currency
+        items = tuple(
+            self.gateway.with_settlement(inv) if needs_settlement(inv, currency) else inv
+            for inv in page.items
+        )
+        return Page(items, page.has_more, page.last_id)
+
     # -- writing ---------------------------------------------------------------------------
 
     def _write_invoices(self, page: Page, *, before_window_only: bool = False) -> set[DayKey]:
@@ -224,12 +240,12 @@ class SyncRunner:
             if not before_window_only or invoice.created.timestamp() < self.window_start
         ]
         self.stats["invoicesFetched"] += len(counted)
+        # Documents written without a rate to convert them (the period's amounts are in
+        # billing.selectors.unconverted_amounts, whatever this run wrote).
         skipped = self.stats["skippedCurrencies"]
-        for invoice in counted:
-            currency = normalize_currency(invoice.currency)
-            if currency != normalize_currency(self.org.reporting_currency):
-                skipped[currency] = skipped.get(currency, 0) + 1
-                self.stats["invoicesSkipped"] += 1
+        for currency, count in result.skipped_currencies.items():
+            skipped[currency] = skipped.get(currency, 0) + count
+            self.stats["invoicesSkipped"] += count
         return result.touched
 
     def _write_customers_checked(self, live: list, deleted: list[str]) -> None:
@@ -321,9 +337,11 @@ class SyncRunner:
             status=StripeConnection.Status.ACTIVE, last_error="", last_synced_at=now, updated_at=now
         )
 
-    def _fail(self, error: BaseException) -> None:
+    def _fail(self, error: BaseException, failure: str) -> None:
         self._revenue_settle()
         message = str(error) or type(error).__name__
+        # The error's own text stays in `error` for the APIs and the logs; pages say `failure`.
+        self.stats["failure"] = failure
         self.run.status = SyncRun.Status.FAILED
         self.run.finished_at = timezone.now()
         self.run.error = message
@@ -334,10 +352,10 @@ class SyncRunner:
         """Auto-matching and margin alerts see the new revenue; their counts go into the stats."""
         now = timezone.now()
         try:
-            self.stats["autoMatchesCreated"] = hooks.auto_matches_run(org=self.org, as_of=now)
-            self.stats["alertsRaised"] = hooks.margin_alerts_evaluate(org=self.org, as_of=now)
+            responses = signals.revenue_synced.send(sender=None, org=self.org, as_of=now)
+            self.stats.update(signals.counts_of(responses))
         except Exception as error:  # the revenue is committed; a follow-up failing must not undo it
-            logger.exception("after-sync hooks failed for %s", self.org.public_id)
+            logger.exception("receivers of revenue_synced failed for %s", self.org.public_id)
             self.stats["afterSyncError"] = f"{type(error).__name__}: {error}"
         # durationMs covers the whole sync, follow-ups included, as the manual response reports it.
         self.run.stats = dict(self.stats, durationMs=self._elapsed_ms())

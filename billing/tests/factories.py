@@ -11,7 +11,7 @@ from datetime import date
 import factory
 from django.db.models import F
 
-from billing.models import RevenueDaily, StripeConnection, StripeCustomer, SyncRun
+from billing.models import RevenueAllocation, RevenueDaily, StripeConnection, StripeCustomer, SyncRun
 from margint.models import Organization
 from margint.tests.factories import OrganizationFactory
 
@@ -83,3 +83,18 @@ def add_revenue(
     row, _ = RevenueDaily.objects.get_or_create(org=org, stripe_customer=customer, day=day)
     RevenueDaily.objects.filter(pk=row.pk).update(amount_micro=F("amount_micro") + amount)
     return customer
+
+
+def add_unconverted(org: Organization, stripe_id: str, day: date, amount_micro: int, currency: str) -> None:
+    """An invoice amount no rate could convert (what the sync writes without a rate), on `day`."""
+    RevenueAllocation.objects.create(
+        org=org,
+        source_type="invoice",
+        source_id=f"in_unconverted_{stripe_id}_{day}_{currency}",
+        stripe_customer=stripe_customer(org, stripe_id),
+        day=day,
+        amount_micro=0,
+        original_micro=amount_micro,
+        currency=currency,
+        rate_source="no_rate",
+    )

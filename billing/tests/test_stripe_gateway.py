@@ -180,3 +180,46 @@ def test_only_the_gateway_imports_stripe():
         if re.search(r"^\s*(import stripe\b|from stripe\b)", path.read_text(encoding="utf-8"), re.MULTILINE):
             importers.add(str(relative))
     assert importers == {"billing/stripe_gateway.py"}
+
+
+def _paid_invoice(account, currency: str, amount: int, status: str = "paid") -> dict:
+    customer = account.add_customer(created=JAN_1, name="Abroad", currency=currency)
+    line = Line(amount=amount, period_start=JAN_1, period_end=JAN_1)
+    return account.add_invoice(customer=customer["id"], lines=[line], created=JAN_1, status=status)
+
+
+def test_a_paid_invoice_carries_what_stripe_settled_in_the_account_currency(
+    gateway, stripe_account, stripe_server
+):
+    stripe_account.settlement_rates = {"eur": Decimal("1.0857")}
+    invoice = _paid_invoice(stripe_account, "eur", 12_345)
+
+    settled = gateway.with_settlement(gateway.retrieve_invoice(invoice["id"])).settlement
+
+    # 12,345 cents x 1.0857 = 13,402.97 -> 13,403 US cents before fees, as the balance transaction says.
+    assert (settled.charged, settled.amount, settled.currency, settled.exchange_rate) == (
+        12_345,
+        13_403,
+        "usd",
+        "1.0857",
+    )
+    paths = [request.path for request in stripe_server.app.requests]
+    assert paths[-2:] == ["/v1/invoice_payments", f"/v1/charges/{invoice_charge(stripe_account, invoice)}"]
+
+
+def invoice_charge(account, invoice: dict) -> str:
+    payments = [p for p in account.objects["invoice_payments"].values() if p["invoice"] == invoice["id"]]
+    return payments[0]["payment"]["charge"]
+
+
+def test_a_key_that_may_not_read_payments_gives_no_settlement_and_no_error(gateway, stripe_account):
+    stripe_account.payment_details_hidden = True
+    invoice = _paid_invoice(stripe_account, "eur", 10_000)
+
+    assert gateway.invoice_settlement(invoice["id"]) is None
+
+
+def test_an_unpaid_invoice_has_no_settlement(gateway, stripe_account):
+    invoice = _paid_invoice(stripe_account, "gbp", 10_000, status="open")
+
+    assert gateway.invoice_settlement(invoice["id"]) is None

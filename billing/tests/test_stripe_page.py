@@ -53,17 +53,20 @@ def test_member_gets_sync_now_but_no_admin_form(member, synced):
     assert 'id="stripe-disconnect-form"' not in html and 'id="stripe-secret-form"' not in html
 
 
-def test_a_run_shows_its_counts_and_a_failed_one_its_error(viewer, synced, org):
+def test_a_run_shows_its_counts_and_a_failed_one_its_failure_in_plain_words(viewer, synced, org):
+    raw = "Request req_1 failed: HTTPSConnectionPool(host='api.stripe.com'): NameResolutionError(...)"
     failed = SyncRun.objects.create(
-        org=org, status="failed", trigger="cron", error="Stripe rate limit outlasted every retry.", stats={}
+        org=org, status="failed", trigger="cron", error=raw, stats={"failure": "unreachable"}
     )
     html = viewer.page_client().get(PAGE, **HX).content.decode()
     assert html.lstrip().startswith('<div id="sync-runs"')
     assert 'hx-trigger="syncRunFinished from:body"' in html
     row = html.split(f'id="run-{synced.pk}"')[1].split("</tr>")[0]
     assert f'data-label="Invoices" class="num">{synced.stats["invoicesFetched"]} ' in row
-    assert "skipped 2 in EUR" in row
-    assert "Stripe rate limit outlasted every retry." in html.split(f'id="run-{failed.pk}"')[1]
+    assert "no exchange rate: 2 in EUR" in row
+    failed_row = html.split(f'id="run-{failed.pk}"')[1].split("</tr>")[0]
+    assert "Couldn&#x27;t reach Stripe" in failed_row and "Failed</span>" in failed_row
+    assert "NameResolutionError" not in html
 
 
 def test_signed_out_is_sent_to_sign_in_and_a_free_org_sees_the_upgrade_page(free_admin):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from rest_framework.test import APIClient
@@ -265,3 +266,21 @@ def test_an_event_for_one_org_posted_to_another_orgs_endpoint_is_refused(
 
 def test_a_get_is_405(org, connection):
     assert APIClient().get(f"/api/stripe/webhooks/{org.public_id}").status_code == 405
+
+
+def test_an_invoice_paid_in_another_currency_is_booked_at_what_stripe_settled(
+    org, connection, stripe_account
+):
+    stripe_account.settlement_rates = {"eur": Decimal("1.1")}
+    customer = stripe_account.add_customer(created=JAN_1, name="Euro Hook", currency="eur")
+    invoice = stripe_account.add_invoice(customer=customer["id"], created=at(2026, 1, 10), lines=[
+        Line(amount=6201, period_start=at(2026, 1, 10), period_end=at(2026, 1, 10)),
+    ])  # fmt: skip
+
+    response = deliver(org, invoice_event(stripe_account, invoice))
+
+    assert response.status_code == 200, response.json()
+    # EUR 62.01 settled as USD 68.21 (6201 x 1.1 = 6821.1, rounded by Stripe to 6821 cents).
+    assert daily(org, customer["id"]) == {date(2026, 1, 10): 68_210_000}
+    mirror = StripeInvoice.objects.get(org=org, stripe_id=invoice["id"])
+    assert (mirror.fx_source, mirror.settled_amount, mirror.settled_currency) == ("settlement", 6821, "usd")

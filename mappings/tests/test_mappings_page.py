@@ -72,7 +72,7 @@ def test_admin_sees_the_form_review_buttons_and_delete_links(admin, queue):
     assert 'action="/mappings/new/"' in html and 'value="cus_big"' in html
     assert f'action="/mappings/{queue["pending"].pk}/confirm/"' in html
     assert f'hx-post="/mappings/{queue["pending"].pk}/delete/"' in html
-    assert f'href="/mappings/{queue["pending"].pk}/delete/"' in html  # the no-JavaScript confirmation
+    assert f'href="/mappings/{queue["pending"].pk}/delete/?tab=all"' in html  # the no-JavaScript confirmation
     assert '<datalist id="stripe-suggestions">' in html and '<option value="cus_big">' in html
 
 
@@ -277,7 +277,7 @@ def test_the_mappings_table_searches_and_pages(admin, org):
     for n in range(55):
         map_tag(org, f"cus_{n:03d}", f"team-{n:03d}", name=f"Team {n:03d}")
     html = admin.page_client().get("/mappings/").content.decode()
-    assert "Mappings 1–50 of 55" in html and 'href="/mappings/?page=2"' in html
+    assert "Mappings 1–50 of 55" in html and 'href="/mappings/?tab=all&amp;page=2"' in html
     table = (
         admin.page_client(HTTP_HX_REQUEST="true")
         .get("/mappings/?page=2", HTTP_HX_TARGET="mappings-table")

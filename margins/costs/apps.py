@@ -12,3 +12,12 @@ class CostsConfig(AppConfig):
 
     name = "margins.costs"
     label = "costs"
+
+    def ready(self) -> None:
+        from margins.costs import receivers
+        from margint.signals import rates_imported, reporting_currency_changed
+
+        reporting_currency_changed.connect(
+            receivers.cost_rebuild_on_currency_change, dispatch_uid="costs-currency-rebuild"
+        )
+        rates_imported.connect(receivers.rollups_refresh_on_new_rates, dispatch_uid="costs-new-rates")

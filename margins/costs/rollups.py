@@ -6,6 +6,7 @@ are for operators: `rebuild_rollups` recomputes them from the events, `check_rol
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -14,8 +15,13 @@ from django.db import connection, transaction
 from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import TruncDate
 
+from margins.costs.currency import PRICE_CURRENCY, converted_cost, converts, day_rates
 from margins.models import CostEvent, Customer, CustomerDailyCost, DailyRollup
+from margint.fx.models import CurrencyRebuild
+from margint.fx.services import rebuild_is_current, rebuild_part_done, rebuild_part_finish, rebuild_part_total
 from margint.models import Organization
+
+logger = logging.getLogger(__name__)
 
 ROLLUP_KEY = ("customer_id", "day", "feature", "model", "provider")
 ROLLUP_SUMS = (
@@ -73,6 +79,36 @@ def _raw_sums(row: dict) -> tuple[int, ...]:
     )
 
 
+def _rollup_sums(org: Organization, since: date | None) -> Iterator[tuple[tuple, tuple[int, ...]]]:
+    """(rollup key, sums) from the raw events; costs in the reporting currency (see currency)."""
+    if not converts(org.reporting_currency):
+        for row in _raw_rollups(org, since).iterator(chunk_size=5000):
+            yield tuple(row[k] for k in ROLLUP_KEY), _raw_sums(row)
+        return
+    yield from _converted_rollup_sums(org, since)
+
+
+def _converted_rollup_sums(org: Organization, since: date | None) -> Iterator[tuple[tuple, tuple[int, ...]]]:
+    # Each event converted on its own (the rule ingestion follows), so this reads every event of
+    # the range: a rebuild after a change of currency, not a path pages take.
+    events = CostEvent.objects.filter(org=org)
+    if since is not None:
+        events = events.filter(occurred_at__gte=datetime.combine(since, time(0), tzinfo=UTC))
+    rows = events.annotate(day=TruncDate("occurred_at", tzinfo=UTC)).values_list(
+        *ROLLUP_KEY, "cost_micro", "priced", "input_tokens", "output_tokens", "cached_input_tokens"
+    )
+    days = events.annotate(day=TruncDate("occurred_at", tzinfo=UTC)).values_list("day", flat=True).distinct()
+    rates = day_rates(reporting_currency=org.reporting_currency, days=days.order_by())
+    sums: dict[tuple, list[int]] = {}
+    for *key, cost, priced, tokens_in, tokens_out, cached in rows.order_by().iterator(chunk_size=5000):
+        total = sums.setdefault(tuple(key), [0] * 6)
+        values = (converted_cost(cost, rates[key[1]]), 1, 0 if priced else 1, tokens_in, tokens_out, cached)
+        for index, value in enumerate(values):
+            total[index] += value
+    for key, total in sums.items():
+        yield key, tuple(total)
+
+
 @dataclass(frozen=True)
 class RebuildResult:
     org: str
@@ -88,11 +124,10 @@ def rollups_rebuild(*, org: Organization, since: date | None = None) -> RebuildR
     DailyRollup.objects.filter(day_filter, org=org).delete()
     CustomerDailyCost.objects.filter(day_filter, org=org).delete()
     rollups, daily = [], {}
-    for row in _raw_rollups(org, since).iterator(chunk_size=5000):
-        sums = _raw_sums(row)
-        fields = {**{k: row[k] for k in ROLLUP_KEY}, **dict(zip(ROLLUP_SUMS, sums, strict=True))}
+    for key, sums in _rollup_sums(org, since):
+        fields = {**dict(zip(ROLLUP_KEY, key, strict=True)), **dict(zip(ROLLUP_SUMS, sums, strict=True))}
         rollups.append(DailyRollup(org=org, **fields))
-        total = daily.setdefault((row["customer_id"], row["day"]), [0, 0])
+        total = daily.setdefault((key[0], key[1]), [0, 0])
         total[0] += sums[0]
         total[1] += sums[1]
     DailyRollup.objects.bulk_create(rollups, batch_size=2000)
@@ -147,11 +182,10 @@ def rollups_check(*, org: Organization | None = None) -> CheckResult:
 
 def _org_mismatches(org: Organization) -> tuple[list[Mismatch], int, int]:
     expected_rollups, expected_daily = {}, {}
-    for row in _raw_rollups(org, None).iterator(chunk_size=5000):
-        sums = _raw_sums(row)
-        expected_rollups[tuple(row[k] for k in ROLLUP_KEY)] = sums
-        total = expected_daily.setdefault((row["customer_id"], row["day"]), (0, 0))
-        expected_daily[(row["customer_id"], row["day"])] = (total[0] + sums[0], total[1] + sums[1])
+    for key, sums in _rollup_sums(org, None):
+        expected_rollups[key] = sums
+        total = expected_daily.setdefault((key[0], key[1]), (0, 0))
+        expected_daily[(key[0], key[1])] = (total[0] + sums[0], total[1] + sums[1])
     found_rollups = {
         r[:5]: r[5:]
         for r in DailyRollup.objects.filter(org=org).values_list(*ROLLUP_KEY, *ROLLUP_SUMS).iterator()
@@ -180,3 +214,31 @@ def _orphans(org: Organization) -> list[Mismatch]:
     own = Customer.objects.filter(org=org).values("id")
     orphans = CostEvent.objects.filter(org=org).exclude(customer_id__in=own).count()
     return [Mismatch(org.public_id, "cost_event", ("customer",), (0,), (orphans,))] if orphans else []
+
+
+def cost_rebuild_execute(*, rebuild: CurrencyRebuild) -> int:
+    """The cost part of a change of reporting currency: the rollups rebuilt from the events (which
+    keep their USD cost) in the new currency. Returns the number of events read."""
+    events = CostEvent.objects.filter(org_id=rebuild.org_id).count()
+    rebuild_part_total(rebuild=rebuild, items=events)
+    if not rebuild_is_current(rebuild=rebuild):
+        return 0
+    try:
+        rollups_rebuild(org=Organization.objects.get(pk=rebuild.org_id))
+    except Exception as error:
+        logger.exception("cost rebuild %s failed", rebuild.pk)
+        rebuild_part_finish(rebuild=rebuild, error=f"cost: {type(error).__name__}: {error}")
+        return 0
+    rebuild_part_done(rebuild=rebuild, items=events)
+    rebuild_part_finish(rebuild=rebuild)
+    return events
+
+
+def converted_rollups_refresh(*, since: date) -> int:
+    """New rates from `since` on: rollups of orgs reporting in another currency than USD are
+    rebuilt from that day, so a day's published rate replaces the one carried forward to it."""
+    start = datetime.combine(since, time(0), tzinfo=UTC)
+    orgs = Organization.objects.exclude(reporting_currency=PRICE_CURRENCY).filter(
+        pk__in=CostEvent.objects.filter(occurred_at__gte=start).values("org_id")
+    )
+    return sum(1 for org in orgs if rollups_rebuild(org=org, since=since))

@@ -88,6 +88,14 @@ def cost_customer_search(*, org: Organization, q: str, limit: int) -> list[CostC
     ]
 
 
+def feature_search(*, org: Organization, q: str, since: date, limit: int) -> list[str]:
+    """Feature names the org's cost carried since `since` that contain `q`, alphabetically."""
+    rows = DailyRollup.objects.filter(org=org, day__gte=since).exclude(feature="")
+    if q:
+        rows = rows.filter(feature__icontains=q)
+    return list(rows.order_by("feature").values_list("feature", flat=True).distinct()[:limit])
+
+
 def cost_by_customer(
     *, org: Organization, start: date, end: date, features: Iterable[str] | None = None
 ) -> dict[str, CostTotals]:

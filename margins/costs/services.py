@@ -9,7 +9,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from margins.costs.hooks import customers_ingested
+from margins.costs import signals
+from margins.costs.currency import converts, day_rates
 from margins.costs.pricing import PriceBook
 from margins.costs.rollups import org_lock
 from margins.costs.store import CustomerSeen, EventRow, writer_for
@@ -50,11 +51,17 @@ def events_ingest(*, org: Organization, events: list[Any], now: datetime | None 
     with transaction.atomic():
         org_lock(org.pk, exclusive=False)  # a rollup rebuild of this org waits for us, and we for it
         writer = writer_for(org.pk)
+        if converts(org.reporting_currency):
+            writer.rates = day_rates(
+                reporting_currency=org.reporting_currency, days={e.day for e, _ in priced_events}
+            )
         customer_ids = writer.customers_resolve(seen)
         rows = [row_of(event, customer_ids[event.customer], cost) for event, cost in priced_events]
         stored = writer.events_store(_in_lock_order(rows), now=now)
         customers = tuple(sorted(e for e, cid in customer_ids.items() if cid in stored.customer_ids))
-        transaction.on_commit(lambda: customers_ingested(org.public_id, customers))
+        transaction.on_commit(
+            lambda: signals.costs_ingested.send(sender=None, org=org, external_ids=customers)
+        )
     result = IngestResult(
         accepted=stored.accepted,
         duplicates=repeated + len(rows) - stored.accepted,

@@ -25,6 +25,8 @@ from typing import NamedTuple
 
 from django.db import connection
 
+from margins.costs.currency import HALF_EVEN_SQL, DayRate, converted_cost
+
 
 @dataclass
 class CustomerSeen:
@@ -139,6 +141,9 @@ class Writer:
     greatest, least = "MAX", "MIN"
     ROWS_PER_INSERT = 500  # 14 parameters a row, well under SQLite's 32,766
 
+    # Day -> rate into the reporting currency (margins.costs.currency); None: costs stay USD.
+    rates: dict[date, DayRate] | None = None
+
     def __init__(self, org_id: uuid.UUID) -> None:
         self.org_id = self.db_uuid(org_id)
 
@@ -236,9 +241,11 @@ class Writer:
 
     def _rollups_add(self, rows: list[EventRow]) -> None:
         deltas: dict[tuple, list[int]] = {}
+        rates = self.rates
         for r in rows:
             sums = deltas.setdefault((r.customer_id, r.day, r.feature, r.model, r.provider), [0] * 6)
-            for i, value in enumerate((r.cost_micro, 1, 0 if r.priced else 1, r.input_tokens, r.output_tokens,
+            cost = converted_cost(r.cost_micro, rates[r.day]) if rates is not None else r.cost_micro
+            for i, value in enumerate((cost, 1, 0 if r.priced else 1, r.input_tokens, r.output_tokens,
                                        r.cached_input_tokens)):  # fmt: skip
                 sums[i] += value
         daily: dict[tuple, list[int]] = {}
@@ -334,6 +341,23 @@ WITH u AS (
 SELECT count(*), count(*) FILTER (WHERE NOT priced), array_agg(DISTINCT customer_id::text) FROM ins
 """  # noqa: S608 (fixed fragments only; every value is a parameter)
 
+# The same with each event's cost converted at its day's rate (a non-USD reporting currency):
+# the rates travel as arrays of (day, target per euro, USD per euro), joined on the event's day.
+_CONVERTED = HALF_EVEN_SQL.format(x="(ins.cost_micro * r.num / r.den)")
+_STORE_PG_CONVERTED = (
+    _STORE_PG.replace(
+        "), rollups AS (",
+        f"""), rates AS (
+    SELECT * FROM unnest(string_to_array(%(rd)s, ',')::date[], string_to_array(%(rn)s, ',')::numeric[],
+        string_to_array(%(rdn)s, ',')::numeric[]) AS r(day, num, den)
+), conv AS (
+    SELECT ins.*, {_CONVERTED} AS rcost FROM ins JOIN rates r ON r.day = ins.day
+), rollups AS (""",  # noqa: S608 (fixed fragments only; the rates are parameters)
+    )
+    .replace("sum(cost_micro)", "sum(rcost)")
+    .replace("FROM ins GROUP BY", "FROM conv GROUP BY")
+)
+
 _CUSTOMERS_SELECT_PG = f"""
 SELECT external_id, id::text, name, email, {_micros("first_seen_at")}, {_micros("last_seen_at")}
 FROM margins_customer WHERE org_id = %(org)s AND external_id = ANY({_text_col("e")})
@@ -397,8 +421,15 @@ class PostgresWriter(Writer):
             "k": _joined(r.idempotency_key or "" for r in rows),
             "t": _joined(r.tags_json for r in rows),
         }
+        sql = _STORE_PG
+        if self.rates is not None:
+            sql = _STORE_PG_CONVERTED
+            days = sorted({r.day for r in rows})
+            params["rd"] = ",".join(day.isoformat() for day in days)
+            params["rn"] = ",".join(str(self.rates[day][0]) for day in days)
+            params["rdn"] = ",".join(str(self.rates[day][1]) for day in days)
         with connection.cursor() as cursor:
-            cursor.execute(_STORE_PG, params)
+            cursor.execute(sql, params)
             accepted, unpriced, customer_ids = cursor.fetchone()
         return Stored(accepted, unpriced, frozenset(customer_ids or ()))
 

@@ -129,7 +129,7 @@ def margin_report(
     reconciliation = reconcile(
         table.summary, org_revenue=inputs.org_revenue[period], org_cost=inputs.org_cost[period]
     )
-    sync = sync_status(org=org) if with_sync else None
+    sync = sync_status(org=org, start=period.bounds[0], end=period.bounds[1]) if with_sync else None
     return MarginReport(table, reconciliation, sync, thresholds)
 
 

@@ -19,6 +19,7 @@ from billing.tests.factories import (  # noqa: F401 (re-exported for tests of th
     StripeCustomerFactory,
     SyncRunFactory,
     add_revenue,
+    add_unconverted,
     stripe_customer,
 )
 from mappings.tests.factories import CustomerMappingFactory, map_tag  # noqa: F401 (re-exported)

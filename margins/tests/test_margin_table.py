@@ -14,6 +14,7 @@ from margins.tests.factories import (
     SyncRunFactory,
     add_cost,
     add_revenue,
+    add_unconverted,
     map_tag,
     stripe_customer,
 )
@@ -149,8 +150,16 @@ def test_sync_state_comes_with_the_report(org):
     connected_at = datetime(2026, 4, 5, 10, 0, tzinfo=UTC)
     StripeConnectionFactory(org=org, last_synced_at=connected_at)
     SyncRunFactory(org=org, stats={"skippedCurrencies": {"eur": 3}})
+    add_unconverted(org, "cus_eu", date(2026, 4, 30), 12_500_000, "eur")
+    add_unconverted(org, "cus_eu", date(2026, 4, 2), 500_000, "eur")
+    add_unconverted(org, "cus_eu", date(2026, 5, 1), 9_000_000, "eur")  # another period
     sync = margin_table(org=org, period=APR, as_of=AS_OF).sync
-    assert (sync.status, sync.last_sync_at, sync.skipped_currencies) == ("active", connected_at, {"eur": 3})
+    # The period's unconverted amounts, whatever the last sync counted.
+    assert (sync.status, sync.last_sync_at, sync.skipped_currencies) == (
+        "active",
+        connected_at,
+        {"eur": 13 * M},
+    )
 
 
 def test_org_thresholds_decide_the_tiers(org):

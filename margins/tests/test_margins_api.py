@@ -12,9 +12,9 @@ from margins import apis
 from margins.table_cache import clear_local_copies
 from margins.tests.factories import (
     StripeConnectionFactory,
-    SyncRunFactory,
     add_cost,
     add_revenue,
+    add_unconverted,
     map_tag,
     stripe_customer,
 )
@@ -40,7 +40,7 @@ ROW_FIELDS = [
 def acme(org):
     """The document's example customer, three months of history, plus a critical one."""
     StripeConnectionFactory(org=org, last_synced_at=datetime(2026, 4, 5, 10, 0, tzinfo=UTC))
-    SyncRunFactory(org=org, stats={"skippedCurrencies": {"eur": 3}})
+    add_unconverted(org, "cus_eu", date(2026, 4, 3), 3 * M, "eur")
     map_tag(org, "cus_abc123", "acme-corp", name="Acme Corp")
     for month, cost in ((2, 35), (3, 32), (4, 30)):
         add_revenue(org, "cus_abc123", date(2026, month, 1), 100 * M)
@@ -88,7 +88,7 @@ def test_table_json_has_every_documented_field(viewer, acme):
         "unmatchedRevenueMicrodollars": 7 * M,
         "lastSyncAt": "2026-04-05T10:00:00.000Z",
         "syncStatus": "active",
-        "skippedCurrencies": {"eur": 3},
+        "skippedCurrencies": {"eur": 3 * M},
     }
     burner, acme_row = body["customers"]
     assert list(acme_row) == ROW_FIELDS

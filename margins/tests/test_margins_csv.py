@@ -81,3 +81,19 @@ def test_negative_numbers_stay_numbers():
     assert neutralize_cell("-100") == "-100"
     assert neutralize_cell("-12.50+1") == "'-12.50+1"
     assert neutralize_cell("-") == "'-"
+
+
+@pytest.mark.parametrize(
+    ("currency", "unit"),
+    [("eur", "€"), ("gbp", "£"), ("kwd", "KWD")],
+)
+def test_an_organization_in_another_currency_names_it_in_the_headers(viewer, org, currency, unit):
+    org.reporting_currency = currency
+    org.save()
+    map_tag(org, "cus_abc123", "acme-corp", name="Acme Corp")
+    add_revenue(org, "cus_abc123", date(2026, 4, 1), 100 * M)
+
+    lines = get_csv(viewer).content.decode().split("\r\n")
+
+    assert lines[0] == HEADER.replace("($)", f"({unit})")
+    assert lines[1] == "Acme Corp,cus_abc123,acme-corp,100.00,0.00,100.00,100.00,healthy"

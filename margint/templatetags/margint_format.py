@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
 from django import template
@@ -87,3 +87,9 @@ def sparkline(points: Iterable[object] | None, width: int = 96, height: int = 28
     """Inline SVG from Points, API sparkline dicts or calculation SparkPoints."""
     # sparkline_svg escapes every label it writes and builds the rest from numbers.
     return mark_safe(sparkline_svg(as_points(points or ()), width=int(width), height=int(height)))  # noqa: S308
+
+
+@register.filter
+def get_item(mapping: Mapping | None, key: object) -> object:
+    """`mapping|get_item:key`: a dict's value in a template, None when absent."""
+    return (mapping or {}).get(key)

@@ -15,6 +15,7 @@ def test_admin_of_a_pro_org_sees_every_page(admin):
     assert _labels(admin) == [
         "Overview",
         "Margins",
+        "Plans",
         "Customers",
         "Mappings",
         "Stripe",
@@ -27,12 +28,12 @@ def test_admin_of_a_pro_org_sees_every_page(admin):
 
 
 def test_member_sees_stripe_but_no_admin_pages(member):
-    assert _labels(member) == ["Overview", "Margins", "Customers", "Mappings", "Stripe", "Budgets"]
+    assert _labels(member) == ["Overview", "Margins", "Plans", "Customers", "Mappings", "Stripe", "Budgets"]
 
 
 def test_viewer_sees_only_reading_pages(viewer):
     # Stripe's status and runs are readable by viewers, as GET /api/stripe/status is.
-    assert _labels(viewer) == ["Overview", "Margins", "Customers", "Mappings", "Stripe", "Budgets"]
+    assert _labels(viewer) == ["Overview", "Margins", "Plans", "Customers", "Mappings", "Stripe", "Budgets"]
 
 
 def test_free_org_gets_one_upgrade_link_in_place_of_pro_pages(free_admin, free_org):

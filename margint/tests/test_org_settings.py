@@ -11,6 +11,11 @@ def _patch(persona, body):
     return persona.client().patch("/api/org", body, format="json")
 
 
+@pytest.fixture(autouse=True)
+def rates(fx_rates):
+    """Currencies with exchange rates: the sample file's (EUR, USD, GBP, JPY, CHF)."""
+
+
 def test_admin_changes_thresholds_and_currency(admin, org):
     response = _patch(
         admin, {"healthyThreshold": "60", "moderateThreshold": "25", "reportingCurrency": "EUR"}
@@ -62,3 +67,14 @@ def test_outsider_patch_touches_only_their_own_org(outsider, org, other_org):
 
 def test_anonymous_patch_is_401(anon, org):
     assert anon.patch("/api/org", {"name": "x"}, format="json").status_code == 401
+
+
+def test_a_currency_without_exchange_rates_is_refused_and_changes_nothing(admin, org):
+    response = _patch(admin, {"reportingCurrency": "SEK", "healthyThreshold": "70"})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        "SEK has no exchange rates: choose one of CHF, EUR, GBP, JPY, USD, or import rates first."
+    )
+    org.refresh_from_db()
+    assert (org.reporting_currency, org.healthy_threshold) == ("usd", Decimal("50"))

@@ -16,6 +16,11 @@ VALID = {
 }
 
 
+@pytest.fixture(autouse=True)
+def rates(fx_rates):
+    """Currencies with exchange rates: the sample file's (EUR, USD, GBP, JPY, CHF)."""
+
+
 def test_admin_sees_the_form_filled_with_current_settings(admin):
     html = admin.page_client().get("/settings/").content.decode()
     assert 'name="name" value="Acme AI"' in html
@@ -107,3 +112,34 @@ def test_a_post_without_the_csrf_token_is_refused(admin, org):
 def test_anonymous_visitors_are_sent_to_sign_in(db):
     response = Client().get("/settings/")
     assert response.status_code == 302 and response["Location"] == "/accounts/login/?next=/settings/"
+
+
+def test_a_currency_without_rates_is_an_error_next_to_the_field(admin, org):
+    response = admin.page_client().post("/settings/", {**VALID, "reporting_currency": "sek"})
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "SEK has no exchange rates" in html
+    org.refresh_from_db()
+    assert org.reporting_currency == "usd"
+
+
+def test_a_change_of_currency_shows_the_conversion_in_progress_then_done(
+    admin, org, django_capture_on_commit_callbacks
+):
+    admin.page_client().post("/settings/", VALID)  # the conversion is queued, not run yet
+
+    html = admin.page_client().get("/settings/").content.decode()
+    assert "Converting every amount from USD to EUR: 0%" in html and 'hx-trigger="every 2s"' in html
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.page_client().post("/settings/", {**VALID, "reporting_currency": "usd"})
+
+    html = admin.page_client().get("/settings/").content.decode()
+    assert "Every amount was converted from EUR to USD" in html and "every 2s" not in html
+
+
+def test_saving_the_same_currency_converts_nothing(admin, org):
+    admin.page_client().post("/settings/", {**VALID, "reporting_currency": "usd"})
+
+    assert "currency-rebuild" not in admin.page_client().get("/settings/").content.decode()

@@ -29,6 +29,9 @@ class KeyRateThrottle(BaseThrottle):
         return float(self._state.retry_after)
 
 
+CURRENCY_HEADER = "Margint-Reporting-Currency"
+
+
 class KeyedApiView(APIView):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [HasActor]
@@ -43,6 +46,10 @@ class KeyedApiView(APIView):
                 response[name] = value
             if state.exceeded:
                 response["Retry-After"] = str(state.retry_after)
+        actor = actor_of(request)
+        if actor is not None:
+            # Every amount of a keyed response is in the org's reporting currency: say which.
+            response[CURRENCY_HEADER] = actor.org.reporting_currency.upper()
         return response
 
     def check_permissions(self, request) -> None:

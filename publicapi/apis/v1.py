@@ -24,12 +24,13 @@ from rest_framework.response import Response
 
 from margins.costs import selectors as cost_selectors
 from margint.errors import NotFound, ValidationFailed
+from margint.fx.selectors import currencies_with_rates
 from margint.permissions import HasActor, RequiresPro, actor_of, scope_permission
 from publicapi import budgets, presenters, serializers
 from publicapi.apis.keyed import KeyedApiView
 from publicapi.customers import thresholds_of, window_figures
 from publicapi.profit_calc import InvalidWindow, summary_window
-from publicapi.profitability import profitability_summary
+from publicapi.profitability import NoRateForDay, profitability_summary
 from publicapi.windows import rolling_window
 
 READ = [HasActor, RequiresPro, scope_permission("read")]
@@ -297,14 +298,30 @@ class ProfitabilityView(KeyedApiView):
         org = actor_of(request).org
         if query["merchantId"] != org.public_id:
             raise NotFound("No merchant with this id.")
-        currency = query.get("currency")
-        if currency and currency.lower() != org.reporting_currency.lower():
-            raise ValidationFailed(
-                f"currency must be the organization's reporting currency, {org.reporting_currency.upper()}.",
-                {"currency": currency, "reportingCurrency": org.reporting_currency.upper()},
-            )
+        currency = _summary_currency(query.get("currency"), org)
         try:
             window = summary_window(query["from"], query["to"], query.get("bucketWidth"))
         except InvalidWindow as exc:
             raise ValidationFailed(str(exc))
-        return Response(profitability_summary(org=org, window=window, top_n=query["topN"]))
+        try:
+            summary = profitability_summary(org=org, window=window, top_n=query["topN"], currency=currency)
+        except NoRateForDay as exc:
+            raise ValidationFailed(str(exc), {"currency": currency.upper()}) from exc
+        return Response(summary)
+
+
+def _summary_currency(requested: str | None, org) -> str:
+    """The reporting currency, or any other currency the rate table has (amounts are converted)."""
+    reporting = org.reporting_currency.lower()
+    if not requested or requested.strip().lower() == reporting:
+        return reporting
+    available = currencies_with_rates()
+    code = requested.strip().lower()
+    if code not in available:
+        raise ValidationFailed(
+            "currency must be the reporting currency or one with exchange rates: "
+            + ", ".join(c.upper() for c in sorted(set(available) | {reporting}))
+            + ".",
+            {"currency": requested, "reportingCurrency": reporting.upper()},
+        )
+    return code

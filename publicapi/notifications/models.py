@@ -12,7 +12,8 @@ from margint.models import Organization
 MARGIN_THRESHOLD_CROSSED = "margin.threshold_crossed"
 BUDGET_THRESHOLD_CROSSED = "budget.threshold_crossed"
 BUDGET_EXCEEDED = "budget.exceeded"
-EVENT_TYPES = (MARGIN_THRESHOLD_CROSSED, BUDGET_THRESHOLD_CROSSED, BUDGET_EXCEEDED)
+COST_ANOMALY_DETECTED = "cost.anomaly_detected"
+EVENT_TYPES = (MARGIN_THRESHOLD_CROSSED, BUDGET_THRESHOLD_CROSSED, BUDGET_EXCEEDED, COST_ANOMALY_DETECTED)
 # Sent only by "send test event", to the one endpoint tested, whatever it subscribes to.
 TEST_EVENT = "webhook.test"
 

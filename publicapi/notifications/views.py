@@ -32,6 +32,7 @@ EVENT_DESCRIPTIONS = {
     "margin.threshold_crossed": "a customer's margin falls into a worse health tier",
     "budget.threshold_crossed": "a budget reaches one of its warning thresholds",
     "budget.exceeded": "a budget is spent",
+    "cost.anomaly_detected": "a customer's day of AI cost is far above its usual",
 }
 
 

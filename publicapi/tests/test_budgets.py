@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.cache import cache
 
+from margint.services import organization_update_settings
 from publicapi.budgets import budget_create, cache_version, version_key
 from publicapi.models import Budget
 from publicapi.tests.factories import add_cost
@@ -313,7 +314,7 @@ def test_the_check_trims_its_parameters(api, budgets):
 
 
 def test_ingestions_bump_refreshes_that_customers_cached_check(api, org, budgets):
-    from margins.costs.hooks import customers_ingested
+    from publicapi.budget_versions import customers_ingested
 
     url = "/api/v1/budgets/check?customer=acme&feature=search"
     pair = str(budgets["customer_feature"].pk)
@@ -323,3 +324,18 @@ def test_ingestions_bump_refreshes_that_customers_cached_check(api, org, budgets
     customers_ingested(org.public_id, ["acme"])
     assert cache_version(org.public_id, "acme") == 1
     assert _by_id(api.get(url).json()["budgets"])[pair]["spentCents"] == 150
+
+
+def test_a_change_of_reporting_currency_converts_the_limits_not_relabels_them(
+    org, other_org, clock_at, fx_rates
+):
+    clock_at(datetime(2026, 1, 10, 12, tzinfo=UTC))  # a Saturday: Friday the 9th's 1 EUR = 1.1750 USD
+    mine = budget_create(org=org, scope="workspace", monthly_limit_micro=100_000_000, action="block")
+    theirs = budget_create(org=other_org, scope="workspace", monthly_limit_micro=100_000_000, action="block")
+
+    organization_update_settings(org=org, reporting_currency="eur")
+
+    # $100 / 1.1750 = €85.106382978... -> 85_106_383 micro-EUR.
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (mine.monthly_limit_micro, theirs.monthly_limit_micro) == (85_106_383, 100_000_000)

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from django.test import Client
 
-from margins.tests.factories import StripeConnectionFactory, SyncRunFactory, add_cost, add_revenue, map_tag
+from margins.tests.factories import StripeConnectionFactory, add_cost, add_revenue, add_unconverted, map_tag
 
 M = 1_000_000
 
@@ -21,7 +21,7 @@ def _tags(html: str) -> list[str]:
 @pytest.fixture
 def acme(org):
     StripeConnectionFactory(org=org, last_synced_at=datetime(2026, 4, 5, 10, 0, tzinfo=UTC))
-    SyncRunFactory(org=org, stats={"skippedCurrencies": {"eur": 3}})
+    add_unconverted(org, "cus_eu", date(2026, 4, 3), 3 * M, "eur")
     map_tag(org, "cus_abc123", "acme-corp", name="Acme Corp")
     for month, cost in ((2, 35), (3, 32), (4, 30)):
         add_revenue(org, "cus_abc123", date(2026, month, 1), 100 * M)
@@ -45,7 +45,7 @@ def test_viewer_sees_summary_and_rows_with_formatted_numbers(viewer, acme):
     # Revenue 1,344, cost 906: (1,344 - 906) / 1,344 = 32.59%.
     assert ">32.6%<" in html and ">$1,344.00<" in html and ">$906.00<" in html
     assert ">$3.00<" in html and ">$7.00<" in html  # unattributed cost, unmatched revenue
-    assert "EUR (3)" in html and "note-amber" in html
+    assert "€3.00" in html and "no exchange rate into USD" in html and "note-amber" in html
     last_sync = html[html.index(">Last sync<") :]
     assert (
         '<time datetime="2026-04-05T10:00:00Z" data-local="datetime">2026-04-05 10:00 UTC</time>' in last_sync

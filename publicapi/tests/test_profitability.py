@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
 from billing.models import StripeConnection, StripeCustomer, SyncRun
+from billing.tests.factories import add_unconverted
 from margins.models import Customer
+from margint.fx.models import ExchangeRate
 from publicapi.tests.factories import add_cost, add_revenue, map_tag
 from publicapi.tests.key_helpers import key_for, keyed_client
 
@@ -137,12 +140,17 @@ def test_amounts_use_the_reporting_currencys_digits(api, org, frozen_now):
     )
 
 
-def test_skipped_currencies_of_the_last_sync_are_warnings(api, org, frozen_now):
+def test_unconverted_amounts_of_the_range_are_warnings(api, org, frozen_now):
     StripeConnection.objects.create(org=org, encrypted_key="x", key_prefix="sk_test_")
     SyncRun.objects.create(org=org, status="succeeded", stats={"skippedCurrencies": {"eur": 3, "gbp": 1}})
+    add_unconverted(org, "cus_eu", date(2026, 3, 10), 12_346_000, "eur")
+    add_unconverted(org, "cus_uk", date(2026, 3, 12), 1_000_000, "gbp")
+    add_unconverted(org, "cus_uk", date(2026, 3, 9), 7_000_000, "gbp")  # before `from`
     assert api.get(_url(org)).json()["warnings"] == [
-        "3 Stripe document(s) in EUR were skipped: revenue is summarized in USD only.",
-        "1 Stripe document(s) in GBP were skipped: revenue is summarized in USD only.",
+        "12.35 EUR of revenue in this range could not be converted into USD: no exchange rate for EUR "
+        "on or before those days.",
+        "1.00 GBP of revenue in this range could not be converted into USD: no exchange rate for GBP "
+        "on or before those days.",
     ]
 
 
@@ -194,15 +202,42 @@ def test_windows_that_cannot_be_served_are_validation_errors(api, org, spine, pa
     assert response.json()["error"]["message"] == message
 
 
-def test_a_currency_other_than_the_reporting_one_is_refused(api, org, spine):
-    response = api.get(_url(org, currency="EUR"))
+@pytest.fixture
+def euro_rates(db):
+    # USD per euro: 1.25 from 6 March, 1.60 from 11 March (days between carry the last one).
+    ExchangeRate.objects.create(day=date(2026, 3, 6), currency="usd", per_euro=Decimal("1.25"))
+    ExchangeRate.objects.create(day=date(2026, 3, 11), currency="usd", per_euro=Decimal("1.60"))
+
+
+def test_a_currency_without_rates_is_refused(api, org, spine, euro_rates):
+    response = api.get(_url(org, currency="SEK"))
     assert response.status_code == 400
     assert response.json()["error"] == {
         "code": "validation_error",
-        "message": "currency must be the organization's reporting currency, USD.",
-        "details": {"currency": "EUR", "reportingCurrency": "USD"},
+        "message": "currency must be the reporting currency or one with exchange rates: EUR, USD.",
+        "details": {"currency": "SEK", "reportingCurrency": "USD"},
     }
     assert api.get(_url(org, currency="usd")).status_code == 200
+
+
+def test_another_currency_converts_each_day_at_its_rate(api, org, spine, euro_rates):
+    body = api.get(_url(org, currency="EUR")).json()
+
+    assert body["currency"] == "EUR"
+    acme = next(row for row in body["rows"] if row["customerId"] == "acme")
+    # Revenue: 10 USD on the 10th / 1.25 = 8 EUR; 5 USD on the 12th / 1.60 = 3.125 EUR; 11.125 EUR
+    # is 1112.5 cents, half to even 11.12. Cost: 3.333333 USD / 1.60 = 2_083_333 micro-EUR: 2.08.
+    assert (acme["netRevenue"], acme["totalCost"], acme["profit"]) == ("11.12", "2.08", "9.04")
+    assert acme["trend"]["values"] == ["8.00", "0.00", "3.12"]
+
+
+def test_a_day_before_the_first_rate_cannot_be_converted(api, org, spine):
+    ExchangeRate.objects.create(day=date(2026, 3, 11), currency="usd", per_euro=Decimal("1.60"))
+
+    response = api.get(_url(org, currency="EUR"))
+
+    assert response.status_code == 400
+    assert "No exchange rate from USD to EUR on or before 2026-03-08" in response.json()["error"]["message"]
 
 
 def test_offsets_in_from_and_to_are_honoured(api, org, spine):

@@ -9,6 +9,7 @@ from django.core.cache import cache
 
 from margins.models import Customer
 from publicapi.tests.factories import add_cost, add_revenue, map_tag
+from publicapi.tests.key_helpers import key_for, keyed_client
 
 
 @pytest.fixture
@@ -229,3 +230,15 @@ def test_an_answer_computed_as_midnight_passes_is_not_kept_as_the_next_days(api,
     after = api.get("/api/v1/costs/overview?range=7d").json()["data"]
     assert (late["from"], late["to"]) == ("2026-03-12", "2026-03-19")
     assert (after["from"], after["to"]) == ("2026-03-13", "2026-03-20")
+
+
+def test_responses_name_the_reporting_currency_their_amounts_are_in(api, org, other_org, spine):
+    assert api.get("/api/v1/customers?period=7d")["Margint-Reporting-Currency"] == "USD"
+    other_org.reporting_currency = "eur"
+    other_org.save()
+    outsider = keyed_client(key_for(other_org))
+    assert outsider.get("/api/v1/customers?period=7d")["Margint-Reporting-Currency"] == "EUR"
+
+
+def test_an_unauthenticated_response_names_no_currency(client):
+    assert "Margint-Reporting-Currency" not in client.get("/api/v1/customers")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from margins.costs.selectors import cost_customer_search, feature_search
 from margint.decorators import member_required
 from margint.forms import focus_first_error
 from margint.htmx import invalid_form_status, mutation_fragment, page_or_partial
@@ -21,14 +23,54 @@ from publicapi.budgets import budget_create, budget_delete, budget_get, org_budg
 PAGE = "publicapi/budgets.html"
 TABLE = "publicapi/partials/_budgets_table.html"
 FORM = "publicapi/partials/_budget_form.html"
+SUGGESTIONS = "publicapi/partials/_budget_suggestions.html"
+
+
+# Which target fields each scope asks for; the form shows only those (static/js/margint.js
+# follows the scope select; without JavaScript every field shows and the server checks them).
+SCOPE_FIELDS = {
+    "workspace": (),
+    "customer": ("customer",),
+    "feature": ("feature",),
+    "customer_feature": ("customer", "feature"),
+}
+SUGGESTION_DAYS = 90
+SUGGESTION_LIMIT = 20
+
+
+def _typeahead(field: str) -> forms.TextInput:
+    return forms.TextInput(
+        attrs={
+            "list": f"budget-{field}-options",
+            "autocomplete": "off",
+            "spellcheck": "false",
+            "hx-get": f"/budgets/suggestions/?field={field}",
+            "hx-trigger": "input changed delay:250ms",
+            "hx-target": f"#budget-{field}-options",
+            "hx-swap": "outerHTML",
+            "hx-sync": "this:replace",
+        }
+    )
 
 
 class BudgetForm(forms.Form):
-    scope = forms.ChoiceField(choices=[(s, s.replace("_", " + ")) for s in SCOPES])
-    customer = forms.CharField(
-        max_length=255, required=False, help_text="The customer id you tag costs with."
+    scope = forms.ChoiceField(
+        choices=[(s, s.replace("_", " + ")) for s in SCOPES],
+        widget=forms.Select(attrs={"data-scope-select": "budget"}),
     )
-    feature = forms.CharField(max_length=128, required=False)
+    customer = forms.CharField(
+        max_length=255,
+        required=False,
+        help_text="The customer id you tag costs with.",
+        widget=_typeahead("customer"),
+    )
+    feature = forms.CharField(max_length=128, required=False, widget=_typeahead("feature"))
+
+    def shown_fields(self) -> tuple[str, ...]:
+        """The target fields of the scope chosen (the posted one, else the first)."""
+        scope = self.data.get("scope") if self.is_bound else None
+        return SCOPE_FIELDS.get(scope or SCOPES[0], ("customer", "feature"))
+
     monthly_limit = forms.DecimalField(
         min_value=Decimal("0.01"), max_digits=14, decimal_places=2, help_text="In the reporting currency."
     )
@@ -102,6 +144,27 @@ def budgets_page(request: HttpRequest) -> HttpResponse:
         )
     messages.success(request, "Budget added.")
     return redirect("budgets")
+
+
+@require_GET
+@member_required(role=Role.ADMIN, pro=True)
+def budget_suggestions(request: HttpRequest) -> HttpResponse:
+    """Type-ahead options (a <datalist>) for the budget form's customer or feature field."""
+    field = "feature" if request.GET.get("field") == "feature" else "customer"
+    return render(
+        request,
+        SUGGESTIONS,
+        {"field": field, "options": _options(request.org, field, request.GET.get(field, ""))},
+    )
+
+
+def _options(org, field: str, typed: str) -> list[tuple[str, str]]:
+    typed = typed.strip()[:128]
+    if field == "feature":
+        since = timezone.now().date() - timedelta(days=SUGGESTION_DAYS)
+        return [(name, "") for name in feature_search(org=org, q=typed, since=since, limit=SUGGESTION_LIMIT)]
+    found = cost_customer_search(org=org, q=typed, limit=SUGGESTION_LIMIT)
+    return [(c.external_id, " · ".join(filter(None, (c.name, c.email)))) for c in found]
 
 
 @require_POST

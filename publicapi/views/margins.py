@@ -16,12 +16,14 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from mappings.selectors import customer_names, mapped_customers, mappings_for_tag
+from billing.selectors import ConvertedDocument, converted_documents
+from mappings.selectors import counting_mappings, customer_names, mapped_customers, mappings_for_tag
 from margins import exports
 from margins.calculations import InvalidPeriod, MarginRow, Month, Tier
 from margins.selectors import margin_customer_detail, margin_table, month_of
 from margint.decorators import member_required
 from margint.htmx import page_or_partial
+from publicapi.anomalies.selectors import anomaly_days
 from publicapi.budgets import customer_budget_statuses
 
 PAGE_SIZE = 50
@@ -150,6 +152,7 @@ def _table_context(request: HttpRequest) -> dict[str, Any]:
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     query = replace(query, page=min(query.page, pages))
     start = (query.page - 1) * PAGE_SIZE
+    shown = rows[start : start + PAGE_SIZE]
     return {
         "org": request.org,
         "currency": request.org.reporting_currency,
@@ -158,7 +161,13 @@ def _table_context(request: HttpRequest) -> dict[str, Any]:
         "sync": report.sync,
         "sync_label": report.sync.status.replace("_", " ").capitalize(),
         "query": query,
-        "rows": rows[start : start + PAGE_SIZE],
+        "rows": shown,
+        "anomalies": anomaly_days(
+            org=request.org,
+            start=query.period.first_day,
+            end=query.period.next().first_day,
+            external_ids=[row.tag_value for row in shown],
+        ),
         "shown_count": len(rows),
         "total_count": len(report.table.rows),
         "first_index": start + 1 if rows else 0,
@@ -195,7 +204,8 @@ def margins_csv(request: HttpRequest) -> HttpResponse:
     query = TableQuery.from_request(request, month_of(now))
     report = margin_table(org=request.org, period=query.period, as_of=now)
     response = HttpResponse(
-        exports.rows_csv(shown_rows(report.table.rows, query)), content_type="text/csv; charset=utf-8"
+        exports.rows_csv(shown_rows(report.table.rows, query), request.org.reporting_currency),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{exports.csv_filename(query.period)}"'
     return response
@@ -259,8 +269,24 @@ def customer_page(request: HttpRequest, customer: str) -> HttpResponse:
             "back_qs": query.querystring(page=1),
             "mappings": _customer_mappings(request.org, customer),
             "budgets": customer_budget_statuses(org=request.org, customer=customer, today=now.date()),
+            "documents": _converted_documents(request.org, customer, query.period),
+            "anomaly_days": anomaly_days(
+                org=request.org,
+                start=query.period.first_day,
+                end=query.period.next().first_day,
+                external_ids=[customer],
+            ).get(customer, []),
         },
     )
+
+
+def _converted_documents(org, tag_value: str, period: Month) -> list[ConvertedDocument]:
+    """Invoice by invoice, how this customer's revenue of the period became the reporting currency."""
+    stripe_ids = [
+        link.stripe_customer_id for link in counting_mappings(org=org) if link.tag_value == tag_value
+    ]
+    start, end = period.bounds
+    return converted_documents(org=org, stripe_ids=stripe_ids, start=start, end=end)
 
 
 CUSTOMERS_PAGE_SIZE = 50

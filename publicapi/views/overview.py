@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from billing import selectors as billing_selectors
 from mappings.selectors import counting_mappings
@@ -42,7 +42,7 @@ def _overview(org: Organization, today: date) -> dict:
     return facts
 
 
-@require_GET
+@require_safe  # HEAD answers as GET does (monitors and link checkers send it)
 @member_required()
 def home(request: HttpRequest) -> HttpResponse:
     facts = _overview(request.org, timezone.now().date())

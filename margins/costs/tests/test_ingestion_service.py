@@ -8,12 +8,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from margins.costs.hooks import budget_check_version
 from margins.costs.services import events_ingest
 from margins.costs.tests.ingestion_helpers import event as any_event
 from margins.costs.tests.ingestion_helpers import totals
 from margins.costs.validation import BodyInvalid
 from margins.models import CostEvent, Customer, CustomerDailyCost, DailyRollup
+from publicapi.budget_versions import budget_check_version
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 

@@ -44,6 +44,7 @@ def test_sign_in_lands_on_the_overview_with_the_admin_navigation(open_page, admi
     assert _nav_labels(page) == [
         "Overview",
         "Margins",
+        "Plans",
         "Customers",
         "Mappings",
         "Stripe",
@@ -62,7 +63,7 @@ def test_viewer_and_free_org_see_only_what_they_may_open_and_a_direct_post_is_re
 ):
     page = open_page(viewer)
     labels = _nav_labels(page)
-    assert labels == ["Overview", "Margins", "Customers", "Mappings", "Stripe", "Budgets"]
+    assert labels == ["Overview", "Margins", "Plans", "Customers", "Mappings", "Stripe", "Budgets"]
     assert not set(ADMIN_ONLY) & set(labels)
     shoot(page, "overview-viewer")
     # A hand-made POST carrying the page's own CSRF token: only the role check can refuse it.
@@ -90,7 +91,7 @@ def test_viewer_and_free_org_see_only_what_they_may_open_and_a_direct_post_is_re
     shoot(page, "upgrade-free")
 
 
-def test_settings_show_a_threshold_error_next_to_the_field_then_save(open_page, admin, org):
+def test_settings_show_a_threshold_error_next_to_the_field_then_save(open_page, admin, org, fx_rates):
     page = open_page(admin, "/settings/")
     _mark_document(page)
     page.get_by_label("Moderate from (%)").fill("70")

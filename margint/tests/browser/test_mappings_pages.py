@@ -131,6 +131,10 @@ def test_an_admin_maps_with_type_ahead_sees_a_field_error_then_deletes(open_page
     expect(page.locator('#unmatched-stripe tr[data-stripe="cus_initech"]')).to_have_count(0)
     assert _same_document(page)
 
+    page.get_by_role("link", name=re.compile("^All mappings")).click()
+    page.wait_for_url("**/mappings/?tab=all")
+    expect(row).to_be_visible()
+    assert _same_document(page)
     page.once("dialog", lambda dialog: dialog.accept())
     row.get_by_role("link", name="Delete cus_initech → initech-prod").click()
     expect(page.get_by_role("status").filter(has_text="Deleted: cus_initech → initech-prod.")).to_be_visible()
@@ -140,13 +144,15 @@ def test_an_admin_maps_with_type_ahead_sees_a_field_error_then_deletes(open_page
 
 def test_without_javascript_delete_asks_on_its_own_page(open_page, admin, org, review):
     page = open_page(admin, "/mappings/", java_script_enabled=False)
+    page.get_by_role("link", name=re.compile("^All mappings")).click()
+    page.wait_for_url("**/mappings/?tab=all")
     page.locator('#mappings-table tr[data-stripe="cus_acme"]').get_by_role(
         "link", name=re.compile("^Delete")
     ).click()
     assert page.get_by_role("heading", level=1).inner_text() == "Delete this mapping?"
     shoot(page, "mappings-delete-confirm")
     page.get_by_role("button", name="Delete mapping").click()
-    page.wait_for_url("**/mappings/")
+    page.wait_for_url("**/mappings/?tab=all")
     expect(page.get_by_role("status").filter(has_text="Deleted: cus_acme → acme-corp.")).to_be_visible()
     assert not CustomerMapping.objects.filter(org=org, stripe_customer_id="cus_acme").exists()
 

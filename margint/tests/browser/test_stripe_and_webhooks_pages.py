@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from billing.models import StripeConnection, SyncRun
+from billing.services import stripe_connect
 from margint import crypto
 from margint.tests.browser.conftest import shoot
 from publicapi.notifications import signing
@@ -191,7 +192,7 @@ def test_add_a_webhook_endpoint_send_a_test_event_and_see_the_delivery(
     secret = page.locator("#new-endpoint-secret").inner_text()
     endpoint = WebhookEndpoint.objects.get(org=org)
     assert crypto.decrypt(endpoint.encrypted_secret) == secret
-    assert endpoint.event_types == ["budget.exceeded", "budget.threshold_crossed"]
+    assert endpoint.event_types == ["budget.exceeded", "budget.threshold_crossed", "cost.anomaly_detected"]
     row = page.locator(f"#endpoint-{endpoint.id}")  # the list refreshed itself
     expect(row).to_contain_text("budget.exceeded")
     shoot(page, "webhooks-created")
@@ -227,3 +228,32 @@ def test_add_a_webhook_endpoint_send_a_test_event_and_see_the_delivery(
     expect(page.locator("#endpoints-table")).to_contain_text("No endpoints yet.")
     assert not WebhookEndpoint.objects.exists()
     shoot(page, "webhooks")
+
+
+def test_sync_now_shows_it_is_working_while_the_sync_runs_inside_the_request(
+    open_page, member, org, settings
+):
+    """Without a worker (tasks in-process) the sync runs inside Sync now's request: meanwhile the
+    button is disabled and shows a spinner and "Syncing…"."""
+    server = serve(_recent_account(int(time.time())))
+    server.faults.slow(1.5, "/v1/customers", times=1)  # the request lasts long enough to be seen
+    settings.STRIPE_API_BASE = server.url
+    stripe_connect(org=org, stripe_key=DEFAULT_API_KEY, webhook_secret="whsec_browser_0001", start_sync=False)
+    try:
+        page = open_page(member, "/stripe/")
+        button = page.locator("#sync-now-form button")
+        expect(button.locator(".spinner")).to_be_hidden()
+
+        button.click()
+
+        expect(button).to_be_disabled()
+        expect(button.locator(".spinner")).to_be_visible()
+        expect(button.locator(".busy-label")).to_have_text("Syncing…")
+        # The sync itself takes the 1.5 s fault and more on a loaded machine: wait for it generously.
+        expect(page.locator("#sync-panel .sync-progress")).to_have_attribute(
+            "data-status", "succeeded", timeout=30_000
+        )
+        expect(page.locator("#sync-now-form button")).to_be_enabled()
+        expect(page.locator("#sync-now-form .spinner")).to_be_hidden()
+    finally:
+        server.stop()

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0002_stripe_mirrors_allocations_webhooks'),
+        ('billing', '0004_invoice_line_product'),
         ('margint', '0001_initial'),
     ]
 

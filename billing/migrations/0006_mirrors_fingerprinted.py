@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0003_derived_rows_without_database_foreign_keys'),
+        ('billing', '0005_derived_rows_without_database_foreign_keys'),
     ]
 
     operations = [

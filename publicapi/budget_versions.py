@@ -1,4 +1,4 @@
-"""What ingestion tells the rest of Margint once new cost is committed.
+"""Budget-check cache versions, bumped when new cost lands (margins.costs.signals.costs_ingested).
 
 Budget checks (`GET /api/v1/budgets/check`) are cached for a minute. Instead of deleting cache
 entries by pattern (not something every cache backend can do), each customer has a version

@@ -1,0 +1,68 @@
+"""GET /api/margins/plans: the month's margin by plan, as the margins API writes money (microdollars).
+
+Session, Pro, any role; errors and tier gating are those of the other /api/margins endpoints.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from margins.apis import period_param
+from margins.calculations.plans import PlanCustomer, PlanMargin
+from margins.plans import PlanReport, plan_report
+from margint.permissions import PRO_VIEWER, actor_of
+
+
+@api_view(["GET"])
+@permission_classes(PRO_VIEWER)
+def margins_by_plan(request: Request) -> Response:
+    period = period_param(request)
+    report = plan_report(org=actor_of(request).org, period=period, as_of=timezone.now())
+    return Response({"data": report_json(report)})
+
+
+def report_json(report: PlanReport) -> dict[str, Any]:
+    table = report.current
+    return {
+        "period": str(table.period),
+        "plans": [plan_json(plan, report.name(plan.product_id)) for plan in table.plans],
+        "unattributed": {
+            "customers": table.unattributed_customers,
+            "costMicrodollars": table.unattributed_cost,
+        },
+    }
+
+
+def plan_json(plan: PlanMargin, name: str) -> dict[str, Any]:
+    return {
+        "productId": plan.product_id or None,
+        "productName": name,
+        "prices": [
+            {"priceId": price or None, "revenueMicrodollars": amount} for price, amount in plan.prices
+        ],
+        "customers": plan.customers,
+        "revenueMicrodollars": plan.revenue,
+        "costMicrodollars": plan.cost,
+        "marginMicrodollars": plan.margin,
+        "marginPercent": float(plan.margin_percent),
+        "healthTier": plan.tier.value,
+        "costPerCustomerMicrodollars": plan.cost_per_customer,
+        "worstCustomers": [customer_json(part) for part in plan.worst_customers],
+    }
+
+
+def customer_json(part: PlanCustomer) -> dict[str, Any]:
+    return {
+        "tagValue": part.tag_value,
+        "stripeCustomerId": part.stripe_customer_id,
+        "customerName": part.customer_name,
+        "revenueMicrodollars": part.revenue,
+        "costMicrodollars": part.cost,
+        "marginMicrodollars": part.margin,
+        "marginPercent": float(part.margin_percent),
+    }

@@ -1,0 +1,104 @@
+"""Margin by plan: billing's revenue per plan joined with the cost of the customers on each plan.
+
+The customers are the margin table's: tag values with mappings that count, their Stripe
+customers' plan revenue added up, their cost from the monthly cost totals. The arithmetic
+(the cost split by revenue share, tiers, the worst customers) is `margins.calculations.plans`.
+Read by `GET /api/margins/plans` and the margins-by-plan page. See docs/plans.md.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from billing.plans import PlanNames, PlanRevenue, plan_names, plan_revenue
+from billing.selectors import stripe_customer_names
+from mappings.selectors import counting_links
+from margins.calculations import Month
+from margins.calculations.plans import CustomerPlans, PlanTable, compute_plan_table
+from margins.selectors import monthly_cost, org_thresholds
+from margint.models import Organization
+
+HISTORY_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class PlanReport:
+    """Plan tables of consecutive months (oldest first; the last one is the period's) and names."""
+
+    tables: tuple[PlanTable, ...]
+    names: Mapping[str, str]  # product id -> plan name
+
+    @property
+    def current(self) -> PlanTable:
+        return self.tables[-1]
+
+    def name(self, product_id: str) -> str:
+        if not product_id:
+            return "Without a price"
+        return self.names.get(product_id) or product_id
+
+
+def revenue_end(period: Month, as_of: datetime) -> date:
+    """Where a month's revenue stops: the month-in-progress rule of the margin table, kept here only.
+
+    The margin table counts a month's revenue over the whole calendar month, the days still to
+    come of the current month included (revenue is recognized over each line's service period,
+    so a paid subscription's remaining days are already known). Plans follow the same rule.
+    """
+    return period.next().first_day
+
+
+def plan_report(*, org: Organization, period: Month, as_of: datetime, months: int = 1) -> PlanReport:
+    """The plan tables of the `months` months up to `period`, in a fixed number of queries."""
+    window = period.months_back(months)
+    names = plan_names(org=org)
+    revenue = plan_revenue(org=org, start=window[0].first_day, end=revenue_end(period, as_of), names=names)
+    cost = monthly_cost(org=org, months=window)
+    links = counting_links(org=org)
+    customer_names = stripe_customer_names(org=org)
+    per_sid = _by_stripe_customer(revenue)
+    thresholds = org_thresholds(org)
+    tables = tuple(
+        compute_plan_table(
+            period=month,
+            customers=_customers(links, per_sid, cost, customer_names, month, index),
+            thresholds=thresholds,
+        )
+        for index, month in enumerate(window)
+    )
+    return PlanReport(tables=tables, names=_names(names))
+
+
+def _by_stripe_customer(rows: Sequence[PlanRevenue]) -> dict[tuple[str, date], dict[tuple[str, str], int]]:
+    out: dict[tuple[str, date], dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        out[(row.stripe_customer_id, row.month)][(row.product_id, row.price_id)] += row.amount_micro
+    return out
+
+
+def _customers(
+    links: Mapping[str, tuple[str, ...]],
+    per_sid: Mapping[tuple[str, date], Mapping[tuple[str, str], int]],
+    cost: Mapping[str, tuple[int, ...]],
+    names: Mapping[str, str],
+    month: Month,
+    index: int,
+) -> list[CustomerPlans]:
+    customers = []
+    for tag, sids in links.items():
+        plans: dict[tuple[str, str], int] = defaultdict(int)
+        for sid in sids:
+            for key, amount in per_sid.get((sid, month.first_day), {}).items():
+                plans[key] += amount
+        tag_cost = cost[tag][index] if tag in cost else 0
+        if plans or tag_cost:
+            lead = sids[0]
+            customers.append(CustomerPlans(tag, lead, names.get(lead) or None, dict(plans), tag_cost))
+    return customers
+
+
+def _names(names: PlanNames) -> dict[str, str]:
+    return dict(names.product_names)
