@@ -48,13 +48,22 @@ from margins.calculations import (
     MarginRow,
     MarginSummary,
     Month,
+    MonthProgress,
     Reconciliation,
     Tier,
+    month_progress,
     reconcile,
     summary_of,
     worst_first,
 )
-from margins.selectors import margin_rows_of, margin_table, tags_of_stripe_ids
+from margins.selectors import (
+    margin_rows_of,
+    margin_table,
+    org_counted_revenue,
+    org_thresholds,
+    tags_of_stripe_ids,
+)
+from margins.selectors.table import utc_day
 from margins.shared_copies import Sharing
 from margins.totals import TotalsRead, changes_from_state, read_totals
 from margint.models import Organization
@@ -66,7 +75,7 @@ LOCAL_ENTRIES = 8
 SHARED_TIMEOUT = 26 * 3600
 # Of the shared payload (the fields of `_Built` after `generation`, before `sharing`). A copy lives
 # across deploys; its key also names the code that built it (`shared_copies.code_version`).
-_SHARED_FORMAT = 1
+_SHARED_FORMAT = 2
 _WHAT = "margin tables"  # in the warning of a failing cache
 
 
@@ -119,34 +128,40 @@ _CSV = _Kind(
 
 def _cached(org: Organization, period: Month, as_of: datetime, kind: _Kind) -> Any:
     if not memo.versions_possible():
-        return _finished(kind, _built_in_full(org, period, as_of, kind, None))
+        progress = month_progress(period, utc_day(as_of))
+        return _finished(kind, _built_in_full(org, period, as_of, kind, None), progress)
     months = period.months_back(SPARKLINE_MONTHS)
+    progress = month_progress(period, utc_day(as_of))
     # A process that keeps no totals yet (just started) may find the table in the shared cache.
     read = read_totals(org=org, months=months, load=False)
-    key = _key(org, period, kind, read)
+    key = _key(org, period, kind, read, progress)
     value = _local.get(key)
     if value is None:
         value = shared_copies.cache_call(lambda: cache.get(key), _WHAT)
     if value is None:
-        scope, adopting = _scope(org, period, kind), not read.loaded
+        scope, adopting = _scope(org, period, kind, progress), not read.loaded
         if adopting:
             # Before the totals are read in full: adopted totals are what that read brings up to date.
             _adopt(org, months, scope)
             read = read_totals(org=org, months=months)
-            key = _key(org, period, kind, read)
-        value = _finished(kind, _built(org, period, as_of, kind, read, scope, compare=not adopting))
+            key = _key(org, period, kind, read, progress)
+        built = _built(org, period, as_of, kind, read, scope, compare=not adopting)
+        value = _finished(kind, built, progress)
         shared_copies.cache_call(lambda: cache.set(key, value, CACHE_SECONDS), _WHAT)
     _local.put(key, value)
     return value
 
 
-def _key(org: Organization, period: Month, kind: _Kind, read: TotalsRead) -> str:
-    return f"margins:table:{org.pk}:{period}:{kind.name}:{_thresholds(org)}:{read.version}"
+def _key(org: Organization, period: Month, kind: _Kind, read: TotalsRead, progress: MonthProgress) -> str:
+    scope = _scope(org, period, kind, progress)
+    return f"margins:table:{scope}:{read.version}"
 
 
-def _scope(org: Organization, period: Month, kind: _Kind) -> str:
-    """What a kept table is kept (and shared) per: the org, the month, the format and the thresholds."""
-    return f"{org.pk}:{period}:{kind.name}:{_thresholds(org)}"
+def _scope(org: Organization, period: Month, kind: _Kind, progress: MonthProgress) -> str:
+    """What a kept table is kept (and shared) per: the org, the month, the format, the thresholds,
+    and the last day counted: a month in progress counts one more day's revenue each day, with
+    no input changed (docs/month-in-progress.md)."""
+    return f"{org.pk}:{period}:{kind.name}:{_thresholds(org)}:{progress.as_of}"
 
 
 def _thresholds(org: Organization) -> str:
@@ -185,9 +200,9 @@ def _built(
     last = _last_built.get(scope)
     built = None
     if last is not None:
-        built = _patched(last, org, period, kind, read, read.changes_since(last.generation))
+        built = _patched(last, org, as_of, period, kind, read, read.changes_since(last.generation))
     elif compare:
-        built = _compared(org, period, kind, read, scope)
+        built = _compared(org, as_of, period, kind, read, scope)
     if built is None:
         built = _built_in_full(org, period, as_of, kind, read)
     built = _shared(org, period, scope, built)
@@ -204,7 +219,9 @@ def _adopt(org: Organization, months: tuple[Month, ...], scope: str) -> None:
         _last_built.put(scope, _Built(generation, *payload, sharing=Sharing(generation, time.monotonic())))
 
 
-def _compared(org: Organization, period: Month, kind: _Kind, read: TotalsRead, scope: str) -> _Built | None:
+def _compared(
+    org: Organization, as_of: datetime, period: Month, kind: _Kind, read: TotalsRead, scope: str
+) -> _Built | None:
     """The table another process shared for the scope, brought up to date by computing again the
     customers whose amounts differ from the totals it follows. For a process that keeps totals of
     these months already (the other format's table adopted them), so cannot adopt the shared ones."""
@@ -213,7 +230,7 @@ def _compared(org: Organization, period: Month, kind: _Kind, read: TotalsRead, s
         return None
     state, payload = value
     shared = _Built(read.generation, *payload, sharing=Sharing(read.generation, time.monotonic()))
-    return _patched(shared, org, period, kind, read, changes_from_state(state=state, read=read))
+    return _patched(shared, org, as_of, period, kind, read, changes_from_state(state=state, read=read))
 
 
 def _shared(org: Organization, period: Month, scope: str, built: _Built) -> _Built:
@@ -256,6 +273,7 @@ def _built_in_full(
 def _patched(
     last: _Built,
     org: Organization,
+    as_of: datetime,
     period: Month,
     kind: _Kind,
     read: TotalsRead,
@@ -273,9 +291,11 @@ def _patched(
     cost_keys, stripe_ids = changes
     tags = cost_keys | tags_of_stripe_ids(org=org, totals=read, stripe_ids=stripe_ids)
     keys, texts, rows = list(last.keys), list(last.texts), dict(last.rows)
-    summary = last.summary
-    sums = [summary.total_revenue, summary.total_cost, summary.critical_count, summary.at_risk_count]
-    for tag, row in margin_rows_of(org=org, period=period, totals=read, tags=tags).items():
+    sums = _summary_sums(last.summary)
+    # The month in progress: its rows' revenue is that of the counted days (a bounded period).
+    progress = _in_progress(period, as_of)
+    changed = margin_rows_of(org=org, period=period, totals=read, tags=tags, progress=progress)
+    for tag, row in changed.items():
         old = rows.pop(tag, None)
         if old is not None:
             old_key, old_sums = old
@@ -289,22 +309,59 @@ def _patched(
             texts.insert(at, kind.render(row))
             rows[tag] = (key, _sums(row))
             sums = [total + part for total, part in zip(sums, rows[tag][1], strict=True)]
-    revenue, cost, critical, at_risk = sums
-    summary = summary_of(
-        total_revenue=revenue, total_cost=cost, critical_count=critical, at_risk_count=at_risk
-    )
+    summary = _summary(org, sums, progress)
     # The period is the last of the months read.
-    reconciliation = reconcile(summary, org_revenue=read.org_revenue[-1], org_cost=read.org_cost[-1])
+    org_revenue = read.org_revenue[-1]
+    if progress is not None:
+        org_revenue = org_counted_revenue(org=org, progress=progress, whole=org_revenue)
+    reconciliation = reconcile(summary, org_revenue=org_revenue, org_cost=read.org_cost[-1])
     return _Built(read.generation, last.inputs, keys, texts, rows, summary, reconciliation, last.sharing)
 
 
-def _sums(row: MarginRow) -> tuple[int, int, int, int]:
-    """What a row adds to the summary: revenue, cost, and 1 when critical, 1 when at risk."""
-    return row.revenue, row.cost, int(row.health_tier is Tier.CRITICAL), int(row.health_tier is Tier.AT_RISK)
+def _in_progress(period: Month, as_of: datetime) -> MonthProgress | None:
+    progress = month_progress(period, utc_day(as_of))
+    return progress if progress.is_partial else None
 
 
-def _finished(kind: _Kind, built: _Built) -> Any:
-    return kind.finish(exports.summary_numbers_json(built.summary, built.reconciliation), built.texts)
+def _summary_sums(summary: MarginSummary) -> list:
+    """The sums `_sums` of every row add up to, read back from the summary."""
+    projection = summary.projection
+    return [
+        summary.total_revenue,
+        summary.total_cost,
+        summary.critical_count,
+        summary.at_risk_count,
+        projection.revenue if projection else 0,
+        (projection.cost or 0) if projection else 0,
+    ]
+
+
+def _summary(org: Organization, sums: list, progress: MonthProgress | None) -> MarginSummary:
+    revenue, cost, critical, at_risk, projected_revenue, projected_cost = sums
+    projected = (projected_revenue, projected_cost) if progress is not None else None
+    return summary_of(
+        total_revenue=revenue, total_cost=cost, critical_count=critical, at_risk_count=at_risk,
+        projected=projected, thresholds=org_thresholds(org),
+    )  # fmt: skip
+
+
+def _sums(row: MarginRow) -> tuple[int, int, int, int, int, int]:
+    """What a row adds to the summary: revenue, cost, 1 when critical, 1 when at risk, and its
+    month-end revenue and cost (zeros for a finished month)."""
+    projection = row.projection
+    return (
+        row.revenue,
+        row.cost,
+        int(row.health_tier is Tier.CRITICAL),
+        int(row.health_tier is Tier.AT_RISK),
+        projection.revenue if projection else 0,
+        (projection.cost or 0) if projection else 0,
+    )
+
+
+def _finished(kind: _Kind, built: _Built, progress: MonthProgress) -> Any:
+    summary = exports.summary_numbers_json(built.summary, built.reconciliation, progress)
+    return kind.finish(summary, built.texts)
 
 
 _local = memo.LocalCopies(LOCAL_ENTRIES)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from margins.calculations.periods import Month
+from margins.calculations.progress import MonthProgress, Projection, project_month
 from margins.calculations.tiers import (
     Tier,
     TierThresholds,
@@ -36,10 +37,15 @@ class MonthAmounts:
     Net revenue may be negative: a credit note larger than the month's invoices. Such a
     month, like one with cost and no revenue, has no positive revenue to divide by; see
     `has_no_income`. Nothing here raises on amounts read from the database.
+
+    For the month in progress, `revenue` and `cost` are those of its counted days (see
+    calculations.progress) and `revenue_for_month` is what is recognized for the whole month;
+    None otherwise.
     """
 
     revenue: int = 0
     cost: int = 0
+    revenue_for_month: int | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -92,6 +98,7 @@ class MarginRow:
     sparkline: tuple[SparkPoint, ...]
     projected_tier_worsening: bool
     budget_suggestion: int | None
+    projection: Projection | None = None  # month end, for the month in progress only
 
 
 @dataclass(frozen=True)
@@ -179,9 +186,17 @@ def _projection_worsens(sparkline: Sequence[SparkPoint], current: Tier, threshol
 
 
 def compute_customer_row(
-    *, period: Month, customer: CustomerMonthly, thresholds: TierThresholds
+    *,
+    period: Month,
+    customer: CustomerMonthly,
+    thresholds: TierThresholds,
+    progress: MonthProgress | None = None,
 ) -> MarginRow | None:
-    """The customer's margin row for the period, or None when it had neither revenue nor cost."""
+    """The customer's margin row for the period, or None when it had neither revenue nor cost.
+
+    The amounts are those of the period's counted days; with `progress` of a month in progress,
+    the row also carries the month-end projection.
+    """
     amounts = customer.amounts(period)
     if amounts.is_empty:
         return None
@@ -201,6 +216,18 @@ def compute_customer_row(
         sparkline=sparkline,
         projected_tier_worsening=_projection_worsens(sparkline, tier, thresholds),
         budget_suggestion=budget_suggestion(revenue=amounts.revenue, tier=tier, thresholds=thresholds),
+        projection=_projection(amounts, progress, thresholds),
+    )
+
+
+def _projection(
+    amounts: MonthAmounts, progress: MonthProgress | None, thresholds: TierThresholds
+) -> Projection | None:
+    if progress is None or not progress.is_partial:
+        return None
+    whole = amounts.revenue if amounts.revenue_for_month is None else amounts.revenue_for_month
+    return project_month(
+        revenue_for_month=whole, cost_to_date=amounts.cost, progress=progress, thresholds=thresholds
     )
 
 

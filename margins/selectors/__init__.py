@@ -35,6 +35,7 @@ from margins.selectors.table import (
     margin_rows_of,
     margin_table,
     month_of,
+    org_counted_revenue,
     org_thresholds,
     tags_of_stripe_ids,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "margin_rows_of",
     "margin_table",
     "month_of",
+    "org_counted_revenue",
     "monthly_cost",
     "monthly_revenue",
     "org_thresholds",

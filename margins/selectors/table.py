@@ -7,11 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 
 from billing.models import StripeCustomer
-from billing.selectors import SyncStatus, stripe_customer_names, sync_status
+from billing.selectors import (
+    SyncStatus,
+    revenue_by_customer_through,
+    revenue_total,
+    stripe_customer_names,
+    sync_status,
+)
 from mappings import selectors as mapping_selectors
 from mappings.models import CustomerMapping
 from margins import memo
@@ -23,6 +29,7 @@ from margins.calculations import (
     MarginTable,
     Month,
     MonthAmounts,
+    MonthProgress,
     PeriodAmounts,
     Reconciliation,
     SparkPoint,
@@ -30,6 +37,7 @@ from margins.calculations import (
     assemble_margin_table,
     build_sparkline,
     compute_customer_row,
+    month_progress,
     reconcile,
     revenue_over_time,
 )
@@ -57,6 +65,7 @@ class MarginInputs:
     customers: tuple[CustomerMonthly, ...]
     org_revenue: Mapping[Month, int]
     org_cost: Mapping[Month, int]
+    progress: MonthProgress | None = None  # of the last month, as of the day read for
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,7 @@ class CustomerDetail:
     """One tag value's row (None when it had neither revenue nor cost in the period) and its series."""
 
     period: Month
+    progress: MonthProgress  # which days of the period count
     customer: CustomerMonthly
     row: MarginRow | None
     sparkline: tuple[SparkPoint, ...]
@@ -93,15 +103,20 @@ def margin_table(
 ) -> MarginReport:
     """The margin table of `period` (default: the UTC month of `as_of`), reconciled with org totals.
 
-    A month is the whole calendar month for revenue and cost alike: revenue recognized on the
-    month's days (billing spreads each invoice line over its service period) against the cost
-    incurred on them. In the current month, revenue already recognized for the days still to
-    come counts while their cost cannot exist yet. `with_sync=False` leaves the sync state
-    unread (None), for callers that read it themselves; `totals`: see `margin_inputs`.
+    A month compares the same days on both sides: revenue recognized on its days up to and
+    including `as_of`'s UTC day (billing spreads each invoice line over its service period)
+    against the cost incurred on them; a finished month counts all its days. A month in progress
+    also gets its month-end projection (docs/month-in-progress.md). `with_sync=False` leaves the
+    sync state unread (None), for callers that read it themselves; `totals`: see `margin_inputs`.
     """
     period = period or month_of(as_of)
-    inputs = margin_inputs(org=org, months=period.months_back(SPARKLINE_MONTHS), totals=totals)
+    months = period.months_back(SPARKLINE_MONTHS)
+    inputs = margin_inputs(org=org, months=months, totals=totals, as_of=utc_day(as_of))
     return margin_report(org=org, period=period, inputs=inputs, with_sync=with_sync)
+
+
+def utc_day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
 
 
 def margin_report(
@@ -114,18 +129,25 @@ def margin_report(
     arriving all day, most of 10,000 rows are the same from one request to the next.
     """
     thresholds = org_thresholds(org)
-    reuse = _rows.round(f"{org.pk}:{period}:{thresholds}:{','.join(map(str, inputs.months))}")
+    progress = inputs.progress
+    if progress is None or progress.period != period:
+        # An earlier month of the inputs (the alerts' last month): finished, every day counts.
+        progress = month_progress(period, period.next().first_day)
+    months = ",".join(map(str, inputs.months))
+    reuse = _rows.round(f"{org.pk}:{period}:{thresholds}:{months}:{progress and progress.as_of}")
     rows = []
     for customer in inputs.customers:
         row = reuse.value(
             customer.tag_value,
             customer,
-            lambda c=customer: compute_customer_row(period=period, customer=c, thresholds=thresholds),
+            lambda c=customer: compute_customer_row(
+                period=period, customer=c, thresholds=thresholds, progress=progress
+            ),
         )
         if row is not None:
             rows.append(row)
     reuse.keep()
-    table = assemble_margin_table(period=period, rows=rows)
+    table = assemble_margin_table(period=period, rows=rows, progress=progress, thresholds=thresholds)
     reconciliation = reconcile(
         table.summary, org_revenue=inputs.org_revenue[period], org_cost=inputs.org_cost[period]
     )
@@ -134,12 +156,18 @@ def margin_report(
 
 
 def margin_inputs(
-    *, org: Organization, months: Sequence[Month], totals: TotalsRead | None = None
+    *,
+    org: Organization,
+    months: Sequence[Month],
+    totals: TotalsRead | None = None,
+    as_of: date | None = None,
 ) -> MarginInputs:
     """Monthly amounts of every mapped tag value, in a fixed number of queries whatever their number.
 
     `totals`: the monthly totals and versions of these months just read by `margins.totals.read`
     (PostgreSQL, outside transactions); without them, the totals are read here.
+    `as_of` (a UTC day): when the last month is in progress on that day, its revenue is that of
+    its counted days, and the whole month's is kept beside it (one more query).
     The customers are the same objects as in this process's previous read of the org's months
     when nothing about them changed, which lets `margin_report` reuse their rows.
     """
@@ -151,15 +179,62 @@ def margin_inputs(
         cost, revenue = totals.cost, totals.revenue
         links = counting_links_kept(org=org, version=totals.mappings_version)
         names = _stripe_names(org, totals.stripe_version)
+    org_revenue = _totals(months, revenue) if totals is None else _per_month(months, totals.org_revenue)
+    progress, whole = None, None
+    if as_of is not None and (progress := month_progress(months[-1], as_of)).is_partial:
+        revenue, whole = counted_revenue(org=org, progress=progress, revenue=revenue)
+        org_revenue[months[-1]] = sum(amounts[-1] for amounts in revenue.values())
     reuse = _customer_reads.round(f"{org.pk}:{','.join(map(str, months))}")
-    customers = _customers(links, months, cost, revenue, names, reuse)
+    customers = _customers(links, months, cost, revenue, names, reuse, whole)
     reuse.keep()
     return MarginInputs(
         months=tuple(months),
         customers=customers,
-        org_revenue=_totals(months, revenue) if totals is None else _per_month(months, totals.org_revenue),
+        org_revenue=org_revenue,
         org_cost=_totals(months, cost) if totals is None else _per_month(months, totals.org_cost),
+        progress=progress,
     )
+
+
+def counted_revenue(
+    *,
+    org: Organization,
+    progress: MonthProgress,
+    revenue: Mapping[str, tuple[int, ...]],
+    stripe_ids: Iterable[str] | None = None,
+) -> tuple[dict[str, tuple[int, ...]], dict[str, int]]:
+    """`revenue` (per Stripe id, one amount per month, the last month in progress) with the last
+    month's amount cut to its counted days, and the whole month's amounts it had.
+
+    Reads the fewer days: the counted ones, or the rest of the month to take away from the whole.
+    `stripe_ids`: when `revenue` holds only these Stripe customers.
+    """
+    whole = {sid: amounts[-1] for sid, amounts in revenue.items()}
+    start, end = progress.period.bounds
+    if progress.counted_days <= progress.days_left:
+        read = revenue_by_customer_through(
+            org=org, start=start, last_day=progress.counted_end - _ONE_DAY, stripe_ids=stripe_ids
+        )
+        counted = {sid: read.get(sid, 0) for sid in whole}
+    else:
+        rest = revenue_by_customer_through(
+            org=org, start=progress.counted_end, last_day=end - _ONE_DAY, stripe_ids=stripe_ids
+        )
+        counted = {sid: amount - rest.get(sid, 0) for sid, amount in whole.items()}
+    cut = {sid: (*amounts[:-1], counted[sid]) for sid, amounts in revenue.items()}
+    return cut, whole
+
+
+def org_counted_revenue(*, org: Organization, progress: MonthProgress, whole: int) -> int:
+    """The org's revenue on the counted days of a month in progress, all Stripe customers, from the
+    whole month's (`whole`), reading the fewer days as `counted_revenue` does."""
+    start, end = progress.period.bounds
+    if progress.counted_days <= progress.days_left:
+        return revenue_total(org=org, start=start, end=progress.counted_end)
+    return whole - revenue_total(org=org, start=progress.counted_end, end=end)
+
+
+_ONE_DAY = timedelta(days=1)
 
 
 def margin_customer_detail(
@@ -176,16 +251,22 @@ def margin_customer_detail(
         return None
     cost = monthly_cost(org=org, months=months, external_ids=[tag_value])
     revenue = monthly_revenue(org=org, months=months, stripe_ids=sids)
+    progress, whole = month_progress(period, utc_day(as_of)), None
+    if progress.is_partial:
+        revenue, whole = counted_revenue(org=org, progress=progress, revenue=revenue, stripe_ids=sids)
     names = stripe_customer_names(org=org, stripe_ids=sids)
-    (customer,) = _customers({tag_value: sids}, months, cost, revenue, names)
-    start, end = period.bounds
+    (customer,) = _customers({tag_value: sids}, months, cost, revenue, names, whole=whole)
+    start, end = period.first_day, progress.counted_end
     breakdown = {
         by: tuple(cost_breakdown(org=org, external_id=tag_value, start=start, end=end, by=by))
         for by in ("model", "feature")
     }
-    row = compute_customer_row(period=period, customer=customer, thresholds=org_thresholds(org))
+    row = compute_customer_row(
+        period=period, customer=customer, thresholds=org_thresholds(org), progress=progress
+    )
     return CustomerDetail(
         period=period,
+        progress=progress,
         customer=customer,
         row=row,
         sparkline=row.sparkline if row else build_sparkline(period=period, monthly=customer.monthly),
@@ -196,21 +277,32 @@ def margin_customer_detail(
 
 
 def margin_rows_of(
-    *, org: Organization, period: Month, totals: TotalsRead, tags: Iterable[str]
+    *,
+    org: Organization,
+    period: Month,
+    totals: TotalsRead,
+    tags: Iterable[str],
+    progress: MonthProgress | None = None,
 ) -> dict[str, MarginRow | None]:
     """The rows of some tag values, computed as `margin_report` does, from totals just read.
 
     To bring a table up to date when only these tag values' amounts changed. None for a tag
     value without a mapping that counts or without revenue and cost in the period.
+    `progress`: of the period when it is in progress (its revenue is cut to the counted days).
     """
     links = counting_links_kept(org=org, version=totals.mappings_version)
     names = _stripe_names(org, totals.stripe_version)
     wanted = {tag: links[tag] for tag in tags if tag in links}
     months = period.months_back(SPARKLINE_MONTHS)
     thresholds = org_thresholds(org)
+    revenue, whole = totals.revenue, None
+    if progress is not None:
+        sids = {sid for tag_sids in wanted.values() for sid in tag_sids}
+        revenue = {sid: totals.revenue[sid] for sid in sids if sid in totals.revenue}
+        revenue, whole = counted_revenue(org=org, progress=progress, revenue=revenue, stripe_ids=sids)
     rows: dict[str, MarginRow | None] = dict.fromkeys(tags)
-    for customer in _customers(wanted, months, totals.cost, totals.revenue, names):
-        row = compute_customer_row(period=period, customer=customer, thresholds=thresholds)
+    for customer in _customers(wanted, months, totals.cost, revenue, names, whole=whole):
+        row = compute_customer_row(period=period, customer=customer, thresholds=thresholds, progress=progress)
         rows[customer.tag_value] = row
     return rows
 
@@ -266,7 +358,9 @@ def _customers(
     revenue: Mapping[str, tuple[int, ...]],
     names: Mapping[str, str],
     reuse: memo.ReuseRound | None = None,
+    whole: Mapping[str, int] | None = None,
 ) -> tuple[CustomerMonthly, ...]:
+    """`whole`: the last month's whole revenue per Stripe id, when `revenue` holds its counted days."""
     zeros = (0,) * len(months)
     customers = []
     for tag, sids in links.items():
@@ -274,22 +368,25 @@ def _customers(
             lead, amounts = sids[0], revenue.get(sids[0], zeros)
         else:
             lead, amounts = _lead_stripe_customer(sids, revenue, zeros), _summed(sids, revenue, zeros)
-        facts = (lead, names.get(lead) or None, amounts, cost.get(tag, zeros))
+        for_month = None if whole is None else sum(whole.get(sid, 0) for sid in sids)
+        facts = (lead, names.get(lead) or None, amounts, cost.get(tag, zeros), for_month)
         build = partial(_customer, tag, months, facts)
         customers.append(reuse.value(tag, facts, build) if reuse is not None else build())
     return tuple(customers)
 
 
 def _customer(
-    tag: str, months: Sequence[Month], facts: tuple[str, str | None, tuple[int, ...], tuple[int, ...]]
+    tag: str,
+    months: Sequence[Month],
+    facts: tuple[str, str | None, tuple[int, ...], tuple[int, ...], int | None],
 ) -> CustomerMonthly:
-    lead, name, revenue, cost = facts
+    lead, name, revenue, cost, for_month = facts
     return CustomerMonthly(
         tag_value=tag,
         stripe_customer_id=lead,
         customer_name=name,
         avatar_url=None,
-        monthly=_monthly(months, revenue, cost),
+        monthly=_monthly(months, revenue, cost, for_month),
     )
 
 
@@ -307,9 +404,14 @@ def _summed(sids: Sequence[str], revenue: Mapping[str, tuple[int, ...]], zeros: 
 
 
 def _monthly(
-    months: Sequence[Month], revenue: tuple[int, ...], cost: tuple[int, ...]
+    months: Sequence[Month], revenue: tuple[int, ...], cost: tuple[int, ...], for_month: int | None = None
 ) -> dict[Month, MonthAmounts]:
-    return {month: MonthAmounts(r, c) for month, r, c in zip(months, revenue, cost, strict=True) if r or c}
+    """`for_month`: the last month's whole revenue when it is in progress (its `revenue` is to date)."""
+    monthly = {month: MonthAmounts(r, c) for month, r, c in zip(months, revenue, cost, strict=True) if r or c}
+    if for_month is not None:
+        last = monthly.get(months[-1], MonthAmounts())
+        monthly[months[-1]] = MonthAmounts(last.revenue, last.cost, for_month)
+    return monthly
 
 
 def _per_month(months: Sequence[Month], amounts: Sequence[int]) -> dict[Month, int]:
