@@ -62,8 +62,8 @@ from margins.selectors import (
     org_counted_revenue,
     org_thresholds,
     tags_of_stripe_ids,
+    utc_day,
 )
-from margins.selectors.table import utc_day
 from margins.shared_copies import Sharing
 from margins.totals import TotalsRead, changes_from_state, read_totals
 from margint.models import Organization

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from mappings.selectors import customer_names, mapped_customers, mappings_for_tag
 from margins import exports
 from margins.calculations import InvalidPeriod, MarginRow, Month, Tier
+from margins.labels import month_label
 from margins.selectors import margin_customer_detail, margin_table, month_of
 from margint.decorators import member_required
 from margint.htmx import page_or_partial
@@ -155,6 +156,8 @@ def _table_context(request: HttpRequest) -> dict[str, Any]:
         "currency": request.org.reporting_currency,
         "report": report,
         "summary": report.table.summary,
+        "projection": report.table.summary.projection,
+        "month_label": month_label(report.table.progress),
         "sync": report.sync,
         "sync_label": report.sync.status.replace("_", " ").capitalize(),
         "query": query,
@@ -254,6 +257,8 @@ def customer_page(request: HttpRequest, customer: str) -> HttpResponse:
             "currency": request.org.reporting_currency,
             "detail": detail,
             "row": detail.row,
+            "projection": detail.row.projection if detail.row else None,
+            "month_label": month_label(detail.progress),
             "period": query.period,
             "chart": _bars(detail),
             "back_qs": query.querystring(page=1),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib import messages
@@ -16,9 +16,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from billing import selectors as billing_selectors
 from mappings.selectors import counting_mappings
 from margins import selectors as cost_selectors
+from margins.labels import month_label
 from margint import services
 from margint.decorators import member_required
 from margint.forms import (
@@ -41,8 +41,10 @@ def _month_start(day: date, back: int = 0) -> date:
     return first
 
 
-def _overview(org: Organization, today: date) -> dict:
-    """Month-to-date facts from the same selectors the APIs read; no margin is computed here."""
+def _overview(org: Organization, now: datetime) -> dict:
+    """Month-to-date facts; for Pro, the month's figures are the margins summary's, read by the same
+    selector as the margins page, so the two always show the same numbers (docs/month-in-progress.md)."""
+    today = now.astimezone(UTC).date()
     this_month, last_month, tomorrow = _month_start(today), _month_start(today, 1), today + timedelta(days=1)
     facts = {
         "cost_mtd": cost_selectors.cost_total(org=org, start=this_month, end=tomorrow),
@@ -51,8 +53,11 @@ def _overview(org: Organization, today: date) -> dict:
         "last_month": last_month,
     }
     if org.is_pro:
-        facts["revenue_mtd"] = billing_selectors.revenue_total(org=org, start=this_month, end=tomorrow)
-        facts["sync"] = billing_selectors.sync_status(org=org)
+        report = cost_selectors.margin_table(org=org, as_of=now)
+        facts["margins"] = report
+        facts["projection"] = report.table.summary.projection
+        facts["month_label"] = month_label(report.table.progress)
+        facts["sync"] = report.sync
         facts["mapped_count"] = len(counting_mappings(org=org))
     return facts
 
@@ -60,7 +65,7 @@ def _overview(org: Organization, today: date) -> dict:
 @require_GET
 @member_required()
 def home(request: HttpRequest) -> HttpResponse:
-    facts = _overview(request.org, timezone.now().date())
+    facts = _overview(request.org, timezone.now())
     return render(request, "margint/home.html", {"org": request.org, **facts})
 
 

@@ -15,7 +15,10 @@ from __future__ import annotations
 from margins.calculations.money import MICROS_PER_CENT, MICROS_PER_UNIT, micros_to_cents, micros_to_dollars
 from margins.calculations.periods import InvalidPeriod, Month
 from margins.calculations.progress import (
+    ALERT_MIN_DAYS,
+    ALERT_MIN_MICROS,
     MonthProgress,
+    alert_ready,
     Projection,
     month_progress,
     project_cost,
@@ -59,6 +62,8 @@ from margins.calculations.tiers import (
 )
 
 __all__ = [
+    "ALERT_MIN_DAYS",
+    "ALERT_MIN_MICROS",
     "MICROS_PER_CENT",
     "MICROS_PER_UNIT",
     "REVENUE_OVER_TIME_MONTHS",
@@ -77,6 +82,7 @@ __all__ = [
     "SparkPoint",
     "Tier",
     "TierThresholds",
+    "alert_ready",
     "assemble_margin_table",
     "budget_suggestion",
     "build_sparkline",

@@ -100,3 +100,18 @@ def project_month(
     """The month-end projection: the whole month's recognized revenue against the projected cost."""
     cost = project_cost(cost_to_date, progress)
     return projection_of(revenue=revenue_for_month, cost=cost, thresholds=thresholds)
+
+
+# Margin alerts for a month in progress wait for enough days and money to mean something: on the
+# first days a single invoice or a single day's cost swings a margin from -100 % to 100 %.
+ALERT_MIN_DAYS = 7
+ALERT_MIN_MICROS = 10_000_000  # 10 units of the reporting currency, revenue or cost to date
+
+
+def alert_ready(progress: MonthProgress, *, revenue: int, cost: int) -> bool:
+    """Whether a customer's month may raise a margin alert: a finished month always; a month in
+    progress once `ALERT_MIN_DAYS` days count and its revenue or cost to date reaches
+    `ALERT_MIN_MICROS` (see docs/month-in-progress.md)."""
+    if not progress.is_partial:
+        return True
+    return progress.counted_days >= ALERT_MIN_DAYS and max(revenue, cost) >= ALERT_MIN_MICROS

@@ -38,6 +38,7 @@ from margins.selectors.table import (
     org_counted_revenue,
     org_thresholds,
     tags_of_stripe_ids,
+    utc_day,
 )
 
 __all__ = [
@@ -70,4 +71,5 @@ __all__ = [
     "monthly_revenue",
     "org_thresholds",
     "tags_of_stripe_ids",
+    "utc_day",
 ]
