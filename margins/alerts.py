@@ -5,8 +5,9 @@ Month to date against last month, computed by the same table logic as the margin
 alert are the tiers the table shows: the month in progress counts its days up to today on both
 sides. It raises nothing until it has enough days and money (`calculations.alert_ready`: 7 days
 counted, and 10 units of revenue or cost to date), so the first days' noise alerts nobody.
-A customer that had no revenue and no cost last month has no tier to worsen from and raises nothing. Each (org, customer, month, from tier, to tier) is
-emitted once, whoever calls and however often: the webhook event's dedupe key says so.
+A customer that had no revenue and no cost last month has no tier to worsen from and raises
+nothing. Each (org, customer, month, from tier, to tier) is emitted once, whoever calls and
+however often: the webhook event's dedupe key says so.
 
 Called after every Stripe sync and every recompute; `margins.tasks.margin_alerts_evaluate_task`
 is the Celery wrapper.

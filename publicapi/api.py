@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date
 from typing import Any
 
 from django.core.cache import cache
@@ -307,4 +307,5 @@ class ProfitabilityView(KeyedApiView):
             window = summary_window(query["from"], query["to"], query.get("bucketWidth"))
         except InvalidWindow as exc:
             raise ValidationFailed(str(exc))
-        return Response(profitability_summary(org=org, window=window, top_n=query["topN"]))
+        today = timezone.now().astimezone(UTC).date()
+        return Response(profitability_summary(org=org, window=window, top_n=query["topN"], today=today))

@@ -9,7 +9,7 @@ both are reported in `warnings`.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from billing import selectors as billing_selectors
@@ -31,10 +31,15 @@ MAX_WARNINGS = 100
 MODELS_NAMED = 5  # an unpriced-events warning names this many models, then counts the rest
 
 
-def profitability_summary(*, org: Organization, window: SummaryWindow, top_n: int) -> dict[str, Any]:
+def profitability_summary(
+    *, org: Organization, window: SummaryWindow, top_n: int, today: date
+) -> dict[str, Any]:
+    """`today` (UTC): revenue counts on the days up to and including it, like the cost that can
+    exist (docs/month-in-progress.md); revenue already recognized for later days does not."""
     currency = org.reporting_currency
     first, after = window.fact_days()
-    revenue_days = billing_selectors.revenue_by_customer_day(org=org, start=first, end=after)
+    counted_end = min(after, today + timedelta(days=1))
+    revenue_days = billing_selectors.revenue_by_customer_day(org=org, start=first, end=counted_end)
     cost_days = cost_selectors.cost_by_customer_day(org=org, start=first, end=after)
     tag_of = {link.stripe_customer_id: link.tag_value for link in counting_mappings(org=org)}
     revenue: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
@@ -54,7 +59,8 @@ def profitability_summary(*, org: Organization, window: SummaryWindow, top_n: in
     ]
     rows = summary_rows(customers, window, currency=currency, top_n=top_n)
     warnings = (
-        _sync_warnings(org)
+        _future_warnings(window, today)
+        + _sync_warnings(org)
         + _unmapped_warnings(unmapped, window, currency)
         + _unpriced_warnings(unpriced_event_counts(org=org, start=window.start, end=window.end))
     )
@@ -92,6 +98,15 @@ def row_json(row: SummaryRow, currency: str) -> dict[str, Any]:
         },
         "isOther": row.is_other,
     }
+
+
+def _future_warnings(window: SummaryWindow, today: date) -> list[str]:
+    if window.end <= datetime.combine(today + timedelta(days=1), time.min, tzinfo=UTC):
+        return []
+    return [
+        f"The range ends after today ({today.isoformat()}, UTC): revenue recognized for later days "
+        "is not counted, as their cost is not known yet."
+    ]
 
 
 def _sync_warnings(org: Organization) -> list[str]:
