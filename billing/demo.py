@@ -1,40 +1,47 @@
 """Demo revenue, loaded the way a customer's is: connect a key, run the sync.
 
-The Stripe account is the test double, served on a free loopback port for the time of the load:
-the real connect service checks the key against it, the real sync reads it page by page, then
-the server stops. When the cost side's demo customers exist (`margins.demo_customers`), the
-account bills exactly those customers, tagged with their ids, so both sides meet; otherwise it
-is the double's own demo account.
+The Stripe account is the test double: `manage.py demo` keeps one serving it beside the web
+server (so Sync now, disconnect, reconnect and webhooks work); `load_demo` alone serves one on a
+free loopback port for the time of the load. Either way the real connect service checks the key
+against it and the real sync reads it page by page. When the demo loader passes the cost side's
+demo customers (billing does not import the cost side: the two fact sources stay independent),
+the account bills exactly those customers, tagged with their ids, so both sides meet; otherwise
+it is the double's own demo account.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.test.utils import override_settings
 
+from billing.models import SyncRun
 from billing.services import stripe_connect
-from billing.stripe_double import DEFAULT_API_KEY, Line, StripeDataset, advance, demo_dataset, serve, to_epoch
-from billing.stripe_double.customer_history import TAG_KEY
-from billing.stripe_double.scenarios import month_start
 from billing.sync import revenue_sync_run
 from margint.demo import DemoContext
+from stripe_double import DEFAULT_API_KEY, Line, StripeDataset, advance, demo_dataset, serve, to_epoch
+from stripe_double.customer_history import TAG_KEY
+from stripe_double.scenarios import month_start
 
 MONTHS = 5
 DEMO_WEBHOOK_SECRET = "whsec_margint_demo_0000000000"
 
 
-def load(ctx: DemoContext) -> None:
-    customers = cost_side_customers()
-    dataset = aligned_dataset(customers, as_of=ctx.today) if customers else demo_dataset(as_of=ctx.today)
-    with serve(dataset) as server, override_settings(STRIPE_API_BASE=server.url):
-        stripe_connect(
-            org=ctx.org, stripe_key=DEFAULT_API_KEY, webhook_secret=DEMO_WEBHOOK_SECRET, start_sync=False
-        )
-        run = revenue_sync_run(org=ctx.org, trigger="demo")
+def demo_account(today: date, customers: Sequence[Sequence[Any]] = ()) -> StripeDataset:
+    """The demo organization's Stripe account as of `today` (the same objects for the same day).
+
+    customers: the cost side's demo customers (external id, name, email, price, cost, plan)."""
+    return aligned_dataset(customers, as_of=today) if customers else demo_dataset(as_of=today)
+
+
+def load(ctx: DemoContext, *, customers: Sequence[tuple] = ()) -> None:
+    if ctx.stripe_api_base:  # `manage.py demo`: its double serves demo_account() and stays up
+        run = _connect_and_sync(ctx, ctx.stripe_api_base)
+    else:
+        with serve(demo_account(ctx.today, customers)) as server:
+            run = _connect_and_sync(ctx, server.url)
     if run.status != "succeeded":
         raise RuntimeError(f"demo revenue sync failed: {run.error}")
     stats = run.stats
@@ -42,21 +49,37 @@ def load(ctx: DemoContext) -> None:
         f"demo: synced {stats['invoicesFetched']} invoices of {stats['customersProcessed']} Stripe customers "
         f"({stats['invoicesSkipped']} skipped in other currencies)"
     )
-    ctx.notes.append(
-        "Revenue was synced from a local Stripe test double that is stopped now; "
-        "connect a real restricted key (Settings, Stripe) to sync your own account."
+    if ctx.stripe_api_base:
+        ctx.notes.append(
+            f"Stripe: the demo's Stripe account is served by the Stripe double at {ctx.stripe_api_base}; "
+            f"Stripe in the menu shows Sync now and its progress. To reconnect after a disconnect, "
+            f"use the key {DEFAULT_API_KEY} and the webhook signing secret {DEMO_WEBHOOK_SECRET}."
+        )
+    else:
+        ctx.notes.append(
+            "Stripe: revenue was synced from a Stripe test double that is stopped now (`make demo` keeps "
+            "one running); connect a real restricted key under Stripe in the menu to sync your own account."
+        )
+
+
+def _connect_and_sync(ctx: DemoContext, api_base: str) -> SyncRun:
+    with override_settings(STRIPE_API_BASE=api_base):
+        stripe_connect(
+            org=ctx.org, stripe_key=DEFAULT_API_KEY, webhook_secret=DEMO_WEBHOOK_SECRET, start_sync=False
+        )
+        return revenue_sync_run(org=ctx.org, trigger="demo")
+
+
+def demo_payment(dataset: StripeDataset, *, now: datetime, amount_cents: int = 2_500) -> dict[str, Any]:
+    """A new paid invoice of one tagged customer (an AI usage top-up) in the demo's Stripe
+    account, and its `invoice.paid` event: what Stripe would send to the webhook endpoint."""
+    customer = next(c for c in dataset.external_tags if TAG_KEY in dataset.get("customers", c)["metadata"])
+    moment, day = to_epoch(now), to_epoch(now.date())
+    line = Line(amount_cents, period_start=day, period_end=advance(day, "day"), description="AI usage top-up")
+    invoice = dataset.add_invoice(
+        customer=customer, created=moment, paid_at=moment, billing_reason="manual", lines=[line]
     )
-
-
-def cost_side_customers() -> list[tuple]:
-    """The cost side's DEMO_CUSTOMERS when that module exists, else an empty list."""
-    try:
-        module = importlib.import_module("margins.demo_customers")
-    except ModuleNotFoundError as error:
-        if error.name not in ("margins.demo_customers", "margins"):
-            raise
-        return []
-    return list(getattr(module, "DEMO_CUSTOMERS", []))
+    return dataset.add_event(type="invoice.paid", obj=invoice, created=moment)
 
 
 # Stripe-only customers: revenue with no cost tag, so the unmatched queue has work, and one

@@ -11,8 +11,9 @@ from typing import Any
 
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
-from billing import hooks
+from billing import signals
 from billing.models import (
     RevenueDaily,
     StripeConnection,
@@ -31,6 +32,8 @@ from billing.recognition import (
     SubscriptionItemFacts,
     compute_mrr,
 )
+from billing.sync.runner import FAILURE_INTERNAL, FAILURE_KEY_REFUSED, FAILURE_UNREACHABLE
+from billing.sync.schedule import next_scheduled_sync
 from margint.models import Organization, Tier
 
 
@@ -156,6 +159,39 @@ def _as_date(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
+# What a failed sync says on the pages, by its stats["failure"] (set by billing.sync.runner).
+FAILURE_WORDS = {
+    FAILURE_UNREACHABLE: "Couldn't reach Stripe",
+    FAILURE_KEY_REFUSED: "Stripe refused the key",
+    FAILURE_INTERNAL: "The sync stopped on an error on Margint's side",
+}
+
+
+@dataclass(frozen=True)
+class SyncProblem:
+    """A failed sync in plain words: what happened, when, and when the next try is.
+
+    The exception's own text stays in SyncRun.error for the APIs and the logs; a page shows this.
+    """
+
+    failure: str
+    at: datetime
+    next_try_at: datetime | None  # None when the key was refused: no sync runs until a new key
+
+    @property
+    def headline(self) -> str:
+        return FAILURE_WORDS.get(self.failure, FAILURE_WORDS[FAILURE_INTERNAL])
+
+
+def sync_problem(run: SyncRun | None, *, revoked: bool = False, now: datetime) -> SyncProblem | None:
+    """The problem of a finished run, or None when it did not fail."""
+    if run is None or run.status != SyncRun.Status.FAILED:
+        return None
+    failure = FAILURE_KEY_REFUSED if revoked else (run.stats or {}).get("failure", FAILURE_INTERNAL)
+    next_try = None if failure == FAILURE_KEY_REFUSED else next_scheduled_sync(now)
+    return SyncProblem(failure=failure, at=run.finished_at or run.started_at, next_try_at=next_try)
+
+
 @dataclass(frozen=True)
 class SyncStatus:
     connected: bool
@@ -164,17 +200,23 @@ class SyncStatus:
     skipped_currencies: dict[str, int] = field(default_factory=dict)
     running: bool = False
     last_error: str = ""
+    problem: SyncProblem | None = None  # the last finished sync failed
 
 
-def sync_status(*, org: Organization) -> SyncStatus:
+def sync_status(*, org: Organization, now: datetime | None = None) -> SyncStatus:
     connection = StripeConnection.objects.filter(org=org).first()
     if connection is None:
         return SyncStatus(connected=False, status="not_connected", last_sync_at=None)
     last_done = (
         SyncRun.objects.filter(org=org, status=SyncRun.Status.SUCCEEDED).order_by("-started_at").first()
     )
-    running = SyncRun.objects.filter(org=org, status=SyncRun.Status.RUNNING).exists()
+    # At most one run runs (the claim's constraint), and a claim is always the newest run: the
+    # newest two tell whether one runs and which finished last.
+    latest = list(SyncRun.objects.filter(org=org).order_by("-started_at")[:2])
+    running = bool(latest) and latest[0].status == SyncRun.Status.RUNNING
+    last_finished = next((run for run in latest if run.status != SyncRun.Status.RUNNING), None)
     skipped = dict(last_done.stats.get("skippedCurrencies", {})) if last_done else {}
+    revoked = connection.status == StripeConnection.Status.REVOKED
     return SyncStatus(
         connected=True,
         status=connection.status,
@@ -182,6 +224,7 @@ def sync_status(*, org: Organization) -> SyncStatus:
         skipped_currencies=skipped,
         running=running,
         last_error=connection.last_error,
+        problem=sync_problem(last_finished, revoked=revoked, now=now or timezone.now()),
     )
 
 
@@ -317,7 +360,9 @@ def disconnect_impact(*, org: Organization) -> DisconnectImpact:
         revenue_days=RevenueDaily.objects.filter(org=org).count(),
         webhook_events=StripeWebhookEvent.objects.filter(org=org).count(),
         sync_runs=SyncRun.objects.filter(org=org).count(),
-        mappings=hooks.mappings_count(org=org),
+        mappings=signals.counts_of(signals.disconnect_impact_counting.send(sender=None, org=org)).get(
+            "mappings", 0
+        ),
     )
 
 

@@ -7,7 +7,7 @@ import re
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from billing import hooks
+from billing import signals
 from billing.models import (
     RevenueAllocation,
     RevenueDaily,
@@ -143,6 +143,6 @@ def stripe_disconnect(*, org: Organization) -> bool:
         SyncRun,
     ):
         model.objects.filter(org=org).delete()
-    hooks.mappings_delete_all(org=org)
+    signals.stripe_disconnecting.send(sender=None, org=org)
     connection.delete()
     return True

@@ -7,12 +7,13 @@ finds nothing to do.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, time
 
 from mappings import selectors, services
 from mappings.matching import normalize_name
-from mappings.models import ChangeSource, MappingStatus
-from margins import selectors as cost_selectors
+from mappings.models import ChangeSource, CustomerMapping, MappingStatus
+from margins.costs import selectors as cost_selectors
 from margint.demo import DemoContext
 
 MANUAL_MAPPINGS = 2
@@ -61,13 +62,22 @@ def _map_by_hand(ctx: DemoContext, queue: selectors.UnmatchedQueue) -> int:
 
 def load(ctx: DemoContext) -> None:
     as_of = datetime.combine(ctx.today, time(23, 59), tzinfo=UTC)
-    result = services.automatch_run(org=ctx.org, as_of=as_of)
+    # The revenue sync's own follow-up has usually auto-matched already; this finds what is left.
+    services.automatch_run(org=ctx.org, as_of=as_of)
     confirmed = _confirm_every_other_pending(ctx, selectors.unmatched_queue(org=ctx.org, as_of=as_of))
     manual = _map_by_hand(ctx, selectors.unmatched_queue(org=ctx.org, as_of=as_of))
     queue = selectors.unmatched_queue(org=ctx.org, as_of=as_of)
-    ctx.notes.append(
-        f"mappings: {result.created} auto-matched ({result.pending} counting, {result.suggested} "
-        f"suggested), {confirmed} confirmed, {manual} mapped by hand; waiting for review: "
-        f"{len(queue.pending_auto_matches)}, unmatched Stripe customers: "
-        f"{len(queue.unmatched_stripe_customers)}, unmapped tag values: {len(queue.unmapped_tag_values)}"
+    ctx.notes.append(_summary(ctx, confirmed, manual, queue))
+
+
+def _summary(ctx: DemoContext, confirmed: int, manual: int, queue: selectors.UnmatchedQueue) -> str:
+    """What the Mappings page shows, counted from the mappings as they are at the end of the load."""
+    statuses = Counter(CustomerMapping.objects.filter(org=ctx.org).values_list("status", flat=True))
+    return (
+        f"Mappings (menu: Mappings): {statuses[MappingStatus.CONFIRMED]} confirmed ({confirmed} "
+        f"auto-matches confirmed by the demo, {manual} mapped by hand); "
+        f"{statuses[MappingStatus.PENDING]} auto-matches counting in margins while awaiting review; "
+        f"{statuses[MappingStatus.SUGGESTED]} suggestions not counting until confirmed; "
+        f"unmatched Stripe customers: {len(queue.unmatched_stripe_customers)}; "
+        f"unmapped cost tags: {len(queue.unmapped_tag_values)}."
     )

@@ -13,7 +13,7 @@ from django.db.models import F, Q, QuerySet
 
 from billing import selectors as billing_selectors
 from mappings.models import COUNTING_STATUSES, CustomerMapping, MappingChange, MappingStatus, MatchType
-from margins import selectors as cost_selectors
+from margins.costs import selectors as cost_selectors
 from margint.models import Organization
 
 MARGIN_TAG_KEY = "customer"

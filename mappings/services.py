@@ -23,7 +23,7 @@ from mappings.models import (
 )
 from mappings.selectors import MARGIN_TAG_KEY, lookback_window
 from mappings.validators import identifier_problem
-from margins import selectors as cost_selectors
+from margins.costs import selectors as cost_selectors
 from margint.models import Organization
 
 MANUAL_CONFIDENCE = Decimal("1.000")

@@ -26,7 +26,8 @@ from margins.calculations import (
     margin_percent,
     micros_to_dollars,
 )
-from margins.selectors import BreakdownRow, CustomerDetail, MarginReport
+from margins.costs.selectors import BreakdownRow
+from margins.selectors import CustomerDetail, MarginReport
 
 CSV_COLUMNS = (
     "Customer",

@@ -37,6 +37,8 @@ from dataclasses import dataclass
 
 from django.db import DatabaseError, connection
 
+from billing.models import StripeCustomer
+from mappings.models import CustomerMapping
 from margins import memo
 from margins.calculations import Month
 from margint.models import Organization
@@ -285,9 +287,6 @@ def _side_sql(table: _Table, alias: str) -> str:
 
 
 def _versions_and_changes_sql() -> str:
-    from billing.models import StripeCustomer
-    from mappings.models import CustomerMapping
-
     return (
         f"SELECT {memo.rows_version_sql(CustomerMapping)}, {memo.rows_version_sql(StripeCustomer)}, "
         "pg_snapshot_xmin(pg_current_snapshot())::xid::text, c.n, c.x, c_rows.rows, r.n, r.x, r_rows.rows "

@@ -1,37 +1,12 @@
-"""Routes of the margins app.
-
-`GET /api/margins/unmatched` is the mappings app's unmatched queue. The customer route never
-matches the path segment "unmatched", whichever app's URLs are included first, so a tag value
-spelled exactly "unmatched" has no detail page (its row still appears in the table).
-"""
+"""Routes of the margins app: the margin table as JSON. Its pages are surfaces (publicapi.views)."""
 
 from __future__ import annotations
 
-from django.urls import include, path, register_converter
+from django.urls import path
 
-from margins import api, views
-
-
-class TagValueConverter:
-    """A URL-decoded tag value: any characters, slashes included, except exactly "unmatched"."""
-
-    regex = r"(?!unmatched\Z).+"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-register_converter(TagValueConverter, "tag_value")
+from margins import apis, converters  # noqa: F401  (converters registers `tag_value`)
 
 urlpatterns = [
-    path("api/margins", api.margins_table, name="margins-table"),
-    path("api/margins/<tag_value:customer>", api.margin_customer, name="margin-customer"),
-    path("margins/", views.margins_page, name="margins"),
-    path("margins/export.csv", views.margins_csv, name="margins-csv"),
-    path("margins/<tag_value:customer>/", views.customer_page, name="margin-customer-page"),
-    path("customers/", views.customers_page, name="customers"),
-    path("", include("margins.webhooks.urls")),
+    path("api/margins", apis.margins_table, name="margins-table"),
+    path("api/margins/<tag_value:customer>", apis.margin_customer, name="margin-customer"),
 ]

@@ -1,12 +1,12 @@
-"""Demo data: one Pro organization and its people, then each app adds its part through its services.
+"""Demo data of the core: one Pro organization and its people, and the context each app's demo gets.
 
-Each app may provide ``<app>/demo.py`` with ``load(ctx: DemoContext) -> None``; they run in
-DEMO_STEPS order, because revenue sync needs the cost side and auto-matching needs both.
+Each app provides ``demo.py`` with ``load(ctx: DemoContext) -> None``; the demo loader above them
+all (publicapi.demo) runs them in order, because revenue sync needs the cost side and auto-matching
+needs both. The core imports none of them.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,7 +14,6 @@ from datetime import date
 from margint.models import Organization, Role, Tier
 from margint.services import membership_add, organization_create
 
-DEMO_STEPS = ("margins", "billing", "mappings", "publicapi")
 DEMO_PASSWORD = "margint-demo-2026"
 DEMO_USERS = {
     Role.ADMIN: "admin@demo.margint.dev",
@@ -29,9 +28,15 @@ class DemoContext:
     today: date
     log: Callable[[str], None]
     notes: list[str] = field(default_factory=list)
+    # A Stripe-compatible server that keeps serving the demo's Stripe account after the load
+    # (`manage.py demo`); when None, the revenue step serves one for the time of the load.
+    stripe_api_base: str | None = None
 
 
-def load_demo(*, today: date, log: Callable[[str], None] = print) -> DemoContext:
+def demo_org_create(
+    *, today: date, log: Callable[[str], None] = print, stripe_api_base: str | None = None
+) -> DemoContext:
+    """Replace the demo organization with a new one and its three people; its context for the apps."""
     Organization.objects.filter(name="Acme AI (demo)").delete()
     org = organization_create(
         name="Acme AI (demo)",
@@ -41,14 +46,4 @@ def load_demo(*, today: date, log: Callable[[str], None] = print) -> DemoContext
     )
     for role in (Role.MEMBER, Role.VIEWER):
         membership_add(org=org, email=DEMO_USERS[role], password=DEMO_PASSWORD, role=role)
-    ctx = DemoContext(org=org, today=today, log=log)
-    for app in DEMO_STEPS:
-        try:
-            module = importlib.import_module(f"{app}.demo")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app}.demo":
-                raise
-            continue
-        log(f"demo: loading {app}")
-        module.load(ctx)
-    return ctx
+    return DemoContext(org=org, today=today, log=log, stripe_api_base=stripe_api_base)

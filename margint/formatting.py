@@ -1,7 +1,7 @@
 """Numbers and times written for people: money, percentages, UTC dates for <time> elements.
 
 Pure module: no Django, no clock. Money arrives as integer micro-units of a currency and leaves
-rounded to that currency's minor unit (billing.money knows the exponents), with thousands
+rounded to that currency's minor unit (margint.money knows the exponents), with thousands
 separators and the currency's symbol in front. Server-side text is deliberately
 locale-neutral (en-US separators, UTC); static/js/local-time.js re-renders times in the
 viewer's locale.
@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 
-from billing.money import MICRO_EXPONENT, currency_exponent, normalize_currency
+from margint.money import MICRO_EXPONENT, currency_exponent, normalize_currency
 
 MISSING = "—"
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from margint import api, views
+from margint import apis, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("orgs/switch/", views.switch_org, name="switch-org"),
     path("upgrade/", views.upgrade, name="upgrade"),
     path("settings/", views.org_settings, name="org-settings"),
@@ -17,9 +17,9 @@ urlpatterns = [
     path("settings/members/<int:membership_id>/remove/", views.member_remove, name="member-remove"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
-    path("api/me", api.me, name="api-me"),
-    path("api/orgs/active", api.switch_org, name="api-switch-org"),
-    path("api/org", api.org_settings, name="api-org-settings"),
+    path("api/me", apis.me, name="api-me"),
+    path("api/orgs/active", apis.switch_org, name="api-switch-org"),
+    path("api/org", apis.org_settings, name="api-org-settings"),
     # mappings before margins: its literal /api/margins/unmatched must win over /api/margins/<customer>.
     path("", include("mappings.urls")),
     path("", include("margins.urls")),

@@ -1,24 +1,24 @@
-"""Pages of the tenancy core: overview, organization switcher, upgrade, organization settings, members."""
+"""Pages of the tenancy core: organization switcher, upgrade, organization settings, members.
+
+The overview (home page) combines both fact sources and mappings, so it is a surface:
+publicapi.views.overview.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
-from mappings.selectors import counting_mappings
-from margins import selectors as cost_selectors
-from margins.labels import month_label
 from margint import services
 from margint.decorators import member_required
 from margint.forms import (
@@ -32,41 +32,6 @@ from margint.forms import (
 from margint.htmx import invalid_form_status, mutation_fragment, page_or_partial
 from margint.models import Membership, Organization, Role
 from margint.tenancy import switch_organization
-
-
-def _month_start(day: date, back: int = 0) -> date:
-    first = day.replace(day=1)
-    for _ in range(back):
-        first = (first - timedelta(days=1)).replace(day=1)
-    return first
-
-
-def _overview(org: Organization, now: datetime) -> dict:
-    """Month-to-date facts; for Pro, the month's figures are the margins summary's, read by the same
-    selector as the margins page, so the two always show the same numbers (docs/month-in-progress.md)."""
-    today = now.astimezone(UTC).date()
-    this_month, last_month, tomorrow = _month_start(today), _month_start(today, 1), today + timedelta(days=1)
-    facts = {
-        "cost_mtd": cost_selectors.cost_total(org=org, start=this_month, end=tomorrow),
-        "cost_last_month": cost_selectors.cost_total(org=org, start=last_month, end=this_month),
-        "this_month": this_month,
-        "last_month": last_month,
-    }
-    if org.is_pro:
-        report = cost_selectors.margin_table(org=org, as_of=now)
-        facts["margins"] = report
-        facts["projection"] = report.table.summary.projection
-        facts["month_label"] = month_label(report.table.progress)
-        facts["sync"] = report.sync
-        facts["mapped_count"] = len(counting_mappings(org=org))
-    return facts
-
-
-@require_GET
-@member_required()
-def home(request: HttpRequest) -> HttpResponse:
-    facts = _overview(request.org, timezone.now())
-    return render(request, "margint/home.html", {"org": request.org, **facts})
 
 
 @login_required
@@ -87,6 +52,16 @@ def upgrade(request: HttpRequest) -> HttpResponse:
 
 def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
+
+
+FAVICON = settings.BASE_DIR / "static" / "favicon.svg"
+
+
+@require_safe
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, where browsers look first, answered by the view: it needs no static file server."""
+    return HttpResponse(FAVICON.read_bytes(), content_type="image/svg+xml")
 
 
 # Organization settings ---------------------------------------------------------------------------

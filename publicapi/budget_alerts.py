@@ -1,7 +1,7 @@
 """Budget webhooks: `budget.threshold_crossed` and `budget.exceeded`, once per budget, threshold and month.
 
 They go out through the signed delivery of the margin alerts
-(`margins.webhooks.services.webhook_event_emit`), whose dedupe key keeps each event to a single
+(`publicapi.notifications.services.webhook_event_emit`), whose dedupe key keeps each event to a single
 delivery however often a crossing is seen again: the key names the budget, the month and the
 threshold (or "exceeded"), so a new month alerts anew. Crossings are looked for when a budget
 check is computed (a cache miss) and every five minutes for every budget (`budget_alerts_scan`).
@@ -16,10 +16,10 @@ from typing import Any
 from django.core.cache import cache
 
 from margins.calculations import Month
-from margins.webhooks.models import BUDGET_EXCEEDED, BUDGET_THRESHOLD_CROSSED
-from margins.webhooks.services import webhook_event_emit
 from margint.models import Organization
 from publicapi.budget_calc import BudgetStatus, status_json
+from publicapi.notifications.models import BUDGET_EXCEEDED, BUDGET_THRESHOLD_CROSSED
+from publicapi.notifications.services import webhook_event_emit
 
 # An alert handed over is remembered this long, so a check does not ask the database again.
 SENT_MEMO_SECONDS = 35 * 24 * 3600

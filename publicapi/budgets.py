@@ -2,7 +2,7 @@
 
 The check's answer is cached for 60 s under a key that also carries two versions, read in the
 same round trip as the answer: the customer's (`budgetcheck-ver:{org public id}:{external id}`,
-bumped by `margins.ingestion.hooks.customers_ingested` when that customer's events land) and
+bumped by `publicapi.budget_versions.customers_ingested` when that customer's events land) and
 the org's budgets version (bumped here when a budget is created or deleted). A cached answer
 whose versions differ from the current ones is recomputed, so new events or budget changes show
 at once; other customers' events (which move workspace and feature budgets) show within the 60 s.
@@ -19,13 +19,13 @@ from typing import Any
 from django.core.cache import cache
 from django.utils import timezone
 
-from margins import selectors as cost_selectors
 from margins.calculations import Month, micros_to_cents
-from margins.ingestion.hooks import budget_check_version_key
+from margins.costs import selectors as cost_selectors
 from margint.models import Organization
 from publicapi import budget_calc
 from publicapi.budget_alerts import budget_alerts_emit
 from publicapi.budget_calc import BudgetRule, BudgetStatus, status_json
+from publicapi.budget_versions import budget_check_version_key
 from publicapi.models import Budget
 
 CHECK_TTL_SECONDS = 60

@@ -16,8 +16,9 @@ from billing import selectors as billing_selectors
 from billing.models import StripeSubscription, StripeSubscriptionItem
 from billing.recognition import SubscriptionFacts
 from margins import memo
-from margins import selectors as cost_selectors
+from margins import selectors as margin_selectors
 from margins.calculations import TierThresholds
+from margins.costs import selectors as cost_selectors
 from margint.models import Organization
 from publicapi import window_sums
 from publicapi.windows import RollingWindow
@@ -73,7 +74,7 @@ def window_figures(
     revenue totals are theirs, not the organization's.
     """
     features = sorted(features) if features else None
-    links = cost_selectors.counting_links_kept(org=org)
+    links = margin_selectors.counting_links_kept(org=org)
     if external_ids is None:
         sums = window_sums.current_window_sums(org=org, window=window, now=now, features=features)
     else:

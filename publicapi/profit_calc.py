@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from billing.money import MICRO_EXPONENT, currency_exponent
 from margins.calculations import margin_percent, round_percent
+from margint.money import MICRO_EXPONENT, currency_exponent
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)

@@ -14,8 +14,8 @@ from typing import Any
 
 from billing import selectors as billing_selectors
 from mappings.selectors import counting_mappings
-from margins import selectors as cost_selectors
-from margins.ingestion.queries import UnpricedCount, unpriced_event_counts
+from margins.costs import selectors as cost_selectors
+from margins.costs.queries import UnpricedCount, unpriced_event_counts
 from margint.models import Organization
 from publicapi.profit_calc import (
     CustomerAmounts,

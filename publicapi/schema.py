@@ -1,17 +1,15 @@
-"""The public API's OpenAPI document (drf-spectacular) and a plain HTML page that renders it.
+"""The public API's OpenAPI document (drf-spectacular), and what the docs page shows of it.
 
-The page is built on the server from the same document: no script, no CDN.
+The JSON is served by publicapi.apis.openapi; the page (publicapi.views.api_docs) is built on the
+server from the same document: no script, no CDN.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.shortcuts import render
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.generators import SchemaGenerator
-from drf_spectacular.views import SpectacularJSONAPIView
-from rest_framework.permissions import AllowAny
 
 PUBLIC_PREFIXES = ("/api/v1/", "/v0/")
 UNDOCUMENTED = ("/api/v1/openapi.json", "/api/v1/docs")
@@ -43,11 +41,6 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
     def get_security_requirement(self, auto_schema: Any) -> list[dict[str, list]]:
         # Either header is enough: a list of requirements means OR.
         return [{"BearerAuth": []}, {"ApiKeyAuth": []}]
-
-
-class OpenApiDocumentView(SpectacularJSONAPIView):
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
 
 
 def public_schema() -> dict[str, Any]:
@@ -113,12 +106,11 @@ def _components(document: dict[str, Any]) -> list[dict[str, Any]]:
     return components
 
 
-def docs_page(request):
-    """GET /api/v1/docs: the OpenAPI document as one readable page."""
+def docs_context() -> dict[str, Any]:
+    """The OpenAPI document as the docs page shows it (publicapi.views.api_docs)."""
     document = public_schema()
-    context = {
+    return {
         "info": document["info"],
         "operations": _operations(document),
         "components": _components(document),
     }
-    return render(request, "publicapi/docs.html", context)

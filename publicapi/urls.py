@@ -1,23 +1,44 @@
+"""Routes of the surfaces: dashboard pages, the v1 and v0 APIs, budgets and outgoing webhooks."""
+
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
-from publicapi import api, budget_pages, events_api, schema, views
+from margins import converters  # noqa: F401  (registers `tag_value`)
+from publicapi.apis import events, finance, openapi, v1
+from publicapi.views import api_docs, api_keys, budgets, margins, overview
 
 urlpatterns: list = [
-    path("settings/api-keys/", views.api_keys, name="api-keys"),
-    path("settings/api-keys/<uuid:key_id>/revoke/", views.api_key_revoke_view, name="api-key-revoke"),
-    path("budgets/", budget_pages.budgets_page, name="budgets"),
-    path("budgets/<uuid:budget_id>/delete/", budget_pages.budget_delete_view, name="budget-delete"),
-    path("api/v1/customers", api.CustomerListView.as_view(), name="api-v1-customers"),
-    path("api/v1/customers/<path:externalId>", api.CustomerDetailView.as_view(), name="api-v1-customer"),
-    path("api/v1/costs/overview", api.CostsOverviewView.as_view(), name="api-v1-costs-overview"),
-    path("api/v1/budgets", api.BudgetListView.as_view(), name="api-v1-budgets"),
-    path("api/v1/budgets/check", api.BudgetCheckView.as_view(), name="api-v1-budget-check"),
-    path("api/v1/budgets/<str:id>", api.BudgetDetailView.as_view(), name="api-v1-budget"),
-    path("api/v1/openapi.json", schema.OpenApiDocumentView.as_view(), name="api-v1-openapi"),
-    path("api/v1/docs", schema.docs_page, name="api-v1-docs"),
-    path("v0/profitability", api.ProfitabilityView.as_view(), name="v0-profitability"),
-    path("api/v1/events", events_api.EventsIngestView.as_view(), name="api-v1-events"),
-    path("api/v1/events/unpriced", events_api.UnpricedModelsView.as_view(), name="api-v1-events-unpriced"),
+    path("", overview.home, name="home"),
+    path("margins/", margins.margins_page, name="margins"),
+    path("margins/export.csv", margins.margins_csv, name="margins-csv"),
+    path("margins/<tag_value:customer>/", margins.customer_page, name="margin-customer-page"),
+    path("customers/", margins.customers_page, name="customers"),
+    path("settings/api-keys/", api_keys.api_keys, name="api-keys"),
+    path("settings/api-keys/<uuid:key_id>/revoke/", api_keys.api_key_revoke_view, name="api-key-revoke"),
+    path("budgets/", budgets.budgets_page, name="budgets"),
+    path("budgets/suggestions/", budgets.budget_suggestions, name="budget-suggestions"),
+    path("budgets/<uuid:budget_id>/delete/", budgets.budget_delete_view, name="budget-delete"),
+    path("api/v1/customers", v1.CustomerListView.as_view(), name="api-v1-customers"),
+    path("api/v1/customers/<path:externalId>", v1.CustomerDetailView.as_view(), name="api-v1-customer"),
+    path("api/v1/costs/overview", v1.CostsOverviewView.as_view(), name="api-v1-costs-overview"),
+    path("api/v1/budgets", v1.BudgetListView.as_view(), name="api-v1-budgets"),
+    path("api/v1/budgets/check", v1.BudgetCheckView.as_view(), name="api-v1-budget-check"),
+    path("api/v1/budgets/<str:id>", v1.BudgetDetailView.as_view(), name="api-v1-budget"),
+    path("api/v1/openapi.json", openapi.OpenApiDocumentView.as_view(), name="api-v1-openapi"),
+    path("api/v1/docs", api_docs.docs_page, name="api-v1-docs"),
+    path("v0/profitability", v1.ProfitabilityView.as_view(), name="v0-profitability"),
+    path("api/v1/events", events.EventsIngestView.as_view(), name="api-v1-events"),
+    path("api/v1/events/unpriced", events.UnpricedModelsView.as_view(), name="api-v1-events-unpriced"),
+    path(
+        "api/v1/platform/finance/subscription-summary",
+        finance.SubscriptionSummaryApi.as_view(),
+        name="finance-subscription-summary",
+    ),
+    path(
+        "api/v1/platform/finance/stripe-sync-status",
+        finance.StripeSyncStatusApi.as_view(),
+        name="finance-stripe-sync-status",
+    ),
+    path("", include("publicapi.notifications.urls")),
 ]

@@ -42,8 +42,8 @@ from datetime import date, datetime, timedelta
 
 from billing import selectors as billing_selectors
 from margins import memo, shared_copies
-from margins import selectors as cost_selectors
 from margins.calculations import Month
+from margins.costs import selectors as cost_selectors
 from margins.shared_copies import Sharing
 from margins.totals import read_totals
 from margint.models import Organization

@@ -152,7 +152,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
-        # As the README's deployment note recommends: JIT compiles these short aggregates for
+        # As the deployment note in docs/api-v1.md recommends: JIT compiles these short aggregates for
         # longer than they run. Applies to the connections opened after this one.
         cursor.execute(f'ALTER DATABASE "{args.db}" SET jit = off')
     connection.close()

@@ -83,7 +83,7 @@ def recreate_database(database_url: str) -> None:
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
         connection.execute(f'CREATE DATABASE "{name}"')
-        # JIT compiling costs more than it saves on these sub-second aggregates (the README says the same).
+        # JIT compiling costs more than it saves on these sub-second aggregates (so says docs/api-v1.md).
         connection.execute(f'ALTER DATABASE "{name}" SET jit = off')
 
 

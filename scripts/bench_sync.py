@@ -67,7 +67,7 @@ def _create_database(url: str) -> None:
 
 def _serve_double(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
     command = [
-        sys.executable, "-m", "billing.stripe_double", "--bulk", "--as-of", date.today().isoformat(),
+        sys.executable, "-m", "stripe_double", "--bulk", "--as-of", date.today().isoformat(),
         "--invoices", str(args.invoices), "--customers", str(args.customers),
         "--lines-per-invoice", str(args.lines), "--port", str(args.port),
     ]  # fmt: skip
@@ -116,8 +116,8 @@ def main() -> int:
     from django.test.utils import override_settings
 
     from billing.services import stripe_connect
-    from billing.stripe_double import DEFAULT_API_KEY
     from billing.sync import revenue_sync_run
+    from stripe_double import DEFAULT_API_KEY
 
     child, url = _serve_double(args)
     try:

@@ -18,7 +18,6 @@ from billing.bulk import insert_rows
 from billing.mirrors.customers import customer_pks
 from billing.mirrors.upsert import mirror_upsert
 from billing.models import StripeCreditNote, StripeInvoice, StripeInvoiceLine
-from billing.money import normalize_currency
 from billing.recognition import (
     CreditNoteFacts,
     DailyAllocation,
@@ -31,6 +30,7 @@ from billing.recognition import (
 from billing.revenue import DayKey, SourceAllocations, allocations_replace
 from billing.stripe_objects import CreditNoteData, InvoiceData
 from margint.models import Organization
+from margint.money import normalize_currency
 
 # Invoices whose status can still change; a paid, void or uncollectible invoice stays so.
 OPEN_INVOICE_STATUSES = ("draft", "open")

@@ -38,8 +38,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from billing.money import minor_to_micro, normalize_currency
 from billing.recognition.days import spread_over_days, utc_day
+from margint.money import minor_to_micro, normalize_currency
 
 TAX_INCLUSIVE = "inclusive"
 TAX_EXCLUSIVE = "exclusive"

@@ -8,8 +8,8 @@ from datetime import datetime
 from decimal import Decimal, localcontext
 from typing import Literal
 
-from billing.money import decimal_minor_to_micro, normalize_currency
 from billing.recognition.days import as_utc
+from margint.money import decimal_minor_to_micro, normalize_currency
 
 COUNTED_SUBSCRIPTION_STATUSES = frozenset({"active", "past_due"})
 METERED = "metered"

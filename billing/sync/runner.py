@@ -1,5 +1,5 @@
 """The runner of one sync: its phases, page by page, each page written in one transaction that
-also saves the run's cursor and progress; then the run's ending and the after-sync hooks."""
+also saves the run's cursor and progress; then the run's ending and the `revenue_synced` signal."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from billing import hooks
+from billing import signals
 from billing.mirrors import (
     OPEN_INVOICE_STATUSES,
     credit_notes_upsert,
@@ -23,10 +23,10 @@ from billing.mirrors import (
     subscriptions_upsert,
 )
 from billing.models import StripeConnection, StripeCustomer, StripeInvoice, SyncRun
-from billing.money import normalize_currency
 from billing.revenue import DayKey, months_of, revenue_daily_recompute, revenue_lock
 from billing.stripe_gateway import Page, StripeAuthFailed, StripeGateway, StripeNotFound, StripeUnavailable
 from margint.models import Organization
+from margint.money import normalize_currency
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +50,10 @@ PHASE_WEIGHTS = {
     "deleted_customers": 5,
 }
 DONE = "done"
+# Why a run failed, in stats["failure"]: what the pages put in plain words (billing.sync_problems).
+FAILURE_UNREACHABLE = "unreachable"  # Stripe could not be reached, after the gateway's retries
+FAILURE_KEY_REFUSED = "key_refused"  # Stripe refused the key (revoked, or not allowed to read)
+FAILURE_INTERNAL = "internal"  # anything else: a database error, the time limit
 _RETRIEVE_BATCH = 50
 
 
@@ -85,13 +89,13 @@ class SyncRunner:
                 getattr(self, f"_phase_{phase}")()
                 self._advance(phase)
         except StripeAuthFailed as error:
-            self._fail(error)
+            self._fail(error, FAILURE_KEY_REFUSED)
             _connection_revoke(self.org, str(error))
         except StripeUnavailable as error:
-            self._fail(error)
+            self._fail(error, FAILURE_UNREACHABLE)
         except Exception as error:  # any other failure (database, time limit) still ends the run
             logger.exception("revenue sync %s of %s failed", self.run.pk, self.org.public_id)
-            self._fail(error)
+            self._fail(error, FAILURE_INTERNAL)
         else:
             self._succeed()
 
@@ -283,8 +287,10 @@ class SyncRunner:
             status=StripeConnection.Status.ACTIVE, last_error="", last_synced_at=now, updated_at=now
         )
 
-    def _fail(self, error: BaseException) -> None:
+    def _fail(self, error: BaseException, failure: str) -> None:
         message = str(error) or type(error).__name__
+        # The error's own text stays in `error` for the APIs and the logs; pages say `failure`.
+        self.stats["failure"] = failure
         self.run.status = SyncRun.Status.FAILED
         self.run.finished_at = timezone.now()
         self.run.error = message
@@ -295,10 +301,10 @@ class SyncRunner:
         """Auto-matching and margin alerts see the new revenue; their counts go into the stats."""
         now = timezone.now()
         try:
-            self.stats["autoMatchesCreated"] = hooks.auto_matches_run(org=self.org, as_of=now)
-            self.stats["alertsRaised"] = hooks.margin_alerts_evaluate(org=self.org, as_of=now)
+            responses = signals.revenue_synced.send(sender=None, org=self.org, as_of=now)
+            self.stats.update(signals.counts_of(responses))
         except Exception as error:  # the revenue is committed; a follow-up failing must not undo it
-            logger.exception("after-sync hooks failed for %s", self.org.public_id)
+            logger.exception("receivers of revenue_synced failed for %s", self.org.public_id)
             self.stats["afterSyncError"] = f"{type(error).__name__}: {error}"
         # durationMs covers the whole sync, follow-ups included, as the manual response reports it.
         self.run.stats = dict(self.stats, durationMs=self._elapsed_ms())

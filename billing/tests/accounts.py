@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from billing.stripe_double import CreditLine, Line, StripeDataset, to_epoch
+from stripe_double import CreditLine, Line, StripeDataset, to_epoch
 
 JAN_1 = to_epoch(date(2026, 1, 1))
 HOUR, DAY = 3600, 86400

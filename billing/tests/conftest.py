@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from billing.services import stripe_connect
-from billing.stripe_double import DEFAULT_API_KEY, StripeDataset, serve
+from stripe_double import DEFAULT_API_KEY, StripeDataset, serve
 
 WEBHOOK_SECRET = "whsec_margint_test_signing_secret_0001"
 

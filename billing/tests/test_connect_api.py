@@ -7,9 +7,9 @@ import logging
 import pytest
 
 from billing.models import StripeConnection
-from billing.stripe_double import DEFAULT_API_KEY
 from billing.tests.conftest import WEBHOOK_SECRET
 from margint.crypto import decrypt
+from stripe_double import DEFAULT_API_KEY
 
 URL = "/api/stripe/connect"
 

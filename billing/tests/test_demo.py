@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import socket
-import sys
-import types
 from datetime import date
 
 from billing import demo
 from billing.models import StripeConnection, StripeCustomer, SyncRun
 from billing.selectors import revenue_by_customer_month
+from margins.costs.demo_customers import DEMO_CUSTOMERS
 from margint.demo import DemoContext
 
 TODAY = date(2026, 5, 14)
@@ -20,11 +19,9 @@ def context(org) -> DemoContext:
 
 
 def test_the_demo_bills_the_cost_sides_demo_customers_plus_stripe_only_ones(org):
-    from margins.demo_customers import DEMO_CUSTOMERS
-
     ctx = context(org)
 
-    demo.load(ctx)
+    demo.load(ctx, customers=DEMO_CUSTOMERS)
 
     billed = [c for c in DEMO_CUSTOMERS if c[3] > 0]
     run = SyncRun.objects.get(org=org)
@@ -38,16 +35,14 @@ def test_the_demo_bills_the_cost_sides_demo_customers_plus_stripe_only_ones(org)
     assert ctx.notes and "test double" in ctx.notes[0]
 
 
-def test_the_demo_bills_the_cost_sides_customers_when_they_exist(org, monkeypatch):
-    module = types.ModuleType("margins.demo_customers")
-    module.DEMO_CUSTOMERS = [
+def test_the_demo_bills_the_cost_sides_customers_when_it_is_given_them(org):
+    customers = [
         ("acme-robotics", "Acme Robotics", "ap@acme.test", 49_900, 20_000_000, "Growth"),
         ("bluth-ai", "Bluth AI", "ops@bluth.test", 9_900, 15_000_000, "Starter"),
         ("wayne-labs", "Wayne Labs", "fin@wayne.test", 100_000, 30_000_000, "Enterprise annual"),
     ]
-    monkeypatch.setitem(sys.modules, "margins.demo_customers", module)
 
-    demo.load(context(org))
+    demo.load(context(org), customers=customers)
 
     tagged = StripeCustomer.objects.filter(org=org, metadata__has_key="margint_customer")
     customers = {c.metadata["margint_customer"]: c for c in tagged}

@@ -7,10 +7,10 @@ import pytest
 from billing import models as billing_models
 from billing.models import StripeConnection
 from billing.services import stripe_connect
-from billing.stripe_double import StripeDataset, serve
 from billing.sync import revenue_sync_run
 from billing.tests.accounts import every_case_account, simple_account
 from mappings.models import CustomerMapping
+from stripe_double import StripeDataset, serve
 
 URL = "/api/stripe/disconnect"
 REVENUE_MODELS = [

@@ -8,10 +8,10 @@ import pytest
 from django.utils import timezone
 
 from billing.models import StripeWebhookEvent
-from billing.stripe_double import Line
 from billing.sync import revenue_sync_run
 from billing.tests.accounts import JAN_1, at
 from publicapi.tests.key_helpers import org_client
+from stripe_double import Line
 
 SUMMARY = "/api/v1/platform/finance/subscription-summary"
 SYNC_STATUS = "/api/v1/platform/finance/stripe-sync-status"

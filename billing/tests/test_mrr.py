@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from billing.selectors import CustomerMrr, mrr_by_customer, mrr_trailing_range
-from billing.stripe_double import Line
 from billing.sync import revenue_sync_run
 from billing.tests.accounts import JAN_1, at
+from stripe_double import Line
 
 AS_OF = datetime(2026, 2, 15, 12, tzinfo=UTC)
 

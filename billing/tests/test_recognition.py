@@ -7,11 +7,6 @@ from fractions import Fraction
 
 import pytest
 
-from billing.money import (
-    currency_exponent,
-    decimal_minor_to_micro,
-    minor_to_micro,
-)
 from billing.recognition import (
     AllocationResult,
     CreditNoteFacts,
@@ -29,6 +24,11 @@ from billing.recognition import (
     compute_mrr,
     invoice_net_micro,
     spread_over_days,
+)
+from margint.money import (
+    currency_exponent,
+    decimal_minor_to_micro,
+    minor_to_micro,
 )
 
 CUSTOMER = "cus_QXg1o8vcGmoR32"

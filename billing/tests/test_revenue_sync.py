@@ -17,14 +17,14 @@ from billing.models import (
     StripeInvoiceLine,
     SyncRun,
 )
-from billing.money import minor_to_micro
 from billing.recognition import InvoiceLineFacts, LineTax, line_net_minor
 from billing.selectors import orgs_to_sync
 from billing.services import stripe_connect
-from billing.stripe_double import DEFAULT_API_KEY, Line, demo_dataset, serve
 from billing.sync import SyncAlreadyRunning, revenue_sync_run, sync_run_claim
 from billing.tests.accounts import at, every_case_account, simple_account
 from billing.tests.helpers import allocation_sums, daily, daily_table, snapshot, total
+from margint.money import minor_to_micro
+from stripe_double import DEFAULT_API_KEY, Line, demo_dataset, serve
 
 JAN = [date(2026, 1, d) for d in range(1, 32)]
 

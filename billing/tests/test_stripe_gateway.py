@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from billing.stripe_double import DEFAULT_API_KEY, Line
 from billing.stripe_gateway import (
     RetryPolicy,
     StripeAuthFailed,
@@ -27,6 +26,7 @@ from billing.stripe_objects import (
     parse_subscription,
 )
 from billing.tests.accounts import JAN_1, at
+from stripe_double import DEFAULT_API_KEY, Line
 
 ROOT = Path(__file__).resolve().parents[2]
 

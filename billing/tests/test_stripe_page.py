@@ -10,12 +10,12 @@ from django.test import Client
 from billing.models import RevenueDaily, StripeConnection, StripeCustomer, StripeInvoice, SyncRun
 from billing.selectors import disconnect_impact
 from billing.services import stripe_connect
-from billing.stripe_double import DEFAULT_API_KEY, StripeDataset, serve
 from billing.sync import revenue_sync_run, sync_run_claim
 from billing.tests.accounts import every_case_account, simple_account
 from billing.tests.conftest import WEBHOOK_SECRET
 from mappings.models import CustomerMapping
 from margint.crypto import decrypt
+from stripe_double import DEFAULT_API_KEY, StripeDataset, serve
 
 PAGE = "/stripe/"
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -53,9 +53,10 @@ def test_member_gets_sync_now_but_no_admin_form(member, synced):
     assert 'id="stripe-disconnect-form"' not in html and 'id="stripe-secret-form"' not in html
 
 
-def test_a_run_shows_its_counts_and_a_failed_one_its_error(viewer, synced, org):
+def test_a_run_shows_its_counts_and_a_failed_one_its_failure_in_plain_words(viewer, synced, org):
+    raw = "Request req_1 failed: HTTPSConnectionPool(host='api.stripe.com'): NameResolutionError(...)"
     failed = SyncRun.objects.create(
-        org=org, status="failed", trigger="cron", error="Stripe rate limit outlasted every retry.", stats={}
+        org=org, status="failed", trigger="cron", error=raw, stats={"failure": "unreachable"}
     )
     html = viewer.page_client().get(PAGE, **HX).content.decode()
     assert html.lstrip().startswith('<div id="sync-runs"')
@@ -63,7 +64,9 @@ def test_a_run_shows_its_counts_and_a_failed_one_its_error(viewer, synced, org):
     row = html.split(f'id="run-{synced.pk}"')[1].split("</tr>")[0]
     assert f'data-label="Invoices" class="num">{synced.stats["invoicesFetched"]} ' in row
     assert "skipped 2 in EUR" in row
-    assert "Stripe rate limit outlasted every retry." in html.split(f'id="run-{failed.pk}"')[1]
+    failed_row = html.split(f'id="run-{failed.pk}"')[1].split("</tr>")[0]
+    assert "Couldn&#x27;t reach Stripe" in failed_row and "Failed</span>" in failed_row
+    assert "NameResolutionError" not in html
 
 
 def test_signed_out_is_sent_to_sign_in_and_a_free_org_sees_the_upgrade_page(free_admin):
@@ -163,9 +166,9 @@ def test_the_disconnect_form_counts_what_a_disconnect_deletes(admin, org, synced
     assert impact.revenue_days == RevenueDaily.objects.filter(org=org).count() > 0
     assert (impact.mappings, impact.sync_runs) == (1, 1)
     text = admin.page_client().get(PAGE).content.decode().split('id="disconnect-impact"')[1].split("</p>")[0]
-    assert f"<strong>{impact.customers}</strong> mirrored Stripe customers" in text
-    assert f"<strong>{impact.invoices}</strong> invoices" in text
-    assert f"<strong>{impact.revenue_days}</strong> daily revenue rows" in text
+    assert f"<strong>{impact.customers:,}</strong> mirrored Stripe customers" in text
+    assert f"<strong>{impact.invoices:,}</strong> invoices" in text
+    assert f"<strong>{impact.revenue_days:,}</strong> daily revenue rows" in text
     assert "<strong>1</strong> customer mapping," in text
 
 

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import sys
 import types
 from datetime import datetime
 
 import pytest
 from celery.schedules import crontab
 
-from billing import hooks
+from billing import signals
 from billing.models import StripeConnection, SyncRun
-from billing.stripe_double import DEFAULT_API_KEY
 from billing.sync import sync_run_claim
 from billing.tasks import revenue_sync_fan_out, revenue_sync_org
 from billing.tests.accounts import simple_account
 from billing.tests.helpers import total
 from mappings.models import CustomerMapping
 from margint.celery import app as celery_app
+from stripe_double import DEFAULT_API_KEY
 
 
 def test_beat_fans_the_sync_out_every_two_hours(settings):
@@ -76,16 +75,18 @@ def test_connecting_queues_the_first_sync_once_the_connection_is_committed(
 
 @pytest.fixture
 def other_apps(monkeypatch):
-    """Stand-ins for the mappings and margins services that react to new revenue."""
+    """Stand-ins for the mappings and margin-alert services that the receivers of revenue_synced call."""
     calls: list[tuple] = []
-    mappings_services = types.ModuleType("mappings.services")
-    mappings_services.automatch_run = lambda *, org, as_of: (
-        calls.append(("automatch", org.pk, as_of)) or types.SimpleNamespace(created=["m1", "m2"])
+    monkeypatch.setattr(
+        "mappings.receivers.automatch_run",
+        lambda *, org, as_of: (
+            calls.append(("automatch", org.pk, as_of)) or types.SimpleNamespace(created=["m1", "m2"])
+        ),
     )
-    margins_alerts = types.ModuleType("margins.alerts")
-    margins_alerts.margin_alerts_evaluate = lambda *, org, as_of: calls.append(("alerts", org.pk, as_of)) or 3
-    monkeypatch.setitem(sys.modules, "mappings.services", mappings_services)
-    monkeypatch.setitem(sys.modules, "margins.alerts", margins_alerts)
+    monkeypatch.setattr(
+        "publicapi.receivers.margin_alerts_evaluate",
+        lambda *, org, as_of: calls.append(("alerts", org.pk, as_of)) or 3,
+    )
     return calls
 
 
@@ -105,18 +106,16 @@ def test_after_a_sync_auto_matching_and_margin_alerts_run_and_are_counted(
     assert SyncRun.objects.get().stats["alertsRaised"] == 3
 
 
-def test_the_real_services_find_nothing_to_do_for_an_org_without_data(org):
-    assert hooks.auto_matches_run(org=org, as_of=datetime.now().astimezone()) == 0
-    assert hooks.margin_alerts_evaluate(org=org, as_of=datetime.now().astimezone()) == 0
+def test_the_real_receivers_find_nothing_to_do_for_an_org_without_data(org):
+    responses = signals.revenue_synced.send(sender=None, org=org, as_of=datetime.now().astimezone())
+    assert signals.counts_of(responses) == {"autoMatchesCreated": 0, "alertsRaised": 0}
 
 
 def test_disconnect_deletes_mappings_through_the_mappings_service_when_there_is_one(
     admin, connection, monkeypatch
 ):
     deleted_for = []
-    service = types.ModuleType("mappings.services")
-    service.mappings_clear = lambda *, org: deleted_for.append(org.pk) or 0
-    monkeypatch.setitem(sys.modules, "mappings.services", service)
+    monkeypatch.setattr("mappings.receivers.mappings_clear", lambda *, org: deleted_for.append(org.pk) or 0)
     CustomerMapping.objects.create(org=admin.org, stripe_customer_id="cus_1", tag_value="one")
 
     admin.client().delete("/api/stripe/disconnect")

@@ -12,11 +12,11 @@ from rest_framework.test import APIClient
 from billing.models import StripeCustomer, StripeInvoice, StripeSubscription, StripeWebhookEvent
 from billing.selectors import mrr_by_customer
 from billing.services import stripe_connect
-from billing.stripe_double import DEFAULT_API_KEY, Line
 from billing.stripe_gateway import sign_payload
 from billing.tests.accounts import JAN_1, at
 from billing.tests.conftest import WEBHOOK_SECRET
 from billing.tests.helpers import daily, snapshot
+from stripe_double import DEFAULT_API_KEY, Line
 
 
 def deliver(org, event: dict, *, secret: str = WEBHOOK_SECRET, timestamp: int | None = None, signature=None):

@@ -55,6 +55,7 @@ def test_demo_leaves_confirmed_pending_suggested_manual_and_unmatched_customers(
         "system",
     }
     assert notes == [
-        "mappings: 3 auto-matched (2 counting, 1 suggested), 1 confirmed, 2 mapped by hand; "
-        "waiting for review: 2, unmatched Stripe customers: 2, unmapped tag values: 2"
+        "Mappings (menu: Mappings): 3 confirmed (1 auto-matches confirmed by the demo, 2 mapped by hand); "
+        "1 auto-matches counting in margins while awaiting review; "
+        "1 suggestions not counting until confirmed; unmatched Stripe customers: 2; unmapped cost tags: 2."
     ]

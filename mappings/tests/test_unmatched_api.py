@@ -12,10 +12,10 @@ from django.urls import URLResolver, resolve
 from django.utils import timezone
 
 from billing import selectors as billing_selectors
-from mappings import api
+from mappings import apis
 from mappings.selectors import counting_mappings, lookback_window, unmatched_queue
 from mappings.tests.factories import CustomerMappingFactory, StripeCustomerFactory
-from margins import selectors as cost_selectors
+from margins.costs import selectors as cost_selectors
 from margins.tests.factories import CostCustomerFactory, add_cost, add_revenue
 from margint import urls as root_urls
 
@@ -226,7 +226,7 @@ def test_the_queue_reads_a_fixed_number_of_queries_whatever_the_size(org):
 
 
 def test_the_literal_unmatched_path_is_matched_before_any_margins_pattern():
-    assert resolve(URL).func is api.unmatched
+    assert resolve(URL).func is apis.unmatched
     includes = [
         getattr(p.urlconf_name, "__name__", None) for p in root_urls.urlpatterns if isinstance(p, URLResolver)
     ]

@@ -1,28 +1,13 @@
-"""Reads of the cost side, and of the monthly totals margins are computed from.
+"""Reads of the monthly totals margins are computed from, and the margin table.
 
-They read the daily rollups and the monthly totals (see margins/monthly.py), never raw events.
-`cost` reads cost-side customers and their cost, `by_month` the monthly totals one sum per month,
-`table` assembles the margin table from them. Every public name is importable from here.
+They read the monthly totals (see margins/monthly.py), never raw events. `by_month` reads the
+monthly totals one sum per month, `table` assembles the margin table from them and from the
+cost-events app's reads (margins.costs.selectors). Every public name is importable from here.
 """
 
 from __future__ import annotations
 
 from margins.selectors.by_month import monthly_cost, monthly_revenue
-from margins.selectors.cost import (
-    BreakdownRow,
-    CostCustomerInfo,
-    CostTotals,
-    CustomerLabel,
-    cost_breakdown,
-    cost_by_customer,
-    cost_by_customer_buckets,
-    cost_by_customer_day,
-    cost_by_customer_month,
-    cost_customer_labels,
-    cost_customer_search,
-    cost_customers,
-    cost_total,
-)
 from margins.selectors.table import (
     CustomerDetail,
     MarginInputs,
@@ -42,22 +27,9 @@ from margins.selectors.table import (
 )
 
 __all__ = [
-    "BreakdownRow",
-    "CostCustomerInfo",
-    "CostTotals",
     "CustomerDetail",
-    "CustomerLabel",
     "MarginInputs",
     "MarginReport",
-    "cost_breakdown",
-    "cost_by_customer",
-    "cost_by_customer_buckets",
-    "cost_by_customer_day",
-    "cost_by_customer_month",
-    "cost_customer_labels",
-    "cost_customer_search",
-    "cost_customers",
-    "cost_total",
     "counting_links_kept",
     "margin_customer_detail",
     "margin_inputs",

@@ -41,8 +41,8 @@ from margins.calculations import (
     reconcile,
     revenue_over_time,
 )
+from margins.costs.selectors import BreakdownRow, cost_breakdown
 from margins.selectors.by_month import monthly_cost, monthly_revenue
-from margins.selectors.cost import BreakdownRow, cost_breakdown
 from margins.totals import TotalsRead, read_totals
 from margint.models import Organization
 

@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 from django.urls import Resolver404, resolve
 
-from margins import api
+from margins import apis
 from margins.table_cache import clear_local_copies
 from margins.tests.factories import (
     StripeConnectionFactory,
@@ -224,7 +224,7 @@ def test_unmapped_tag_is_not_found(viewer, acme):
 
 def test_the_unmatched_queue_path_is_never_a_customer_detail():
     # GET /api/margins/unmatched belongs to the mappings app, included after or before margins.
-    assert resolve("/api/margins/unmatched-co").func.__name__ == api.margin_customer.__name__
+    assert resolve("/api/margins/unmatched-co").func.__name__ == apis.margin_customer.__name__
     try:
         match = resolve("/api/margins/unmatched")
     except Resolver404:  # until the mappings app routes it

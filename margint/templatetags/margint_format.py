@@ -2,6 +2,7 @@
 
 {{ row.revenue|money:org.reporting_currency }}   $1,234.56 (micro-units in)
 {{ row.margin_percent|percent }}                  42.5%
+{{ impact.revenue_days|count }}                   10,672 (a whole number with thousands separators)
 {{ sync.last_sync_at|local_time }}                <time> localized by static/js/local-time.js
 {{ key.created_at|local_date }}                   <time>, the date only
 {{ row.health_tier|tier_badge }}                  <span class="badge badge-at_risk">At risk</span>
@@ -31,6 +32,14 @@ def money(amount_micro: int | None, currency: str) -> str:
     if amount_micro is None or amount_micro == "":
         return formatting.MISSING
     return formatting.money(int(amount_micro), currency)
+
+
+@register.filter
+def count(value) -> str:
+    """A whole number with thousands separators, "10,672"; "—" for None."""
+    if value is None or value == "":
+        return formatting.MISSING
+    return f"{int(value):,}"
 
 
 @register.filter

@@ -50,3 +50,12 @@ def test_sparkline_tag_renders_inline_svg_unescaped():
     )
     assert html.startswith('<svg class="spark"') and "&lt;" not in html
     assert render("{% sparkline s %}", s=None) == ""
+
+
+def test_count_puts_thousands_separators_in_whole_numbers():
+    from django.template import Context, Template
+
+    rendered = Template("{% load margint_format %}{{ a|count }} {{ b|count }} {{ c|count }}").render(
+        Context({"a": 10672, "b": 7, "c": None})
+    )
+    assert rendered == "10,672 7 —"

@@ -111,3 +111,9 @@ def test_non_admins_are_refused_every_members_action(request, persona, admin):
 
 def test_free_org_admins_manage_members_too(free_admin):
     assert free_admin.page_client().get("/settings/members/").status_code == 200
+
+
+def test_the_members_page_states_the_roles_as_the_pages_enforce_them(admin):
+    html = admin.page_client().get("/settings/members/").content.decode()
+    assert "record budgets" not in html
+    assert "admins also change settings, budgets, mappings" in html

@@ -50,3 +50,11 @@ def test_switcher_form_switches_and_refuses_foreign_orgs(member, other_org, org)
 def test_free_org_home_points_to_the_upgrade_page(free_admin):
     client = free_admin.page_client()
     assert "/upgrade/" in client.get("/").content.decode()
+
+
+def test_the_upgrade_page_tells_a_pro_org_it_already_has_every_page(admin, free_admin):
+    pro_html = admin.page_client().get("/upgrade/").content.decode()
+    free_html = free_admin.page_client().get("/upgrade/").content.decode()
+    assert "This is a Pro feature" not in pro_html
+    assert "Acme AI is on the Pro plan" in pro_html
+    assert "This is a Pro feature" in free_html

@@ -8,7 +8,7 @@ from billing import selectors as billing_selectors
 from billing.tests.factories import add_revenue
 from mappings.models import CustomerMapping
 from mappings.selectors import counting_mappings
-from margins import selectors as cost_selectors
+from margins.costs import selectors as cost_selectors
 from margins.tests.factories import add_cost
 
 

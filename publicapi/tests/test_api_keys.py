@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from margins.costs.tests.ingestion_helpers import event
 from margins.models import CostEvent
-from margins.tests.ingestion_helpers import event
 from publicapi.keys import KEY_PREFIX, api_key_create, api_key_revoke, api_key_verify
 from publicapi.models import ApiKey
 from publicapi.tests.key_helpers import key_for, keyed_client

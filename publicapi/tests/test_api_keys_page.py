@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
+from rest_framework.test import APIClient
 
 from publicapi.keys import api_key_create, api_key_verify
 from publicapi.models import ApiKey
@@ -28,7 +30,7 @@ def test_htmx_create_answers_with_the_form_and_the_event_the_table_listens_for(a
     )
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="api-key-create"')
-    assert len(SECRET.findall(html)) == 1
+    assert len(set(SECRET.findall(html))) == 1
     prefix = ApiKey.objects.get(name="ingest").prefix
     assert response["HX-Trigger"] == f'{{"apiKeyCreated": {{"prefix": "{prefix}"}}}}'
     table = admin.page_client().get("/settings/api-keys/", HTTP_HX_REQUEST="true").content.decode()
@@ -80,4 +82,22 @@ def test_non_admins_cannot_list_create_or_revoke(request, persona, org):
 
 def test_free_org_admins_create_keys_for_ingestion(free_admin):
     response = free_admin.page_client().post("/settings/api-keys/", {"name": "ingest", "scopes": ["write"]})
-    assert response.status_code == 201 and len(SECRET.findall(response.content.decode())) == 1
+    assert response.status_code == 201 and len(set(SECRET.findall(response.content.decode()))) == 1
+
+
+def test_a_new_key_comes_with_a_curl_example_that_works_as_shown(admin, org):
+    html = admin.page_client().post("/settings/api-keys/", {"name": "backend", "scopes": ["write"]}).content
+    curl = unescape(html.decode().split('<code id="new-key-curl">')[1].split("</code>")[0])
+    (secret,) = set(SECRET.findall(curl))
+    assert curl.startswith("curl -X POST http://testserver/api/v1/events")
+    body = curl.split("-d '")[1].rstrip("'")
+    response = APIClient().post(
+        "/api/v1/events", body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {secret}"
+    )
+    assert response.status_code == 202
+    assert response.json()["data"]["accepted"] == 1
+
+
+def test_the_api_keys_page_links_the_api_reference(admin):
+    html = admin.page_client().get("/settings/api-keys/").content.decode()
+    assert 'href="/api/v1/docs"' in html

@@ -7,10 +7,10 @@ from datetime import date
 from django.core.cache import cache
 
 from margins.calculations import Month
-from margins.webhooks.models import WebhookEvent
 from publicapi.budget_alerts import budget_alerts
 from publicapi.budget_calc import BudgetRule, evaluate
 from publicapi.budgets import budget_create, org_budget_statuses
+from publicapi.notifications.models import WebhookEvent
 from publicapi.tasks import budget_alerts_scan
 from publicapi.tests.factories import add_cost
 

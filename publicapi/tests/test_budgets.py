@@ -313,7 +313,7 @@ def test_the_check_trims_its_parameters(api, budgets):
 
 
 def test_ingestions_bump_refreshes_that_customers_cached_check(api, org, budgets):
-    from margins.ingestion.hooks import customers_ingested
+    from publicapi.budget_versions import customers_ingested
 
     url = "/api/v1/budgets/check?customer=acme&feature=search"
     pair = str(budgets["customer_feature"].pk)

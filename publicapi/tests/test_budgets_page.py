@@ -101,3 +101,34 @@ def test_a_free_organization_gets_the_upgrade_page(free_admin):
 def test_signed_out_visitors_are_sent_to_log_in(client, db):
     response = client.get("/budgets/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_form_shows_the_target_fields_of_the_chosen_scope_only(admin, org):
+    html = admin.page_client().get("/budgets/").content.decode()
+    customer = html.split('data-scope-field="customer"')[1].split(">")[0]
+    feature = html.split('data-scope-field="feature"')[1].split(">")[0]
+    assert "scope-off" in customer and "scope-off" in feature  # workspace, the first scope
+    refused = admin.page_client().post("/budgets/", {**FORM, "scope": "customer_feature", "feature": ""})
+    html = refused.content.decode()
+    assert "scope-off" not in html.split('data-scope-field="customer"')[1].split(">")[0]
+    assert "scope-off" not in html.split('data-scope-field="feature"')[1].split(">")[0]
+
+
+def test_type_ahead_offers_the_org_s_customers_and_features(admin, org, other_org):
+    today = date.today()
+    add_cost(org, "acme-corp", today, 1_000, feature="chat")
+    add_cost(org, "beta-labs", today, 1_000, feature="search")
+    add_cost(other_org, "acme-rival", today, 1_000, feature="chat-secret")
+    client = admin.page_client()
+    customers = client.get("/budgets/suggestions/?field=customer&customer=acme").content.decode()
+    features = client.get("/budgets/suggestions/?field=feature&feature=cha").content.decode()
+    assert customers.startswith('<datalist id="budget-customer-options">')
+    assert '<option value="acme-corp">' in customers and "beta-labs" not in customers
+    assert "acme-rival" not in customers
+    assert '<option value="chat">' in features and "chat-secret" not in features and "search" not in features
+
+
+def test_only_admins_get_budget_suggestions(member, outsider, org):
+    assert member.page_client().get("/budgets/suggestions/?field=customer").status_code == 403
+    html = outsider.page_client().get("/budgets/suggestions/?field=customer").content.decode()
+    assert "<option" not in html

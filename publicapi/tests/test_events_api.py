@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from margins.costs.tests.ingestion_helpers import event, totals
 from margins.models import CostEvent, Customer
-from margins.tests.ingestion_helpers import event, totals
 from publicapi.tests.key_helpers import org_client
 
 EVENTS = "/api/v1/events"

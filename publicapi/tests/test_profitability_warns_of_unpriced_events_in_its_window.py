@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from margins.ingestion.services import events_ingest
-from margins.tests.ingestion_helpers import event
+from margins.costs.services import events_ingest
+from margins.costs.tests.ingestion_helpers import event
 from publicapi.tests.conftest import NOW
 from publicapi.tests.key_helpers import key_for, keyed_client
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.cache import cache
 
+from margins.costs.tests.ingestion_helpers import event
 from margins.models import CostEvent
-from margins.tests.ingestion_helpers import event
 from publicapi.models import ApiKey
 from publicapi.tests.conftest import RATE_WINDOW_START
 from publicapi.tests.key_helpers import key_for, keyed_client

@@ -13,7 +13,7 @@ from billing.models import RevenueDaily
 from billing.services import stripe_disconnect
 from billing.tests.factories import StripeConnectionFactory
 from margins import memo, monthly, shared_copies
-from margins.ingestion.services import events_ingest
+from margins.costs.services import events_ingest
 from margins.models import CustomerDailyCost
 from margins.tests.shared_cache import failing_caches, hear_cache_warnings, recorded_shares
 from margint.celery import app as celery_app

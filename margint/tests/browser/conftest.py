@@ -47,7 +47,7 @@ def chromium() -> Iterator[object]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("the playwright package is not installed (pip install -r requirements.txt)")
+        _unavailable("the playwright package is not installed (pip install -r requirements-dev.txt)")
     # The sync API keeps an asyncio loop on this thread while the browser lives; Django would take
     # every ORM call of the test (not of the live server's threads) for one made from async code.
     with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:

@@ -12,12 +12,13 @@ import pytest
 from playwright.sync_api import expect
 
 from billing.models import StripeConnection, SyncRun
-from billing.stripe_double import DEFAULT_API_KEY, Line, StripeDataset, serve
-from margins.conftest import webhook_receiver  # noqa: F401 - the loopback receiver fixture
-from margins.webhooks import signing
-from margins.webhooks.models import WebhookDelivery, WebhookEndpoint
+from billing.services import stripe_connect
 from margint import crypto
 from margint.tests.browser.conftest import shoot
+from publicapi.notifications import signing
+from publicapi.notifications.models import WebhookDelivery, WebhookEndpoint
+from publicapi.notifications.tests.receiver import webhook_receiver  # noqa: F401 - the loopback receiver fixture
+from stripe_double import DEFAULT_API_KEY, Line, StripeDataset, serve
 
 pytestmark = pytest.mark.browser
 
@@ -203,8 +204,12 @@ def test_add_a_webhook_endpoint_send_a_test_event_and_see_the_delivery(
     delivery_row = page.locator("#delivery-log tbody tr")
     expect(delivery_row).to_have_count(1)
     expect(delivery_row).to_contain_text("webhook.test")
+    expect(delivery_row.locator('td[data-label="State"]')).to_have_text("Delivered")
     expect(delivery_row.locator('td[data-label="Result"]')).to_contain_text("200")
-    expect(delivery_row.locator('td[data-label="Response"]')).to_contain_text('{"ok": true}')
+    response = delivery_row.get_by_text('{"ok": true}')
+    expect(response).to_be_hidden()  # folded until asked for
+    delivery_row.get_by_text("1 attempt").click()
+    expect(response).to_be_visible()
     (received,) = webhook_receiver.received
     assert json.loads(received.body)["type"] == "webhook.test"
     assert signing.verify(secret=secret, header=received.headers["Margint-Signature"], body=received.body)
@@ -223,3 +228,29 @@ def test_add_a_webhook_endpoint_send_a_test_event_and_see_the_delivery(
     expect(page.locator("#endpoints-table")).to_contain_text("No endpoints yet.")
     assert not WebhookEndpoint.objects.exists()
     shoot(page, "webhooks")
+
+
+def test_sync_now_shows_it_is_working_while_the_sync_runs_inside_the_request(
+    open_page, member, org, settings
+):
+    """Without a worker (tasks in-process) the sync runs inside Sync now's request: meanwhile the
+    button is disabled and shows a spinner and "Syncing…"."""
+    server = serve(_recent_account(int(time.time())))
+    server.faults.slow(1.5, "/v1/customers", times=1)  # the request lasts long enough to be seen
+    settings.STRIPE_API_BASE = server.url
+    stripe_connect(org=org, stripe_key=DEFAULT_API_KEY, webhook_secret="whsec_browser_0001", start_sync=False)
+    try:
+        page = open_page(member, "/stripe/")
+        button = page.locator("#sync-now-form button")
+        expect(button.locator(".spinner")).to_be_hidden()
+
+        button.click()
+
+        expect(button).to_be_disabled()
+        expect(button.locator(".spinner")).to_be_visible()
+        expect(button.locator(".busy-label")).to_have_text("Syncing…")
+        expect(page.locator("#sync-panel .sync-progress")).to_have_attribute("data-status", "succeeded")
+        expect(page.locator("#sync-now-form button")).to_be_enabled()
+        expect(page.locator("#sync-now-form .spinner")).to_be_hidden()
+    finally:
+        server.stop()
