@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from django.core.cache import cache
 
 from margins import table_cache
-from margins.table_cache import clear_local_copies
 from margins.tests.factories import add_cost, add_revenue
 from margins.tests.month_data import DEC, M, month_of_data
+from margins.tests.test_table_updates import in_full
 
 pytestmark = pytest.mark.postgres
 URLS = (f"/api/margins?period={DEC}", f"/api/margins?period={DEC}&format=csv")
@@ -28,12 +27,6 @@ def table(requires_postgres, transactional_db, viewer, org, clock_at):
     for url in URLS:
         client.get(url)
     return client
-
-
-def in_full(client, url: str) -> bytes:
-    clear_local_copies()
-    cache.clear()
-    return client.get(url).content
 
 
 CHANGES = {
