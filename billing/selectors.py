@@ -114,6 +114,24 @@ def revenue_by_customer_ranges(
     return {names[pk]: tuple(map(int, amounts)) for pk, *amounts in rows}
 
 
+def revenue_by_customer_through(
+    *, org: Organization, start: date, last_day: date, stripe_ids: Iterable[str] | None = None
+) -> dict[str, int]:
+    """Recognized revenue per Stripe customer id on the days from `start` to `last_day`, both included.
+
+    The revenue of a month in progress up to a day (docs/month-in-progress.md): revenue recognized
+    for days after `last_day` (the rest of an invoice's service period) is not counted. Empty
+    when `last_day` is before `start`. Stripe customers with no revenue row in the days are absent.
+    """
+    if last_day < start:
+        return {}
+    rows = RevenueDaily.objects.filter(org=org, day__gte=start, day__lte=last_day)
+    if stripe_ids is not None:
+        rows = rows.filter(stripe_customer__stripe_id__in=list(stripe_ids))
+    sums = rows.values_list("stripe_customer__stripe_id").annotate(total=Sum("amount_micro")).order_by()
+    return {stripe_id: int(total) for stripe_id, total in sums}
+
+
 def revenue_by_customer_month(*, org: Organization, start: date, end: date) -> dict[tuple[str, date], int]:
     """Recognized revenue per (Stripe customer id, first day of month) over the days [start, end)."""
     rows = (

@@ -20,6 +20,8 @@ from margins.calculations import (
     MarginRow,
     MarginSummary,
     Month,
+    MonthProgress,
+    Projection,
     Reconciliation,
     SparkPoint,
     Tier,
@@ -96,15 +98,49 @@ def row_json(row: MarginRow) -> dict[str, Any]:
         "sparkline": sparkline_json(row.sparkline),
         "projectedTierWorsening": row.projected_tier_worsening,
         "budgetSuggestionMicrodollars": row.budget_suggestion,
+        **projection_json(row.projection),
+    }
+
+
+def projection_json(projection: Projection | None) -> dict[str, Any]:
+    """The month-end projection of a month in progress; every field null for a finished month."""
+    if projection is None:
+        return dict.fromkeys(_PROJECTION_FIELDS)
+    return {
+        "projectedRevenueMicrodollars": projection.revenue,
+        "projectedCostMicrodollars": projection.cost,
+        "projectedMarginPercent": (
+            float(projection.margin_percent) if projection.margin_percent is not None else None
+        ),
+        "projectedHealthTier": projection.health_tier.value if projection.health_tier else None,
+    }
+
+
+_PROJECTION_FIELDS = (
+    "projectedRevenueMicrodollars",
+    "projectedCostMicrodollars",
+    "projectedMarginPercent",
+    "projectedHealthTier",
+)
+
+
+def progress_json(progress: MonthProgress) -> dict[str, Any]:
+    """Which days a month counted: the last one (YYYY-MM-DD; null before the month begins), and
+    whether the month is still in progress."""
+    return {
+        "asOf": progress.as_of.isoformat() if progress.as_of is not None else None,
+        "isPartial": progress.is_partial,
     }
 
 
 def summary_json(report: MarginReport) -> dict[str, Any]:
     """The summary's numbers; `with_sync` adds the sync fields, which change on their own."""
-    return summary_numbers_json(report.table.summary, report.reconciliation)
+    return summary_numbers_json(report.table.summary, report.reconciliation, report.table.progress)
 
 
-def summary_numbers_json(summary: MarginSummary, reconciliation: Reconciliation) -> dict[str, Any]:
+def summary_numbers_json(
+    summary: MarginSummary, reconciliation: Reconciliation, progress: MonthProgress
+) -> dict[str, Any]:
     return {
         "blendedMarginPercent": float(summary.blended_margin_percent),
         "totalRevenueMicrodollars": summary.total_revenue,
@@ -113,14 +149,23 @@ def summary_numbers_json(summary: MarginSummary, reconciliation: Reconciliation)
         "atRiskCount": summary.at_risk_count,
         "unattributedCostMicrodollars": reconciliation.unattributed_cost,
         "unmatchedRevenueMicrodollars": reconciliation.unmatched_revenue,
+        **progress_json(progress),
+        **projection_json(summary.projection),
     }
 
 
-_RECONCILIATION_FIELDS = ("unattributedCostMicrodollars", "unmatchedRevenueMicrodollars")
+_RECONCILIATION_FIELDS = (
+    "unattributedCostMicrodollars",
+    "unmatchedRevenueMicrodollars",
+    "asOf",
+    "isPartial",
+    *_PROJECTION_FIELDS,
+)
 
 
 def with_sync(numbers: dict[str, Any], sync: SyncStatus) -> dict[str, Any]:
-    """The document's summary fields in its order, then the reconciliation fields it does not have."""
+    """The document's summary fields in its order, then the fields it does not have: the
+    reconciliation, the days counted and the month-end projection."""
     documented = {key: value for key, value in numbers.items() if key not in _RECONCILIATION_FIELDS}
     added = {key: numbers[key] for key in _RECONCILIATION_FIELDS}
     return {**documented, **sync_json(sync), **added}
@@ -145,6 +190,7 @@ def detail_json(detail: CustomerDetail) -> dict[str, Any]:
     amounts and `healthTier` null: no activity has no health.
     """
     body = row_json(detail.row) if detail.row is not None else _idle_row_json(detail)
+    body.update(progress_json(detail.progress))
     body["revenueOverTime"] = [
         {"period": str(p.period), "revenue": p.revenue, "cost": p.cost} for p in detail.revenue_over_time
     ]
@@ -168,6 +214,7 @@ def _idle_row_json(detail: CustomerDetail) -> dict[str, Any]:
         "sparkline": sparkline_json(detail.sparkline),
         "projectedTierWorsening": False,
         "budgetSuggestionMicrodollars": None,
+        **projection_json(None),
     }
 
 

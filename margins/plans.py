@@ -16,9 +16,9 @@ from datetime import date, datetime
 from billing.plans import PlanNames, PlanRevenue, plan_names, plan_revenue
 from billing.selectors import stripe_customer_names
 from mappings.selectors import counting_links
-from margins.calculations import Month
+from margins.calculations import Month, month_progress
 from margins.calculations.plans import CustomerPlans, PlanTable, compute_plan_table
-from margins.selectors import monthly_cost, org_thresholds
+from margins.selectors import monthly_cost, org_thresholds, utc_day
 from margint.models import Organization
 
 HISTORY_MONTHS = 12
@@ -44,11 +44,11 @@ class PlanReport:
 def revenue_end(period: Month, as_of: datetime) -> date:
     """Where a month's revenue stops: the month-in-progress rule of the margin table, kept here only.
 
-    The margin table counts a month's revenue over the whole calendar month, the days still to
-    come of the current month included (revenue is recognized over each line's service period,
-    so a paid subscription's remaining days are already known). Plans follow the same rule.
+    The margin table counts a month's revenue on its days up to and including `as_of`'s UTC day,
+    the same days as its cost (docs/month-in-progress.md); a finished month counts all its days.
+    Plans follow the same rule, from the same function.
     """
-    return period.next().first_day
+    return month_progress(period, utc_day(as_of)).counted_end
 
 
 def plan_report(*, org: Organization, period: Month, as_of: datetime, months: int = 1) -> PlanReport:

@@ -9,7 +9,7 @@ both are reported in `warnings`.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from billing import selectors as billing_selectors
@@ -34,14 +34,18 @@ MODELS_NAMED = 5  # an unpriced-events warning names this many models, then coun
 
 
 def profitability_summary(
-    *, org: Organization, window: SummaryWindow, top_n: int, currency: str | None = None
+    *, org: Organization, window: SummaryWindow, top_n: int, today: date, currency: str | None = None
 ) -> dict[str, Any]:
     """The summary in the reporting currency, or in `currency` (one with rates): each customer's
-    amount of each day converted at that day's rate, rounded once, half to even."""
+    amount of each day converted at that day's rate, rounded once, half to even.
+
+    `today` (UTC): revenue counts on the days up to and including it, like the cost that can
+    exist (docs/month-in-progress.md); revenue already recognized for later days does not."""
     reporting = org.reporting_currency
     currency = (currency or reporting).lower()
     first, after = window.fact_days()
-    revenue_days = billing_selectors.revenue_by_customer_day(org=org, start=first, end=after)
+    counted_end = min(after, today + timedelta(days=1))
+    revenue_days = billing_selectors.revenue_by_customer_day(org=org, start=first, end=counted_end)
     cost_days = cost_selectors.cost_by_customer_day(org=org, start=first, end=after)
     if currency != reporting:
         book = rate_book(currencies=(reporting, currency), start=first, end=after)
@@ -66,7 +70,8 @@ def profitability_summary(
     ]
     rows = summary_rows(customers, window, currency=currency, top_n=top_n)
     warnings = (
-        _sync_warnings(org, window)
+        _future_warnings(window, today)
+        + _sync_warnings(org, window)
         + _unmapped_warnings(unmapped, window, currency)
         + _unpriced_warnings(unpriced_event_counts(org=org, start=window.start, end=window.end))
     )
@@ -104,6 +109,15 @@ def row_json(row: SummaryRow, currency: str) -> dict[str, Any]:
         },
         "isOther": row.is_other,
     }
+
+
+def _future_warnings(window: SummaryWindow, today: date) -> list[str]:
+    if window.end <= datetime.combine(today + timedelta(days=1), time.min, tzinfo=UTC):
+        return []
+    return [
+        f"The range ends after today ({today.isoformat()}, UTC): revenue recognized for later days "
+        "is not counted, as their cost is not known yet."
+    ]
 
 
 def _converted(

@@ -4,7 +4,8 @@ Pure: no ORM, no clock, no I/O. Selectors gather facts into the input dataclasse
 layer serialises the output ones. Every amount is integer micro-units of the org's reporting
 currency; every percentage is a Decimal rounded by `round_percent` and nowhere else.
 
-`periods` holds the calendar month, `tiers` the tiers, thresholds and percentages, `rows` one
+`periods` holds the calendar month, `progress` the counted days of a month in progress and its
+month-end projection, `tiers` the tiers, thresholds and percentages, `rows` one
 customer's row and sparkline, `tables` the month's table and its reconciliation, `money` the
 conversions of micro-units at the edges. Every public name is importable from here.
 """
@@ -13,6 +14,17 @@ from __future__ import annotations
 
 from margins.calculations.money import MICROS_PER_CENT, MICROS_PER_UNIT, micros_to_cents, micros_to_dollars
 from margins.calculations.periods import InvalidPeriod, Month
+from margins.calculations.progress import (
+    ALERT_MIN_DAYS,
+    ALERT_MIN_MICROS,
+    MonthProgress,
+    Projection,
+    alert_ready,
+    month_progress,
+    project_cost,
+    project_month,
+    projection_of,
+)
 from margins.calculations.rows import (
     REVENUE_OVER_TIME_MONTHS,
     SPARKLINE_MONTHS,
@@ -34,6 +46,7 @@ from margins.calculations.tables import (
     Reconciliation,
     assemble_margin_table,
     compute_margin_table,
+    projected_sums,
     reconcile,
     summarize,
     summary_of,
@@ -50,6 +63,8 @@ from margins.calculations.tiers import (
 )
 
 __all__ = [
+    "ALERT_MIN_DAYS",
+    "ALERT_MIN_MICROS",
     "MICROS_PER_CENT",
     "MICROS_PER_UNIT",
     "REVENUE_OVER_TIME_MONTHS",
@@ -61,11 +76,14 @@ __all__ = [
     "MarginTable",
     "Month",
     "MonthAmounts",
+    "MonthProgress",
+    "Projection",
     "PeriodAmounts",
     "Reconciliation",
     "SparkPoint",
     "Tier",
     "TierThresholds",
+    "alert_ready",
     "assemble_margin_table",
     "budget_suggestion",
     "build_sparkline",
@@ -76,7 +94,12 @@ __all__ = [
     "margin_rows",
     "micros_to_cents",
     "micros_to_dollars",
+    "month_progress",
+    "project_cost",
+    "project_month",
     "project_next",
+    "projected_sums",
+    "projection_of",
     "reconcile",
     "revenue_over_time",
     "round_percent",

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from margins.calculations.periods import Month
+from margins.calculations.progress import MonthProgress, Projection, project_month
 from margins.calculations.tiers import (
     Tier,
     TierThresholds,
@@ -35,10 +36,15 @@ class MonthAmounts:
     Net revenue may be negative: a credit note larger than the month's invoices. Such a
     month, like one with cost and no revenue, has no positive revenue to divide by; see
     `has_no_income`. Nothing here raises on amounts read from the database.
+
+    For the month in progress, `revenue` and `cost` are those of its counted days (see
+    calculations.progress) and `revenue_for_month` is what is recognized for the whole month;
+    None otherwise.
     """
 
     revenue: int = 0
     cost: int = 0
+    revenue_for_month: int | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -90,6 +96,7 @@ class MarginRow(NamedTuple):
     sparkline: tuple[SparkPoint, ...]
     projected_tier_worsening: bool
     budget_suggestion: int | None
+    projection: Projection | None = None  # month end, for the month in progress only
 
 
 @dataclass(frozen=True)
@@ -212,14 +219,20 @@ def margin_rows(
     months: Sequence[Month],
     customers: Iterable[tuple[str, str, str | None, Sequence[int], Sequence[int]]],
     thresholds: TierThresholds,
+    projection: tuple[MonthProgress, Mapping[str, int]] | None = None,
 ) -> list[MarginRow]:
     """The rows of the last of `months` (the period), worst margin first (`worst_first`).
 
     `customers`: (tag value, Stripe customer id, name, revenue per month, cost per month), the
     amounts in the order of `months`, oldest first. A customer with neither revenue nor cost in
     the period has no row. The same rows as `compute_customer_row`, in integers.
+
+    `projection`: for a month in progress, its progress and each tag value's revenue recognized
+    for the whole month (the period's amounts are those of its counted days); each row then
+    carries its month-end projection (docs/month-in-progress.md).
     """
     next_month, bounds = _next_month(months[-1]), _bounds(thresholds)
+    progress, whole = projection if projection is not None and projection[0].is_partial else (None, {})
     keyed = []
     for tag, stripe_id, name, revenue, cost in customers:
         r, c = revenue[-1], cost[-1]
@@ -232,8 +245,25 @@ def margin_rows(
         suggestion = (
             budget_suggestion(revenue=r, tier=tier, thresholds=thresholds) if tier is _CRITICAL else None
         )
+        ahead = None
+        if progress is not None:
+            ahead = project_month(
+                revenue_for_month=whole.get(tag, r), cost_to_date=c, progress=progress, thresholds=thresholds
+            )
         row = MarginRow(
-            tag, stripe_id, name, None, r, c, r - c, _as_percent(value), tier, sparkline, worsens, suggestion
+            tag,
+            stripe_id,
+            name,
+            None,
+            r,
+            c,
+            r - c,
+            _as_percent(value),
+            tier,
+            sparkline,
+            worsens,
+            suggestion,
+            ahead,
         )
         keyed.append(((value, r - c, tag), row))
     keyed.sort(key=_first)
@@ -270,12 +300,24 @@ def _next_month(month: Month) -> Month:
 
 
 def compute_customer_row(
-    *, period: Month, customer: CustomerMonthly, thresholds: TierThresholds
+    *,
+    period: Month,
+    customer: CustomerMonthly,
+    thresholds: TierThresholds,
+    progress: MonthProgress | None = None,
 ) -> MarginRow | None:
-    """The customer's margin row for the period, or None when it had neither revenue nor cost."""
+    """The customer's margin row for the period, or None when it had neither revenue nor cost.
+
+    The amounts are those of the period's counted days; with `progress` of a month in progress,
+    the row also carries the month-end projection.
+    """
     months, revenue, cost = _amounts(period, customer.monthly)
     facts = (customer.tag_value, customer.stripe_customer_id, customer.customer_name, revenue, cost)
-    rows = margin_rows(months=months, customers=[facts], thresholds=thresholds)
+    projection = None
+    if progress is not None:
+        whole = customer.amounts(period).revenue_for_month
+        projection = (progress, {} if whole is None else {customer.tag_value: whole})
+    rows = margin_rows(months=months, customers=[facts], thresholds=thresholds, projection=projection)
     if not rows:
         return None
     return rows[0] if customer.avatar_url is None else rows[0]._replace(avatar_url=customer.avatar_url)

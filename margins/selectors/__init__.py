@@ -18,7 +18,9 @@ from margins.selectors.table import (
     margin_inputs,
     margin_table,
     month_of,
+    org_counted_revenue,
     org_thresholds,
+    utc_day,
 )
 
 __all__ = [
@@ -32,7 +34,9 @@ __all__ = [
     "margin_inputs",
     "margin_table",
     "month_of",
+    "org_counted_revenue",
     "monthly_cost",
     "monthly_revenue",
     "org_thresholds",
+    "utc_day",
 ]

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
-from billing.selectors import SyncStatus, sync_status
+from billing.selectors import SyncStatus, revenue_by_customer_through, revenue_total, sync_status
+from mappings.selectors import counting_links
 from margins.calculations import (
     REVENUE_OVER_TIME_MONTHS,
     SPARKLINE_MONTHS,
@@ -20,6 +21,7 @@ from margins.calculations import (
     MarginTable,
     Month,
     MonthAmounts,
+    MonthProgress,
     PeriodAmounts,
     Reconciliation,
     SparkPoint,
@@ -27,6 +29,7 @@ from margins.calculations import (
     build_sparkline,
     compute_customer_row,
     margin_rows,
+    month_progress,
     reconcile,
     revenue_over_time,
     summarize,
@@ -54,6 +57,7 @@ class MarginInputs:
     customers: tuple[CustomerMonthly, ...]
     org_revenue: Mapping[Month, int]
     org_cost: Mapping[Month, int]
+    progress: MonthProgress | None = None  # of the last month, when it is in progress
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class CustomerDetail:
     """One tag value's row (None when it had neither revenue nor cost in the period) and its series."""
 
     period: Month
+    progress: MonthProgress  # which days of the period count
     customer: CustomerMonthly
     row: MarginRow | None
     sparkline: tuple[SparkPoint, ...]
@@ -80,39 +85,101 @@ def month_of(moment: datetime) -> Month:
     return Month.containing(moment.astimezone(UTC).date())
 
 
+def utc_day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
+
+
 def margin_table(
     *, org: Organization, period: Month | None = None, as_of: datetime, with_sync: bool = True
 ) -> MarginReport:
     """The margin table of `period` (default: the UTC month of `as_of`), reconciled with org totals.
 
-    A month is the whole calendar month for revenue and cost alike: revenue recognized on the
-    month's days (billing spreads each invoice line over its service period) against the cost
-    incurred on them. In the current month, revenue already recognized for the days still to
-    come counts while their cost cannot exist yet. `with_sync=False` leaves the sync state
-    unread (None), for callers that read it themselves. Two queries (three with the sync state).
+    A month compares the same days on both sides: revenue recognized on its days up to and
+    including `as_of`'s UTC day (billing spreads each invoice line over its service period)
+    against the cost incurred on them; a finished month counts all its days. A month in progress
+    also gets its month-end projection (docs/month-in-progress.md). `with_sync=False` leaves the
+    sync state unread (None), for callers that read it themselves. Two queries for a finished
+    month (three with the sync state), three more for a month in progress.
     """
     period = period or month_of(as_of)
+    progress = month_progress(period, utc_day(as_of))
     amounts = mapped_month_amounts(org=org, months=period.months_back(SPARKLINE_MONTHS))
+    customers, whole, org_revenue = amounts.customers, {}, amounts.org_revenue[-1]
+    if progress.is_partial:
+        customers, whole = counted_amounts(org=org, progress=progress, customers=customers)
+        org_revenue = org_counted_revenue(org=org, progress=progress, whole=org_revenue)
     thresholds = org_thresholds(org)
-    rows = margin_rows(months=amounts.months, customers=amounts.customers, thresholds=thresholds)
-    table = MarginTable(period=period, summary=summarize(rows), rows=tuple(rows))
-    reconciliation = reconcile(
-        table.summary, org_revenue=amounts.org_revenue[-1], org_cost=amounts.org_cost[-1]
+    rows = margin_rows(
+        months=amounts.months, customers=customers, thresholds=thresholds, projection=(progress, whole)
     )
+    summary = summarize(rows, projecting=thresholds if progress.is_partial else None)
+    table = MarginTable(period=period, summary=summary, rows=tuple(rows), progress=progress)
+    reconciliation = reconcile(table.summary, org_revenue=org_revenue, org_cost=amounts.org_cost[-1])
     sync = sync_status(org=org, start=period.bounds[0], end=period.bounds[1]) if with_sync else None
     return MarginReport(table, reconciliation, sync, thresholds)
 
 
-def margin_inputs(*, org: Organization, months: Sequence[Month]) -> MarginInputs:
+def margin_inputs(*, org: Organization, months: Sequence[Month], as_of: date | None = None) -> MarginInputs:
     """Monthly amounts of every mapped tag value as `CustomerMonthly` values (the alerts compute two
-    months' tables from one read), and the org's totals per month."""
+    months' tables from one read), and the org's totals per month.
+
+    `as_of` (a UTC day): when the last month is in progress on that day, its revenue is that of
+    its counted days, and the whole month's is kept beside it.
+    """
     amounts = mapped_month_amounts(org=org, months=months)
+    customers, whole, org_revenue = amounts.customers, None, list(amounts.org_revenue)
+    progress = month_progress(amounts.months[-1], as_of) if as_of is not None else None
+    if progress is not None and progress.is_partial:
+        customers, whole = counted_amounts(org=org, progress=progress, customers=customers)
+        org_revenue[-1] = org_counted_revenue(org=org, progress=progress, whole=org_revenue[-1])
     return MarginInputs(
         months=amounts.months,
-        customers=tuple(_customer(amounts.months, facts) for facts in amounts.customers),
-        org_revenue=dict(zip(amounts.months, amounts.org_revenue, strict=True)),
+        customers=tuple(_customer(amounts.months, facts, whole) for facts in customers),
+        org_revenue=dict(zip(amounts.months, org_revenue, strict=True)),
         org_cost=dict(zip(amounts.months, amounts.org_cost, strict=True)),
+        progress=progress,
     )
+
+
+def counted_amounts(
+    *,
+    org: Organization,
+    progress: MonthProgress,
+    customers: Sequence[CustomerAmounts],
+    tag_value: str | None = None,
+) -> tuple[list[CustomerAmounts], dict[str, int]]:
+    """`customers` with the last month's revenue cut to the counted days of the month in progress,
+    and each tag value's revenue recognized for the whole month.
+
+    Reads the fewer days through the counting links (one tag value's when `tag_value` is given):
+    the counted ones, or the rest of the month to take away from the whole.
+    """
+    links = counting_links(org=org, tag_value=tag_value)
+    stripe_ids = None if tag_value is None else links.get(tag_value, ())
+    start, end = progress.period.bounds
+    counting = progress.counted_days <= progress.days_left
+    first, last = (
+        (start, progress.counted_end - _ONE_DAY) if counting else (progress.counted_end, end - _ONE_DAY)
+    )
+    read = revenue_by_customer_through(org=org, start=first, last_day=last, stripe_ids=stripe_ids)
+    cut, whole = [], {}
+    for tag, stripe_id, name, revenue, cost in customers:
+        days = sum(read.get(sid, 0) for sid in links.get(tag, ()))
+        whole[tag] = revenue[-1]
+        cut.append((tag, stripe_id, name, (*revenue[:-1], days if counting else revenue[-1] - days), cost))
+    return cut, whole
+
+
+def org_counted_revenue(*, org: Organization, progress: MonthProgress, whole: int) -> int:
+    """The org's revenue on the counted days of a month in progress, all Stripe customers, from the
+    whole month's (`whole`), reading the fewer days as `counted_amounts` does."""
+    start, end = progress.period.bounds
+    if progress.counted_days <= progress.days_left:
+        return revenue_total(org=org, start=start, end=progress.counted_end)
+    return whole - revenue_total(org=org, start=progress.counted_end, end=end)
+
+
+_ONE_DAY = timedelta(days=1)
 
 
 def margin_customer_detail(
@@ -120,7 +187,8 @@ def margin_customer_detail(
 ) -> CustomerDetail | None:
     """One mapped tag value's margin row, six months of revenue and cost, and its cost breakdowns.
 
-    None when the tag value has no mapping that counts in margins (in this org).
+    None when the tag value has no mapping that counts in margins (in this org). The period's
+    amounts are those of its counted days, as in the table.
     """
     period = period or month_of(as_of)
     amounts = mapped_month_amounts(
@@ -128,15 +196,21 @@ def margin_customer_detail(
     )
     if not amounts.customers:
         return None
-    customer = _customer(amounts.months, amounts.customers[0])
-    start, end = period.bounds
+    progress, facts, whole = month_progress(period, utc_day(as_of)), amounts.customers, None
+    if progress.is_partial:
+        facts, whole = counted_amounts(org=org, progress=progress, customers=facts, tag_value=tag_value)
+    customer = _customer(amounts.months, facts[0], whole)
+    start, end = period.first_day, progress.counted_end
     breakdown = {
         by: tuple(cost_breakdown(org=org, external_id=tag_value, start=start, end=end, by=by))
         for by in ("model", "feature")
     }
-    row = compute_customer_row(period=period, customer=customer, thresholds=org_thresholds(org))
+    row = compute_customer_row(
+        period=period, customer=customer, thresholds=org_thresholds(org), progress=progress
+    )
     return CustomerDetail(
         period=period,
+        progress=progress,
         customer=customer,
         row=row,
         sparkline=row.sparkline if row else build_sparkline(period=period, monthly=customer.monthly),
@@ -146,18 +220,26 @@ def margin_customer_detail(
     )
 
 
-def _customer(months: Sequence[Month], facts: CustomerAmounts) -> CustomerMonthly:
+def _customer(
+    months: Sequence[Month], facts: CustomerAmounts, whole: Mapping[str, int] | None = None
+) -> CustomerMonthly:
+    """`whole`: each tag value's whole revenue of the last month, when it is in progress."""
     tag, stripe_id, name, revenue, cost = facts
     return CustomerMonthly(
         tag_value=tag,
         stripe_customer_id=stripe_id,
         customer_name=name,
         avatar_url=None,
-        monthly=_monthly(months, revenue, cost),
+        monthly=_monthly(months, revenue, cost, None if whole is None else whole.get(tag, 0)),
     )
 
 
 def _monthly(
-    months: Sequence[Month], revenue: tuple[int, ...], cost: tuple[int, ...]
+    months: Sequence[Month], revenue: tuple[int, ...], cost: tuple[int, ...], for_month: int | None
 ) -> dict[Month, MonthAmounts]:
-    return {month: MonthAmounts(r, c) for month, r, c in zip(months, revenue, cost, strict=True) if r or c}
+    """`for_month`: the last month's whole revenue when it is in progress (its `revenue` is to date)."""
+    monthly = {month: MonthAmounts(r, c) for month, r, c in zip(months, revenue, cost, strict=True) if r or c}
+    if for_month is not None:
+        last = monthly.get(months[-1], MonthAmounts())
+        monthly[months[-1]] = MonthAmounts(last.revenue, last.cost, for_month)
+    return monthly

@@ -7,7 +7,8 @@ blended margin, the counts and the worst customers they show agree figure for fi
 
 The trend counts the same customers the table counts (tag values with a mapping that counts),
 so its point for a month is that month's table summary: revenue, cost and blended margin.
-It reads the monthly totals summed per month, two grouped queries whatever the customer count.
+It reads the monthly totals summed per month, two grouped queries whatever the customer count;
+the month in progress counts its revenue on the days so far, as the table does (two more).
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from decimal import Decimal
 from django.db.models import BigIntegerField, Sum
 from django.db.models.functions import Cast
 
+from billing.selectors import revenue_by_customer_through
 from mappings.models import COUNTING_STATUSES, CustomerMapping
-from mappings.selectors import MARGIN_TAG_KEY
-from margins.calculations import MarginRow, Month, margin_percent
+from mappings.selectors import MARGIN_TAG_KEY, counting_links
+from margins.calculations import MarginRow, Month, margin_percent, month_progress
 from margins.models import CustomerMonthlyCost, CustomerMonthlyRevenue
-from margins.selectors.table import MarginReport, margin_table, month_of
+from margins.selectors.table import MarginReport, margin_table, month_of, utc_day
 from margint.models import Organization
 
 TREND_MONTHS = 12
@@ -61,6 +63,7 @@ def margin_trend(*, org: Organization, as_of: datetime, months: int = TREND_MONT
         org=org, month__in=days, stripe_customer__stripe_id__in=counting.values("stripe_customer_id")
     )
     cost, revenue = _per_month(cost_rows, "cost_micro"), _per_month(revenue_rows, "amount_micro")
+    revenue[current.first_day] = _revenue_to_date(org, month_progress(current, utc_day(as_of)).as_of)
     points = []
     for month in span:
         r, c = revenue.get(month.first_day, 0), cost.get(month.first_day, 0)
@@ -75,6 +78,13 @@ def margin_trend(*, org: Organization, as_of: datetime, months: int = TREND_MONT
             )
         )
     return tuple(points)
+
+
+def _revenue_to_date(org: Organization, today) -> int:
+    """The counted Stripe customers' revenue of the month in progress on its days up to `today`."""
+    stripe_ids = {sid for sids in counting_links(org=org).values() for sid in sids}
+    read = revenue_by_customer_through(org=org, start=today.replace(day=1), last_day=today)
+    return sum(amount for sid, amount in read.items() if sid in stripe_ids)
 
 
 def _per_month(rows, column: str) -> dict:

@@ -21,6 +21,8 @@ from margins.tests.factories import (
 M = 1_000_000
 APR = Month(2026, 4)
 AS_OF = datetime(2026, 4, 20, 12, 0, tzinfo=UTC)
+# April over: every day of it counts (the month in progress is tested in test_month_in_progress).
+AFTER_APRIL = datetime(2026, 5, 2, 9, 0, tzinfo=UTC)
 
 
 def rows_by_tag(report):
@@ -51,7 +53,7 @@ def mixed_org(org, other_org):
 
 
 def test_rows_add_up_revenue_of_every_stripe_customer_mapped_to_a_tag(mixed_org):
-    report = margin_table(org=mixed_org, period=APR, as_of=AS_OF)
+    report = margin_table(org=mixed_org, period=APR, as_of=AFTER_APRIL)
     assert [row.tag_value for row in report.table.rows] == ["beta", "acme"]
     acme = rows_by_tag(report)["acme"]
     assert (acme.revenue, acme.cost, acme.margin) == (100 * M, 30 * M, 70 * M)
@@ -69,7 +71,7 @@ def test_rows_add_up_revenue_of_every_stripe_customer_mapped_to_a_tag(mixed_org)
 
 
 def test_rows_plus_unattributed_cost_plus_unmatched_revenue_equal_org_totals(mixed_org):
-    report = margin_table(org=mixed_org, period=APR, as_of=AS_OF)
+    report = margin_table(org=mixed_org, period=APR, as_of=AFTER_APRIL)
     summary, rec = report.table.summary, report.reconciliation
     assert (rec.unattributed_cost, rec.unmatched_revenue) == (4_000_123, 2_500_007)
     org_cost = 20 * M + 10 * M + 15 * M + 4_000_123
@@ -187,9 +189,10 @@ def _customers(org, count: int) -> None:
 @pytest.mark.parametrize("count", [3, 30])
 def test_margin_table_reads_in_a_fixed_number_of_queries(org, count, django_assert_num_queries):
     _customers(org, count)
-    # The mapped customers' monthly amounts and the org's monthly totals (one statement each),
-    # then the sync state: the connection, its last successful run, whether one is running.
-    with django_assert_num_queries(5):
+    # The mapped customers' monthly amounts and the org's monthly totals (one statement each);
+    # April is in progress on AS_OF: the counting links, the mapped and the org's revenue of its
+    # counted days; then the sync state: the connection, its last successful run, whether one runs.
+    with django_assert_num_queries(8):
         report = margin_table(org=org, period=APR, as_of=AS_OF)
     assert len(report.table.rows) == count
 
@@ -197,8 +200,9 @@ def test_margin_table_reads_in_a_fixed_number_of_queries(org, count, django_asse
 @pytest.mark.parametrize("count", [3, 30])
 def test_customer_detail_reads_in_a_fixed_number_of_queries(org, count, django_assert_num_queries):
     _customers(org, count)
-    # The customer's monthly amounts (one statement), model and feature breakdowns.
-    with django_assert_num_queries(3):
+    # The customer's monthly amounts (one statement); April is in progress on AS_OF: its counting
+    # links and the revenue of its counted days; model and feature breakdowns.
+    with django_assert_num_queries(5):
         detail = margin_customer_detail(org=org, tag_value="tag-1", period=APR, as_of=AS_OF)
     assert (detail.row.revenue, detail.row.cost) == (101, 21)
 

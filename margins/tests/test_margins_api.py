@@ -32,7 +32,12 @@ ROW_FIELDS = [
     "sparkline",
     "projectedTierWorsening",
     "budgetSuggestionMicrodollars",
+    "projectedRevenueMicrodollars",
+    "projectedCostMicrodollars",
+    "projectedMarginPercent",
+    "projectedHealthTier",
 ]
+NO_PROJECTION = dict.fromkeys(ROW_FIELDS[-4:])
 
 
 @pytest.fixture
@@ -88,6 +93,9 @@ def test_table_json_has_every_documented_field(viewer, acme):
         "lastSyncAt": "2026-04-05T10:00:00.000Z",
         "syncStatus": "active",
         "skippedCurrencies": {"eur": 3 * M},
+        "asOf": "2026-04-30",
+        "isPartial": False,
+        **NO_PROJECTION,
     }
     burner, acme_row = body["customers"]
     assert list(acme_row) == ROW_FIELDS
@@ -109,6 +117,7 @@ def test_table_json_has_every_documented_field(viewer, acme):
         ],
         "projectedTierWorsening": False,
         "budgetSuggestionMicrodollars": None,
+        **NO_PROJECTION,
     }
     assert (burner["tagValue"], burner["healthTier"], burner["marginPercent"]) == (
         "burner",
@@ -157,7 +166,14 @@ def test_customer_detail_has_the_row_six_months_and_breakdowns(viewer, acme):
     response = viewer.client().get("/api/margins/acme-corp?period=2026-04")
     assert response.status_code == 200
     body = response.json()["data"]
-    assert list(body) == [*ROW_FIELDS, "revenueOverTime", "modelBreakdown", "featureBreakdown"]
+    assert list(body) == [
+        *ROW_FIELDS,
+        "asOf",
+        "isPartial",
+        "revenueOverTime",
+        "modelBreakdown",
+        "featureBreakdown",
+    ]
     assert (body["stripeCustomerId"], body["customerName"], body["tagValue"]) == (
         "cus_abc123",
         "Acme Corp",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import UTC
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -283,7 +284,10 @@ class ProfitabilityView(KeyedApiView):
         except InvalidWindow as exc:
             raise ValidationFailed(str(exc))
         try:
-            summary = profitability_summary(org=org, window=window, top_n=query["topN"], currency=currency)
+            today = timezone.now().astimezone(UTC).date()
+            summary = profitability_summary(
+                org=org, window=window, top_n=query["topN"], today=today, currency=currency
+            )
         except NoRateForDay as exc:
             raise ValidationFailed(str(exc), {"currency": currency.upper()}) from exc
         return Response(summary)

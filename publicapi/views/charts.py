@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.http import QueryDict
 
 from margins.calculations import Month, margin_percent
+from margins.labels import month_label
 from margint import charts
 
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -74,6 +75,8 @@ def picture_context(picture, *, period: Month, base_qs: dict[str, str] | None = 
     return {
         "report": report,
         "summary": report.table.summary,
+        "projection": report.table.summary.projection,
+        "month_label": month_label(report.table.progress),
         "sync": report.sync,
         "sync_label": report.sync.status.replace("_", " ").capitalize(),
         "worst": picture.worst,

@@ -21,6 +21,7 @@ from billing.selectors import ConvertedDocument, converted_documents
 from mappings.selectors import counting_mappings, customer_names, mapped_customers, mappings_for_tag
 from margins import exports
 from margins.calculations import InvalidPeriod, MarginRow, Month, Tier
+from margins.labels import month_label
 from margins.selectors import margin_customer_detail, margin_table, month_of
 from margins.selectors.trend import MarginPicture, margin_picture
 from margint.decorators import member_required
@@ -268,6 +269,8 @@ def customer_page(request: HttpRequest, customer: str) -> HttpResponse:
             "currency": request.org.reporting_currency,
             "detail": detail,
             "row": detail.row,
+            "projection": detail.row.projection if detail.row else None,
+            "month_label": month_label(detail.progress),
             "period": query.period,
             "previous_period": query.period.previous(),
             "next_period": query.period.next() if query.period < current else None,

@@ -1,4 +1,4 @@
-"""The overview (home page): month-to-date cost and revenue, sync state, mapped customers.
+"""The overview (home page): the month's margins summary to date, cost, sync state, mapped customers.
 
 It reads both fact sources and the mappings, so it lives with the surfaces, above all of them.
 """
@@ -12,7 +12,6 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from billing import selectors as billing_selectors
 from mappings.selectors import counting_mappings
 from margins.costs import selectors as cost_selectors
 from margins.selectors import month_of
@@ -30,7 +29,8 @@ def _month_start(day: date, back: int = 0) -> date:
 
 
 def _overview(org: Organization, today: date) -> dict:
-    """Month-to-date facts from the same selectors the APIs read; no margin is computed here."""
+    """Month-to-date cost from the same selectors the APIs read. For Pro, the month's margin figures
+    are the margins page's own (`margin_picture`, added by `home`): the same days, the same sums."""
     this_month, last_month, tomorrow = _month_start(today), _month_start(today, 1), today + timedelta(days=1)
     facts = {
         "cost_mtd": cost_selectors.cost_total(org=org, start=this_month, end=tomorrow),
@@ -39,8 +39,6 @@ def _overview(org: Organization, today: date) -> dict:
         "last_month": last_month,
     }
     if org.is_pro:
-        facts["revenue_mtd"] = billing_selectors.revenue_total(org=org, start=this_month, end=tomorrow)
-        facts["sync"] = billing_selectors.sync_status(org=org)
         facts["mapped_count"] = len(counting_mappings(org=org))
     return facts
 
