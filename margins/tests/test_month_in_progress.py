@@ -115,7 +115,7 @@ def test_the_customer_page_labels_the_month_and_shows_projections(viewer, case):
 
 
 def _overview_figure(html: str, name: str) -> str:
-    return re.search(rf'data-figure="{name}">([^<]*)<', html)[1]
+    return re.search(rf'data-card="{name}".*?<div class="value">([^<]*)<', html, re.S)[1]
 
 
 def test_the_overview_shows_the_figures_of_the_margins_summary(admin, case):
