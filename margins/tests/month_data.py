@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
+
 from billing.recognition.days import spread_over_days
 from margins.calculations import Month
 from margins.tests.factories import add_cost, add_revenue, map_tag
@@ -151,3 +153,12 @@ CASE_IDS = [case.name for case in CASES]
 
 def case_data(org, case: Case) -> None:
     month_of_data(org, case.period, case.now.date())
+
+
+@pytest.fixture(params=CASES, ids=CASE_IDS, name="case")
+def known_answer_case(request, org, clock_at) -> Case:
+    """Each known-answer case: its data written for `org`, the clock at its moment."""
+    case: Case = request.param
+    case_data(org, case)
+    clock_at(case.now)
+    return case

@@ -7,9 +7,7 @@ import csv
 import io
 import re
 
-import pytest
-
-from margins.tests.month_data import CASE_IDS, CASES, Case, M, case_data
+from margins.tests.month_data import Case, M, known_answer_case  # noqa: F401 (the `case` fixture)
 from margint import formatting
 
 PROJECTED = (
@@ -18,14 +16,6 @@ PROJECTED = (
     "projectedMarginPercent",
     "projectedHealthTier",
 )
-
-
-@pytest.fixture(params=CASES, ids=CASE_IDS)
-def case(request, org, clock_at) -> Case:
-    case: Case = request.param
-    case_data(org, case)
-    clock_at(case.now)
-    return case
 
 
 def _row_figures(row: dict) -> tuple:

@@ -6,9 +6,7 @@ Revenue recognized ahead of time (the rest of an invoice's service period) never
 
 from __future__ import annotations
 
-import pytest
-
-from margins.tests.month_data import CASE_IDS, CASES, Case, case_data
+from margins.tests.month_data import Case, known_answer_case  # noqa: F401 (the `case` fixture)
 
 # The 7-day window ending today: acme's line gives 1 unit a day; `late`'s line starts on the 15th and
 # runs on past the month's end, so on the last day and after it would count days still to come.
@@ -19,14 +17,6 @@ V1_REVENUE_CENTS = {
     "finished": {"acme": 500, "late": 700},  # Dec 27-31 for acme; Dec 27-Jan 2 for late
     "leap_february": {"acme": 700, "late": 0},
 }
-
-
-@pytest.fixture(params=CASES, ids=CASE_IDS)
-def case(request, org, clock_at) -> Case:
-    case: Case = request.param
-    case_data(org, case)
-    clock_at(case.now)
-    return case
 
 
 def test_v1_windows_count_revenue_only_up_to_today(api, case):
