@@ -18,6 +18,14 @@ def _secret_input(placeholder: str) -> forms.PasswordInput:
     )
 
 
+def _checked(validate, value: str) -> str:
+    """A service validator's verdict as a field error."""
+    try:
+        return validate(value)
+    except InvalidStripeKey as error:
+        raise forms.ValidationError(str(error)) from None
+
+
 class StripeConnectForm(forms.Form):
     stripe_key = forms.CharField(
         label="Stripe key",
@@ -35,17 +43,24 @@ class StripeConnectForm(forms.Form):
     )
 
     def clean_stripe_key(self) -> str:
-        try:
-            return stripe_key_validate(self.cleaned_data["stripe_key"])
-        except InvalidStripeKey as error:
-            raise forms.ValidationError(str(error))
+        return _checked(stripe_key_validate, self.cleaned_data["stripe_key"])
 
     def clean_webhook_secret(self) -> str:
         secret = self.cleaned_data["webhook_secret"].strip()
-        try:
-            return webhook_secret_validate(secret) if secret else ""
-        except InvalidStripeKey as error:
-            raise forms.ValidationError(str(error))
+        return _checked(webhook_secret_validate, secret) if secret else ""
+
+
+class ReplaceKeyForm(forms.Form):
+    stripe_key = forms.CharField(
+        label="New Stripe key",
+        max_length=255,
+        help_text="A new restricted key of the SAME Stripe account. Mirrors, revenue and mappings "
+        "are kept; a key of another account is refused.",
+        widget=_secret_input("rk_live_…"),
+    )
+
+    def clean_stripe_key(self) -> str:
+        return _checked(stripe_key_validate, self.cleaned_data["stripe_key"])
 
 
 class WebhookSecretForm(forms.Form):
@@ -57,10 +72,7 @@ class WebhookSecretForm(forms.Form):
     )
 
     def clean_webhook_secret(self) -> str:
-        try:
-            return webhook_secret_validate(self.cleaned_data["webhook_secret"])
-        except InvalidStripeKey as error:
-            raise forms.ValidationError(str(error))
+        return _checked(webhook_secret_validate, self.cleaned_data["webhook_secret"])
 
 
 class DisconnectForm(forms.Form):

@@ -40,9 +40,11 @@ class StripeCustomer(models.Model):
     deleted = models.BooleanField(default=False)
     created = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # When a full customer listing last returned it: a live customer missing from a finished
-    # listing has been deleted in Stripe (lists leave deleted customers out).
+    # When a listing last wrote it (a listing that finds it unchanged writes nothing; the sync
+    # tells deleted customers by the ids its own listing returned).
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    # Digest of the Stripe object as last written: an unchanged one is not written again.
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
     # Created time of the newest webhook event applied; older events arriving late are skipped.
     event_at = models.DateTimeField(null=True, blank=True)
 
@@ -58,8 +60,13 @@ class StripeCustomer(models.Model):
 class RevenueDaily(models.Model):
     """Recognized net revenue per (org, Stripe customer, UTC day), micro-units of the reporting currency."""
 
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    stripe_customer = models.ForeignKey(StripeCustomer, on_delete=models.CASCADE, related_name="+")
+    # Derived rows, written by the thousand in a sync: no database-level foreign keys (their checks
+    # at commit cost more than the writes); the writer resolves both in its transaction, and
+    # Django still cascades deletes. The same holds for allocations and invoice lines.
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    stripe_customer = models.ForeignKey(
+        StripeCustomer, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     day = models.DateField()
     amount_micro = models.BigIntegerField(default=0)
 
@@ -116,6 +123,8 @@ class StripeSubscription(models.Model):
     current_period_end = models.DateTimeField(null=True, blank=True)
     trial_end = models.DateTimeField(null=True, blank=True)
     canceled_at = models.DateTimeField(null=True, blank=True)
+    # Digest of the Stripe object with its items as last written: an unchanged one is not written again.
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
     # Discounts with their coupons resolved: [{duration, percent_off (str), amount_off, currency, end}].
     discounts = models.JSONField(default=list, blank=True)
     event_at = models.DateTimeField(null=True, blank=True)
@@ -199,8 +208,10 @@ class StripeInvoice(models.Model):
 
 
 class StripeInvoiceLine(models.Model):
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    invoice = models.ForeignKey(StripeInvoice, on_delete=models.CASCADE, related_name="lines")
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    invoice = models.ForeignKey(
+        StripeInvoice, on_delete=models.CASCADE, related_name="lines", db_constraint=False
+    )
     stripe_id = models.CharField(max_length=255)
     amount = models.BigIntegerField()
     discount_amounts = models.JSONField(default=list, blank=True)
@@ -267,10 +278,12 @@ class RevenueAllocation(models.Model):
         INVOICE = "invoice"
         CREDIT_NOTE = "credit_note"
 
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     source_type = models.CharField(max_length=16, choices=Source.choices)
     source_id = models.CharField(max_length=255)
-    stripe_customer = models.ForeignKey(StripeCustomer, on_delete=models.CASCADE, related_name="+")
+    stripe_customer = models.ForeignKey(
+        StripeCustomer, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     day = models.DateField()
     amount_micro = models.BigIntegerField()
     # The amount before conversion (micro-units of `currency`), the rate and where it came from.

@@ -101,18 +101,19 @@ def _conversion_columns(allocation: DailyAllocation) -> tuple:
     return (allocation.original_micro, allocation.currency, conversion.source, rate)
 
 
-def revenue_daily_recompute(*, org: Organization, keys: set[DayKey]) -> set[DayKey]:
-    """Make RevenueDaily equal the allocation sums over the region of `keys`; return what changed.
+def revenue_daily_recompute(*, org: Organization, keys: set[DayKey] | None) -> set[DayKey]:
+    """Make RevenueDaily equal the allocation sums over the region of `keys` (None: the whole
+    org); return what changed.
 
     Set-based SQL, so that no row travels to Python and back: an upsert of the nonzero sums
     (changing only rows whose amount differs), then a delete of rows whose sum became zero.
     The region is, per customer, the day range spanning its keys; any other day inside it
     already equals its sum (the invariant), so recomputing it changes and returns nothing.
     """
-    if not keys:
+    if keys is not None and not keys:
         return set()
     daily, allocations = (_table(model) for model in (RevenueDaily, RevenueAllocation))
-    region, region_params = _region_sql(keys)
+    region, region_params = _region_sql(keys) if keys is not None else ("1 = 1", [])
     org_id = _db_value(RevenueDaily, "org", org.pk)
     upsert = f"""
         INSERT INTO {daily} (org_id, stripe_customer_id, day, amount_micro)

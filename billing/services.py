@@ -21,8 +21,8 @@ from billing.models import (
     StripeWebhookEvent,
     SyncRun,
 )
-from billing.stripe_gateway import StripeAuthFailed, StripeGateway
-from margint.crypto import encrypt
+from billing.stripe_gateway import StripeAuthFailed, StripeGateway, StripeNotFound
+from margint.crypto import decrypt, encrypt
 from margint.fx.models import CurrencyRebuild
 from margint.models import Organization
 
@@ -113,6 +113,64 @@ def revenue_rebuild_enqueue(*, rebuild: CurrencyRebuild) -> None:
 
 class StripeNotConnectedError(Exception):
     pass
+
+
+class StripeAccountMismatch(Exception):
+    """A replacement key of another Stripe account than the connected one."""
+
+
+def stripe_key_replace(*, org: Organization, stripe_key: str) -> StripeConnection:
+    """Replace the connection's key by a new key of the SAME Stripe account, keeping everything else.
+
+    Mirrors, revenue, mappings and sync history belong to the account, not to the key, so they
+    stay. The account is the one GET /v1/account names for each key; when the current key no
+    longer answers (revoked, the usual reason to rotate), the new key must see a customer
+    already mirrored (customer ids are unique to one account). Raises InvalidStripeKey,
+    StripeKeyRejected, StripeNotConnectedError, StripeAccountMismatch (with the reason) or
+    StripeUnavailable. The key is stored encrypted and never returned.
+    """
+    key = stripe_key_validate(stripe_key)
+    connection = StripeConnection.objects.filter(org=org).first()
+    if connection is None:
+        raise StripeNotConnectedError("Stripe is not connected; connect it instead.")
+    try:
+        new_account = StripeGateway(key).account_id()
+    except StripeAuthFailed as error:
+        raise StripeKeyRejected(str(error)) from None
+    try:
+        current = StripeGateway(decrypt(connection.encrypted_key)).account_id()
+    except StripeAuthFailed:
+        current = None
+    if current is not None and current != new_account:
+        raise StripeAccountMismatch(
+            f"This key belongs to Stripe account {new_account}, but the connected account is {current}. "
+            "A replacement key must come from the same account; to switch accounts, disconnect first."
+        )
+    if current is None and not _sees_mirrored_customer(org, key):
+        raise StripeAccountMismatch(
+            f"This key belongs to Stripe account {new_account}, which does not hold the customers "
+            "already synced. A replacement key must come from the same account."
+        )
+    with transaction.atomic():
+        connection = StripeConnection.objects.select_for_update().get(pk=connection.pk)
+        connection.encrypted_key = encrypt(key)
+        connection.key_prefix = key_mask(key)
+        connection.status = StripeConnection.Status.ACTIVE
+        connection.last_error = ""
+        connection.save(update_fields=["encrypted_key", "key_prefix", "status", "last_error", "updated_at"])
+    return connection
+
+
+def _sees_mirrored_customer(org: Organization, key: str) -> bool:
+    """True when the key's account holds a customer already mirrored, or nothing is mirrored yet."""
+    mirrored = StripeCustomer.objects.filter(org=org).order_by("id").values_list("stripe_id", flat=True)[:1]
+    if not mirrored:
+        return True
+    try:
+        StripeGateway(key).retrieve_customer(mirrored[0])
+    except StripeNotFound:
+        return False
+    return True
 
 
 def stripe_webhook_secret_set(*, org: Organization, webhook_secret: str) -> StripeConnection:

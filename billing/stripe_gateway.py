@@ -152,6 +152,13 @@ class StripeGateway:
         """One cheap authenticated call, as the connect flow asks: customers.list(limit=1)."""
         self._get("/v1/customers", {"limit": 1})
 
+    def account_id(self) -> str:
+        """The id of the Stripe account this key belongs to (GET /v1/account), "acct_...".
+
+        A restricted key needs no extra permission for it: every key may read its own account.
+        """
+        return str(self._get("/v1/account")["id"])
+
     def list_customers(self, *, starting_after: str | None = None) -> Page[CustomerData]:
         return self._page("/v1/customers", _list_params(starting_after), parse_customer)
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("stripe/", views.stripe_page, name="stripe-page"),
     path("stripe/connect/", views.stripe_connect_view, name="stripe-page-connect"),
     path("stripe/webhook-secret/", views.stripe_webhook_secret_view, name="stripe-page-secret"),
+    path("stripe/replace-key/", views.stripe_replace_key_view, name="stripe-page-replace-key"),
     path("stripe/disconnect/", views.stripe_disconnect_view, name="stripe-page-disconnect"),
     path("stripe/sync/", views.stripe_sync_view, name="stripe-page-sync"),
     path("stripe/sync-runs/<uuid:run_id>/", views.stripe_sync_run_view, name="stripe-page-run"),

@@ -24,14 +24,16 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from billing import selectors
-from billing.forms import DisconnectForm, StripeConnectForm, WebhookSecretForm
+from billing.forms import DisconnectForm, ReplaceKeyForm, StripeConnectForm, WebhookSecretForm
 from billing.models import StripeConnection, SyncRun
 from billing.services import (
+    StripeAccountMismatch,
     StripeAlreadyConnected,
     StripeKeyRejected,
     StripeNotConnectedError,
     stripe_connect,
     stripe_disconnect,
+    stripe_key_replace,
     stripe_webhook_secret_set,
 )
 from billing.stripe_gateway import StripeUnavailable
@@ -97,6 +99,7 @@ def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
         "impact": selectors.disconnect_impact(org=org) if is_admin and connection else None,
         "connect_form": StripeConnectForm(),
         "secret_form": WebhookSecretForm(),
+        "replace_form": ReplaceKeyForm(),
         "disconnect_form": DisconnectForm(),
     }
     return context | extra
@@ -156,6 +159,28 @@ def stripe_connect_view(request: HttpRequest) -> HttpResponse:
     with contextlib.suppress(SyncAlreadyRunning):
         revenue_sync_start(org=request.org, trigger="connect")
     return _done(request, "Stripe is connected. The first sync has started.")
+
+
+@never_cache
+@require_POST
+@member_required(role=Role.ADMIN, pro=True)
+def stripe_replace_key_view(request: HttpRequest) -> HttpResponse:
+    """A new key for the connected account; nothing else changes. The key is never echoed back."""
+    form = ReplaceKeyForm(request.POST)
+    if form.is_valid():
+        try:
+            stripe_key_replace(org=request.org, stripe_key=form.cleaned_data["stripe_key"])
+        except StripeKeyRejected as error:
+            form.add_error("stripe_key", f"Stripe did not accept this key: {error}")
+        except StripeAccountMismatch as error:
+            form.add_error("stripe_key", str(error))
+        except StripeNotConnectedError as error:
+            form.add_error(None, str(error))
+        except StripeUnavailable:
+            form.add_error(None, "Stripe could not be reached; the key is not replaced. Try again soon.")
+    if form.errors:
+        return _invalid(request, form, "replace_form")
+    return _done(request, "The Stripe key is replaced. Mirrors, revenue and mappings are kept.")
 
 
 @never_cache

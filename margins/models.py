@@ -45,7 +45,13 @@ class Customer(models.Model):
 
 
 class CostEvent(models.Model):
-    """One AI call's cost, as the integrator sent it. Facts are never rewritten."""
+    """One AI call's cost, as the integrator sent it. Facts are never rewritten.
+
+    On PostgreSQL the table is partitioned by month of occurred_at (margins/costs/partitions.py,
+    docs/operations.md): its primary key there is (id, occurred_at), and an index unique on
+    (org, idempotency key) could not span the partitions, so EventIdempotencyKey holds that
+    uniqueness instead.
+    """
 
     id = models.BigAutoField(primary_key=True)
     # No database-level foreign keys on the raw events: the write path resolves the customer in
@@ -76,11 +82,6 @@ class CostEvent(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["org", "idempotency_key"],
-                condition=models.Q(idempotency_key__isnull=False),
-                name="cost_event_idempotency_unique",
-            ),
             models.CheckConstraint(condition=models.Q(cost_micro__gte=0), name="cost_event_cost_gte_0"),
         ]
         indexes = [
@@ -106,6 +107,28 @@ class CostEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.model} {self.cost_micro}µ"
+
+
+class EventIdempotencyKey(models.Model):
+    """One row per stored event that came with an idempotency key: the key's owner.
+
+    Every ingested event is unique on (org, idempotency key), across months. A partitioned table's
+    unique index must contain the partition key, so the raw events cannot say it themselves: this
+    unpartitioned table can. The writer inserts the batch's keys here first (ON CONFLICT DO
+    NOTHING) and stores exactly the events whose key went in, in the same statement. A key lives
+    as long as its event: the partition maintenance deletes the keys of the months it drops, and
+    validation refuses events older than the retention, so an expired key is never asked again.
+    """
+
+    pk = models.CompositePrimaryKey("org", "idempotency_key")
+    org = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    idempotency_key = models.CharField(max_length=255)
+    occurred_at = models.DateTimeField()  # the event's: which month's partition holds it
+
+    class Meta:
+        indexes = [BrinOnPostgresIndex(fields=["occurred_at"], name="event_key_time_brin")]
 
 
 class DailyRollup(models.Model):

@@ -12,6 +12,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 
 from margint.errors import error_response
+from margint.logs import request_id_var
 
 logger = logging.getLogger("margint.request")
 
@@ -33,6 +34,9 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-Id", "")
         request.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        # Not reset on the way out: Django logs a 4xx/5xx after the last middleware has returned,
+        # and that line must carry the id too; the next request sets its own.
+        request_id_var.set(request.request_id)
         response = self.get_response(request)
         response["X-Request-Id"] = request.request_id
         return response

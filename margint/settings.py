@@ -11,6 +11,8 @@ from celery.schedules import crontab
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
+from margint.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -81,6 +83,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "margint.middleware.RequestIdMiddleware",
+    "margint.metrics.MetricsMiddleware",
+    "margint.db_router.ReplicaReadsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -123,6 +127,13 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite serialises writers; give concurrent requests time instead of "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A read replica for dashboard pages (margint/db_router.py, docs/deploy.md); tests read the
+# primary through it.
+DATABASE_REPLICA = bool(env.str("DATABASE_REPLICA_URL", default=""))
+if DATABASE_REPLICA:
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["margint.db_router.ReplicaRouter"]
 
 REDIS_URL = env.str("REDIS_URL", default="")
 # Every cache call and every task publication waits at most this long for Redis; after a failure
@@ -175,6 +186,13 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE: dict = {
+    # Every minute: the heartbeat /readyz reads (margint/health.py).
+    "margint-beat-heartbeat": {"task": "margint.tasks.beat_heartbeat", "schedule": 60.0},
+    # Daily: the coming months' cost-event partitions are created, expired ones dropped.
+    "margins-event-partitions": {
+        "task": "margins.costs.tasks.event_partitions_maintain_task",
+        "schedule": crontab(minute=17, hour=3),
+    },
     # Every two hours, on the hour: one revenue-sync task per connected organization.
     "billing-revenue-sync": {
         "task": "billing.tasks.revenue_sync_fan_out",
@@ -318,12 +336,32 @@ STRIPE_SYNC_OVERLAP_HOURS = env.int("STRIPE_SYNC_OVERLAP_HOURS", default=48)
 STRIPE_SYNC_SOFT_TIME_LIMIT = env.int("STRIPE_SYNC_SOFT_TIME_LIMIT", default=25 * 60)
 STRIPE_SYNC_TIME_LIMIT = env.int("STRIPE_SYNC_TIME_LIMIT", default=30 * 60)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # The stripe library logs every request at INFO; its errors reach Margint as exceptions.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "stripe": {"level": "WARNING"}},
-}
+# Logs: JSON lines with the request id in production (LOG_FORMAT=json, the default without
+# DEBUG), plain text in development. margint/logs.py.
+LOGGING = logging_config(
+    json=env.str("LOG_FORMAT", default="plain" if DEBUG else "json") == "json",
+    level=env.str("LOG_LEVEL", default="INFO"),
+)
+
+# Errors to Sentry when SENTRY_DSN is set (sentry-sdk's Django and Celery integrations turn on by
+# themselves); nothing is sent otherwise.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,
+    )
+
+# Operations (docs/operations.md): /metrics needs `Authorization: Bearer <METRICS_TOKEN>` and is off
+# without it; /readyz wants a beat heartbeat younger than BEAT_MAX_AGE_SECONDS (0: not checked).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_CELERY_QUEUES = env.list("METRICS_CELERY_QUEUES", default=["celery"])
+BEAT_MAX_AGE_SECONDS = env.int("BEAT_MAX_AGE_SECONDS", default=300)
+READYZ_TIMEOUT_SECONDS = env.float("READYZ_TIMEOUT_SECONDS", default=1.0)
+# Raw cost events older than this many whole months are dropped with their monthly partition
+# (PostgreSQL); daily rollups and monthly totals are kept forever. 0 keeps every event.
+COST_EVENT_RETENTION_MONTHS = env.int("COST_EVENT_RETENTION_MONTHS", default=13)

@@ -50,10 +50,6 @@ def upgrade(request: HttpRequest) -> HttpResponse:
     return render(request, "margint/upgrade.html")
 
 
-def healthz(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
-
-
 FAVICON = settings.BASE_DIR / "static" / "favicon.svg"
 
 

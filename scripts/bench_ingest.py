@@ -2,8 +2,12 @@
 """End-to-end ingestion benchmark: Margint under gunicorn on loopback, PostgreSQL behind it.
 
     python scripts/bench_ingest.py [--events 200000] [--batch 1000] [--clients 3] [--workers 3]
+                                   [--keep-data] [--stored 50000000]
 
 1. (Re)creates a dedicated database (default margint_bench), migrates it, creates an org and a key.
+   --keep-data keeps the database and what it holds (only migrates it); --stored N first makes
+   sure at least N events of another organization are stored (generated in SQL, over the last 12
+   months, with their idempotency keys and rollups), and the output says how many were present.
 2. Starts gunicorn on 127.0.0.1 with persistent database connections, with the Procfile's worker
    settings (sync workers, WEB_CONCURRENCY or 3 of them).
 3. From this process (a separate one), sends the events in batches over several concurrent
@@ -67,6 +71,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--database", default="margint_bench")
     p.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
     p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--keep-data", action="store_true", help="reuse the database instead of recreating it")
+    p.add_argument("--stored", type=int, default=0, help="events of another org to have stored first")
     return p.parse_args()
 
 
@@ -261,14 +267,88 @@ def raw_copy_rate(db_url: str, events: list[dict], batch: int) -> float:
     return len(rows) / elapsed
 
 
-def totals(db_url: str) -> tuple:
+def totals(db_url: str, org_public_id: str) -> tuple:
+    """The benchmark org's events and sums. Its events are all from the last 6 hours: the time
+    bound lets the BRIN index skip the stored history instead of reading it."""
     with psycopg.connect(db_url) as conn:
-        return conn.execute(
-            "SELECT (SELECT count(*) FROM margins_costevent), (SELECT coalesce(sum(cost_micro), 0) FROM"
-            " margins_costevent), (SELECT coalesce(sum(request_count), 0) FROM margins_dailyrollup),"
-            " (SELECT coalesce(sum(cost_micro), 0) FROM margins_dailyrollup),"
-            " (SELECT coalesce(sum(cost_micro), 0) FROM margins_customerdailycost)"
+        org = conn.execute(
+            "SELECT id FROM margint_organization WHERE public_id = %s", [org_public_id]
+        ).fetchone()[0]
+        events = conn.execute(
+            "SELECT count(*), coalesce(sum(cost_micro), 0) FROM margins_costevent"
+            " WHERE org_id = %s AND occurred_at >= now() - interval '7 hours'",
+            [org],
         ).fetchone()
+        rollups = conn.execute(
+            "SELECT coalesce(sum(request_count), 0), coalesce(sum(cost_micro), 0) FROM margins_dailyrollup"
+            " WHERE org_id = %s",
+            [org],
+        ).fetchone()
+        daily = conn.execute(
+            "SELECT coalesce(sum(cost_micro), 0) FROM margins_customerdailycost WHERE org_id = %s", [org]
+        ).fetchone()
+        return (*events, *rollups, *daily)
+
+
+# Stored history -------------------------------------------------------------------------------------
+
+HISTORY_SETUP = """
+from django.utils import timezone
+from margint.models import Organization, Tier
+from margins.models import Customer
+org, _ = Organization.objects.get_or_create(name="Stored history", defaults={"tier": Tier.PRO})
+now = timezone.now()
+Customer.objects.bulk_create([Customer(org=org, external_id=f"hist_{i:05d}", first_seen_at=now,
+    last_seen_at=now) for i in range(2000)], ignore_conflicts=True)
+print(org.pk)
+"""
+MODELS = [(f, p, m) for f, (_, models) in FEATURES.items() for p, m, _ in models if p != "acme"]
+HISTORY_CHUNK = """
+INSERT INTO margins_costevent (org_id, customer_id, feature, provider, model, input_tokens, output_tokens,
+    cached_input_tokens, cost_micro, priced, occurred_at, idempotency_key, tags, created_at)
+SELECT %(org)s, c.ids[1 + (g * 7) %% 2000], (%(f)s::text[])[1 + g %% %(n)s], (%(p)s::text[])[1 + g %% %(n)s],
+    (%(m)s::text[])[1 + g %% %(n)s], 200 + (g * 7919) %% 12000, 20 + (g * 104729) %% 1500, 0,
+    50 + (g * 31) %% 40000, true,
+    date_trunc('day', now()) - interval '365 days' + (g::float8 / %(total)s) * interval '364 days',
+    'hist_' || lpad(g::text, 10, '0'), '{"env": "prod"}'::jsonb, now()
+FROM generate_series(%(lo)s::bigint, %(hi)s::bigint) g,
+    (SELECT array_agg(id ORDER BY external_id) AS ids FROM margins_customer WHERE org_id = %(org)s) c
+"""
+
+
+def stored_history(env: dict, db_url: str, wanted: int) -> int:
+    """Events of other organizations present; adds a history org's events up to `wanted` (COPY-speed
+    SQL, 5 million a transaction, then its keys and rollups, as ingestion would have left them)."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        present = conn.execute("SELECT count(*) FROM margins_costevent").fetchone()[0]
+        if present >= wanted:
+            return present
+        org = manage(env, "shell", "-c", HISTORY_SETUP).strip().splitlines()[-1]
+        first = conn.execute("SELECT count(*) FROM margins_costevent WHERE org_id = %s", [org]).fetchone()[0]
+        total = first + wanted - present
+        names = {
+            "f": [f for f, _, _ in MODELS],
+            "p": [p for _, p, _ in MODELS],
+            "m": [m for _, _, m in MODELS],
+        }
+        for lo in range(first + 1, total + 1, 5_000_000):
+            hi = min(lo + 4_999_999, total)
+            print(f"  storing history events {lo:,} to {hi:,} ...", flush=True)
+            conn.execute(
+                HISTORY_CHUNK, {"org": org, "lo": lo, "hi": hi, "total": total, "n": len(MODELS), **names}
+            )
+            conn.execute(
+                "INSERT INTO margins_eventidempotencykey (org_id, idempotency_key, occurred_at)"
+                " SELECT org_id, idempotency_key, occurred_at FROM margins_costevent WHERE org_id = %s"
+                " AND idempotency_key BETWEEN %s AND %s",
+                [org, f"hist_{lo:010d}", f"hist_{hi:010d}"],
+            )
+        print("  rebuilding the history org's rollups ...", flush=True)
+        manage(env, "rebuild_rollups", "--org", conn.execute(
+            "SELECT public_id FROM margint_organization WHERE id = %s", [org]).fetchone()[0])  # fmt: skip
+        conn.execute("VACUUM ANALYZE margins_costevent")
+        conn.execute("VACUUM ANALYZE margins_eventidempotencykey")
+        return conn.execute("SELECT count(*) FROM margins_costevent").fetchone()[0]
 
 
 # Main -----------------------------------------------------------------------------------------------
@@ -286,8 +366,11 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
     }
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-    recreate_database(args.pg, args.database)
+    if not args.keep_data:
+        recreate_database(args.pg, args.database)
     manage(env, "migrate", "--noinput")
+    present = stored_history(env, db_url, args.stored)
+    print(f"events already stored in the database: {present:,}")
     setup = json.loads(manage(env, "shell", "-c", SETUP).strip().splitlines()[-1])
 
     events = make_events(args.events, args.seed)
@@ -321,14 +404,14 @@ def main() -> None:
               f"{cpu_db * per_k:.0f} ms (load average now {os.getloadavg()[0]:.2f})")  # fmt: skip
         if accepted != len(events) or rejected:
             sys.exit("not every event was accepted")
-        before = totals(db_url)
+        before = totals(db_url, setup["org"])
 
         copy_rate = raw_copy_rate(db_url, events, args.batch)
         print(f"\nraw COPY of the same rows into a scratch table: {copy_rate:,.0f} rows/s; "
               f"end to end is {rate / copy_rate:.2f}x of it")  # fmt: skip
 
         replay_wall, _, replayed = send_all(args.port, setup["key"], bodies, args.clients)
-        after = totals(db_url)
+        after = totals(db_url, setup["org"])
         duplicates = sum(r["duplicates"] for r in replayed)
         added = sum(r["accepted"] for r in replayed)
         print(f"\nreplay: {duplicates:,} duplicates, {added} added in {replay_wall:.2f} s "
@@ -338,7 +421,7 @@ def main() -> None:
         print(f"  events {after[0]:,}, cost {after[1]:,} µUSD; rollups and daily totals unchanged")
     finally:
         stop_server(server)
-    print("\n" + manage(env, "check_rollups").strip())
+    print("\n" + manage(env, "check_rollups", "--org", setup["org"]).strip())
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

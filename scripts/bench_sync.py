@@ -110,6 +110,37 @@ def _books(org) -> dict[str, int]:
     }
 
 
+def _cpu_seconds(double_pid: int) -> tuple[float, float, float]:
+    """CPU seconds (user + system) of this process, of its PostgreSQL backend and of the double."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+
+    def of(pid: int) -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    return of(os.getpid()), of(backend), of(double_pid)
+
+
+def _row_writes() -> dict[str, int]:
+    """Rows inserted, updated and deleted so far per table (pg_stat_user_tables), the sync's own
+    run record and connection row left out: what a sync of unchanged data should not touch."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+        time.sleep(1.1)  # statistics reach the shared view when the backend reports them
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables"
+            " WHERE relname NOT IN ('billing_syncrun', 'billing_stripeconnection')"
+        )
+        return dict(cursor.fetchall())
+
+
 def main() -> int:
     args = _arguments()
     _prepare_environment(args)
@@ -127,15 +158,19 @@ def main() -> int:
             if args.tracemalloc:
                 tracemalloc.start()
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            cpu_before = _cpu_seconds(child.pid)
             started = time.perf_counter()
             run = revenue_sync_run(org=org, trigger="benchmark")
             elapsed = time.perf_counter() - started
+            cpu = [after - before for before, after in zip(cpu_before, _cpu_seconds(child.pid), strict=True)]
             traced_peak = tracemalloc.get_traced_memory()[1] if args.tracemalloc else None
             tracemalloc.stop()
             rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            writes_before = _row_writes()
             incremental_started = time.perf_counter()
             incremental = revenue_sync_run(org=org, trigger="benchmark")
             incremental_elapsed = time.perf_counter() - incremental_started
+            incremental_writes = _row_writes()
     finally:
         child.terminate()
         child.wait(timeout=10)
@@ -147,6 +182,14 @@ def main() -> int:
     print(f"first sync: {stats['invoicesFetched']} invoices ({args.lines} lines each), "
           f"{stats['customersProcessed']} customers, {stats['pages']} pages in {elapsed:.1f} s")  # fmt: skip
     print(f"  throughput: {stats['invoicesFetched'] / elapsed:.0f} invoices/s")
+    # The sync is one pipeline (fetch a page, write it, commit): on an idle machine its wall time is
+    # about the sum of the CPU each part spent, whatever else shares the cores during the run.
+    sync_cpu, db_cpu, double_cpu = cpu
+    per_cpu_second = stats["invoicesFetched"] / sum(cpu)
+    print(
+        f"  CPU spent: sync {sync_cpu:.1f} s, PostgreSQL backend {db_cpu:.1f} s, Stripe double "
+        f"{double_cpu:.1f} s; sum {sum(cpu):.1f} s = {per_cpu_second:.0f} invoices per CPU-second"
+    )
     print(f"  peak RSS: {rss_peak / 1024:.0f} MB (before the sync: {rss_before / 1024:.0f} MB)")
     if traced_peak is not None:
         print(f"  tracemalloc peak: {traced_peak / 1024 / 1024:.1f} MB")
@@ -154,6 +197,10 @@ def main() -> int:
         print(f"  {name}: {value}")
     print(f"  books balance: {books['daily total'] == books['allocation total']}")
     print(f"incremental sync: {incremental.stats['invoicesFetched']} invoices in {incremental_elapsed:.2f} s")
+    changed = {
+        t: n - writes_before.get(t, 0) for t, n in incremental_writes.items() if n != writes_before.get(t, 0)
+    }
+    print(f"  rows it wrote (inserted + updated + deleted) outside the run's own record: {changed or 'none'}")
     print(f"load average during the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     return 0
 

@@ -37,7 +37,7 @@ Standalone: `python -m stripe_double --demo --port 12111` (see `__main__.py`).
 
 from __future__ import annotations
 
-from .app import DEFAULT_API_KEY, DEFAULT_EMBEDDED_LINES, RecordedRequest, StripeDoubleApp
+from .app import DEFAULT_ACCOUNT_ID, DEFAULT_API_KEY, DEFAULT_EMBEDDED_LINES, RecordedRequest, StripeDoubleApp
 from .credit_notes import CreditLine
 from .dataset import StripeDataset
 from .documents import Line
@@ -48,6 +48,7 @@ from .server import RunningServer, serve
 from .webhooks import deliver
 
 __all__ = [
+    "DEFAULT_ACCOUNT_ID",
     "DEFAULT_API_KEY",
     "DEFAULT_EMBEDDED_LINES",
     "CreditLine",

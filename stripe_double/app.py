@@ -7,7 +7,7 @@ import binascii
 import itertools
 import json
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -19,6 +19,7 @@ from .faults import Fault, FaultPlan
 from .routes import Call, route
 
 DEFAULT_API_KEY = "rk_test_margint_double"
+DEFAULT_ACCOUNT_ID = "acct_margint_double"
 DEFAULT_EMBEDDED_LINES = 10
 
 Headers = list[tuple[str, str]]
@@ -45,9 +46,13 @@ class StripeDoubleApp:
         api_keys: Iterable[str] = (DEFAULT_API_KEY,),
         embedded_lines: int = DEFAULT_EMBEDDED_LINES,
         faults: FaultPlan | None = None,
+        accounts: Mapping[str, str] | None = None,
     ) -> None:
+        """`accounts`: the Stripe account id of some keys (accepted keys too), as GET /v1/account
+        answers it; every other accepted key belongs to DEFAULT_ACCOUNT_ID."""
         self.dataset = dataset
-        self.api_keys = frozenset(api_keys)
+        self.accounts = dict(accounts or {})
+        self.api_keys = frozenset(api_keys) | frozenset(self.accounts)
         self.embedded_lines = embedded_lines
         self.faults = faults or FaultPlan()
         # Set on shutdown so that a `slow` fault stops waiting.
@@ -99,6 +104,8 @@ class StripeDoubleApp:
             raise missing_api_key()
         if api_key not in self.api_keys:
             raise invalid_api_key(api_key)
+        if method == "GET" and path == "/v1/account":  # the account the key belongs to
+            return {"id": self.accounts.get(api_key, DEFAULT_ACCOUNT_ID), "object": "account"}
         found = route(path) if method == "GET" else None
         if found is None:
             raise unrecognized_url(method, path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socketserver
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -80,9 +80,12 @@ def serve(
     *,
     api_keys: Iterable[str] = (DEFAULT_API_KEY,),
     embedded_lines: int = DEFAULT_EMBEDDED_LINES,
+    accounts: Mapping[str, str] | None = None,
 ) -> RunningServer:
-    """Start serving `dataset` on a daemon thread; port 0 picks a free port."""
-    app = StripeDoubleApp(dataset, api_keys=api_keys, embedded_lines=embedded_lines)
+    """Start serving `dataset` on a daemon thread; port 0 picks a free port.
+
+    `accounts`: the Stripe account id of some keys (see StripeDoubleApp)."""
+    app = StripeDoubleApp(dataset, api_keys=api_keys, embedded_lines=embedded_lines, accounts=accounts)
     httpd = make_server(host, port, app, server_class=ThreadingWSGIServer, handler_class=QuietRequestHandler)
     thread = threading.Thread(
         target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="stripe-double", daemon=True

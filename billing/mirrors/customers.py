@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from billing.mirrors.upsert import BATCH_SIZE
+from billing.mirrors.upsert import BATCH_SIZE, fingerprint_of, unchanged_left_out
 from billing.models import StripeCustomer
 from billing.stripe_objects import CustomerData
 from margint.models import Organization
@@ -17,7 +17,11 @@ from margint.models import Organization
 def customers_upsert(
     *, org: Organization, customers: Sequence[CustomerData], seen_at: datetime | None = None
 ) -> None:
-    """Write full customer objects (from a listing or an event); `seen_at` marks them as listed."""
+    """Write full customer objects (from a listing or an event) that changed since last written;
+    `seen_at` marks the written ones as listed."""
+    customers = unchanged_left_out(StripeCustomer, org, customers)
+    if not customers:
+        return
     rows = [
         StripeCustomer(
             org=org,
@@ -28,10 +32,11 @@ def customers_upsert(
             deleted=customer.deleted,
             created=customer.created,
             last_seen_at=seen_at,
+            fingerprint=fingerprint_of(customer),
         )
         for customer in customers
     ]
-    update = ["name", "email", "metadata", "deleted", "created", "updated_at"]
+    update = ["name", "email", "metadata", "deleted", "created", "updated_at", "fingerprint"]
     StripeCustomer.objects.bulk_create(
         rows,
         batch_size=BATCH_SIZE,
@@ -45,7 +50,9 @@ def customers_mark_deleted(*, org: Organization, stripe_ids: Iterable[str]) -> N
     """Stripe answers a deleted customer with a bare stub: keep what was known, flag it deleted."""
     ids = set(stripe_ids)
     customer_pks(org=org, stripe_ids=ids)
-    StripeCustomer.objects.filter(org=org, stripe_id__in=ids).update(deleted=True, updated_at=timezone.now())
+    StripeCustomer.objects.filter(org=org, stripe_id__in=ids).update(
+        deleted=True, fingerprint="", updated_at=timezone.now()
+    )
 
 
 def customer_pks(

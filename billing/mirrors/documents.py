@@ -6,19 +6,16 @@ invoice) and its revenue allocations, and reports the (customer, day)s they touc
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.utils import timezone
-
 from billing.bulk import insert_rows
 from billing.conversion import book_for, document_day, invoice_conversion, table_conversion
 from billing.mirrors.customers import customer_pks
-from billing.mirrors.upsert import mirror_upsert
+from billing.mirrors.upsert import fingerprint_of, mirror_upsert
 from billing.models import StripeCreditNote, StripeInvoice, StripeInvoiceLine
 from billing.recognition import (
     NO_RATE,
@@ -58,8 +55,7 @@ class DocumentWrite:
 
 def fingerprint(document: InvoiceData | CreditNoteData, reporting_currency: str) -> str:
     """Digest of everything read from Stripe plus the currency revenue is reported in."""
-    # A dataclass repr spells out every field, nested lines included, in a fixed order.
-    return hashlib.sha256(repr((document, reporting_currency)).encode()).hexdigest()
+    return fingerprint_of(document, reporting_currency)
 
 
 def needs_settlement(invoice: InvoiceData, reporting_currency: str) -> bool:
@@ -79,7 +75,6 @@ def invoices_upsert(
         StripeInvoice.objects.filter(org=org, stripe_id__in=prints).values_list("stripe_id", "fingerprint")
     )
     changed = [invoice for invoice in invoices if known.get(invoice.stripe_id) != prints[invoice.stripe_id]]
-    _touch_unchanged_open(org, [inv for inv in invoices if known.get(inv.stripe_id) == prints[inv.stripe_id]])
     if not changed:
         return result
     hints = {invoice.customer_id: (invoice.customer_name, invoice.customer_email) for invoice in changed}
@@ -175,13 +170,6 @@ def fx_fields(conversion: Conversion, reporting_net: int) -> dict:
         "fx_rate": None if conversion.rate is None else display_rate(conversion.rate),
         "fx_rate_day": conversion.rate_day,
     }
-
-
-def _touch_unchanged_open(org: Organization, invoices: Sequence[InvoiceData]) -> None:
-    # A re-read open invoice is current even when unchanged: the stale-invoice check skips it.
-    open_ids = [invoice.stripe_id for invoice in invoices if invoice.status in OPEN_INVOICE_STATUSES]
-    if open_ids:
-        StripeInvoice.objects.filter(org=org, stripe_id__in=open_ids).update(synced_at=timezone.now())
 
 
 def _invoice_row(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from billing.mirrors.customers import customer_pks
-from billing.mirrors.upsert import BATCH_SIZE, mirror_upsert
+from billing.mirrors.upsert import BATCH_SIZE, fingerprint_of, mirror_upsert, unchanged_left_out
 from billing.models import StripeSubscription, StripeSubscriptionItem
 from billing.stripe_objects import DiscountData, SubscriptionData
 from margint.models import Organization
@@ -28,6 +28,7 @@ def discounts_json(discounts: Sequence[DiscountData]) -> list[dict]:
 def subscriptions_upsert(
     *, org: Organization, subscriptions: Sequence[SubscriptionData], event_at: datetime | None = None
 ) -> None:
+    subscriptions = unchanged_left_out(StripeSubscription, org, subscriptions)
     if not subscriptions:
         return
     customers = customer_pks(org=org, stripe_ids=[sub.customer_id for sub in subscriptions])
@@ -77,4 +78,5 @@ def _subscription_row(
         canceled_at=sub.canceled_at,
         discounts=discounts_json(sub.discounts),
         event_at=event_at,
+        fingerprint=fingerprint_of(sub),
     )

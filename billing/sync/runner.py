@@ -26,6 +26,7 @@ from billing.mirrors import (
 from billing.models import StripeConnection, StripeCustomer, StripeInvoice, SyncRun
 from billing.revenue import DayKey, months_of, revenue_daily_recompute, revenue_lock
 from billing.stripe_gateway import Page, StripeAuthFailed, StripeGateway, StripeNotFound, StripeUnavailable
+from margint.metrics import sync_counted
 from margint.models import Organization
 
 logger = logging.getLogger(__name__)
@@ -38,16 +39,18 @@ PHASES = (
     "open_invoices",
     "stale_invoices",
     "deleted_customers",
+    "revenue",
 )
 # Share of the progress bar per phase: invoices are nearly all of the work.
 PHASE_WEIGHTS = {
     "customers": 5,
     "subscriptions": 5,
-    "invoices": 75,
+    "invoices": 70,
     "credit_notes": 5,
     "open_invoices": 3,
     "stale_invoices": 2,
     "deleted_customers": 5,
+    "revenue": 5,
 }
 DONE = "done"
 # Why a run failed, in stats["failure"]: what the pages put in plain words (billing.sync_problems).
@@ -66,6 +69,15 @@ class SyncRunner:
         self.window_start = int(self.cursor["windowStart"])
         self.listing_started = datetime.fromisoformat(self.cursor["listingStarted"])
         self.periods: set[tuple[int, str]] = set()
+        # (customer, day)s whose allocations the pages changed; the revenue phase rebuilds them.
+        # A run resumed after pages of an earlier run were written does not know theirs.
+        self.touched: set[DayKey] = set()
+        self.touched_known = not self.cursor.get("revenuePending")
+        # What this run's listings returned: a mirror they left out is read again (deleted
+        # customers, invoices no longer open). A resumed run knows only its own pages, so it reads
+        # more of them again: slower, never wrong, and nothing is written for the unchanged.
+        self.listed_customers: set[str] = set()
+        self.listed_invoices: set[str] = set()
         self.clock = time.monotonic()
         self.stats: dict[str, Any] = {
             "phase": self.cursor["phase"],
@@ -98,12 +110,16 @@ class SyncRunner:
             self._fail(error, FAILURE_INTERNAL)
         else:
             self._succeed()
+        sync_counted(
+            succeeded=self.run.status == SyncRun.Status.SUCCEEDED, seconds=time.monotonic() - self.clock
+        )
 
     # -- phases ----------------------------------------------------------------------------
 
     def _phase_customers(self) -> None:
         def write(page: Page) -> set[DayKey]:
             customers_upsert(org=self.org, customers=page.items, seen_at=self.listing_started)
+            self.listed_customers.update(customer.stripe_id for customer in page.items)
             self.stats["customersProcessed"] += len(page.items)
             return set()
 
@@ -147,10 +163,11 @@ class SyncRunner:
     def _phase_stale_invoices(self) -> None:
         """Invoices mirrored as open (or draft) that neither listing returned have been paid,
         voided or deleted since: read each one again."""
-        stale = StripeInvoice.objects.filter(
+        mirrored_open = StripeInvoice.objects.filter(
             org=self.org, status__in=OPEN_INVOICE_STATUSES, synced_at__lt=self.listing_started
         ).values_list("stripe_id", flat=True)
-        for batch in _batches(list(stale)):
+        stale = [stripe_id for stripe_id in mirrored_open if stripe_id not in self.listed_invoices]
+        for batch in _batches(stale):
             fetched, gone = [], []
             for stripe_id in batch:
                 try:
@@ -162,12 +179,9 @@ class SyncRunner:
     def _phase_deleted_customers(self) -> None:
         """Lists leave deleted customers out: any live mirror the listing did not return is read
         again; Stripe answers a deleted one with a stub."""
-        unseen = (
-            StripeCustomer.objects.filter(org=self.org, deleted=False)
-            .exclude(last_seen_at__gte=self.listing_started)
-            .values_list("stripe_id", flat=True)
-        )
-        for batch in _batches(list(unseen)):
+        live = StripeCustomer.objects.filter(org=self.org, deleted=False).values_list("stripe_id", flat=True)
+        unseen = [stripe_id for stripe_id in live if stripe_id not in self.listed_customers]
+        for batch in _batches(unseen):
             live, deleted = [], []
             for stripe_id in batch:
                 try:
@@ -180,6 +194,28 @@ class SyncRunner:
                 else:
                     live.append(customer)
             self._write_customers_checked(live, deleted)
+
+    def _phase_revenue(self) -> None:
+        """Daily revenue rebuilt once for all the pages: each touched customer's days in one
+        set-based statement, however many pages touched them (a first sync's customer appears on
+        a page per invoice). A run that resumed after another's pages rebuilds the org whole."""
+        if not self.cursor.get("revenuePending"):
+            return
+        with transaction.atomic():
+            revenue_lock(org=self.org)
+            keys = self.touched if self.touched_known else None
+            self.periods |= months_of(revenue_daily_recompute(org=self.org, keys=keys))
+            self.stats["periodsUpdated"] = len(self.periods)
+            self.cursor["revenuePending"] = False
+            self._save()
+
+    def _revenue_settle(self) -> None:
+        """A failing run still rebuilds the daily revenue of the pages it wrote, so the books
+        balance for them; if that fails too, the cursor keeps it pending for the next run."""
+        try:
+            self._phase_revenue()
+        except Exception:
+            logger.exception("daily revenue of failed sync %s left pending", self.run.pk)
 
     def _settled(self, page: Page) -> Page:
         """Paid invoices in another currency carry what Stripe settled for them (read outside
@@ -197,6 +233,7 @@ class SyncRunner:
         """Write a page of invoices; count them unless this run counted them already (the open
         listing repeats the open invoices the window's listing returned)."""
         result = invoices_upsert(org=self.org, invoices=page.items)
+        self.listed_invoices.update(invoice.stripe_id for invoice in page.items)
         counted = [
             invoice
             for invoice in page.items
@@ -239,15 +276,16 @@ class SyncRunner:
         progress: Callable[[Page], float] | None = None,
         deleted: Iterable[str] = (),
     ) -> None:
-        """One page: mirrors, allocations, daily revenue, cursor and progress in one transaction."""
+        """One page: mirrors, allocations, cursor and progress in one transaction; the daily
+        revenue of what it touched waits for the revenue phase (the cursor says it is pending)."""
         with transaction.atomic():
             revenue_lock(org=self.org)
             touched = write(page)
             for stripe_id in deleted:
                 touched |= invoice_delete(org=self.org, stripe_id=stripe_id)
-            changed = revenue_daily_recompute(org=self.org, keys=touched)
-            self.periods |= months_of(changed)
-            self.stats["periodsUpdated"] = len(self.periods)
+            if touched:
+                self.touched |= touched
+                self.cursor["revenuePending"] = True
             self.stats["pages"] += 1
             if page.last_id is not None:
                 self.cursor["after"] = page.last_id
@@ -300,6 +338,7 @@ class SyncRunner:
         )
 
     def _fail(self, error: BaseException, failure: str) -> None:
+        self._revenue_settle()
         message = str(error) or type(error).__name__
         # The error's own text stays in `error` for the APIs and the logs; pages say `failure`.
         self.stats["failure"] = failure

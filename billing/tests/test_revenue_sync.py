@@ -6,7 +6,9 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.db import connection as db_connection
 from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 
 from billing.models import (
     RevenueAllocation,
@@ -138,6 +140,34 @@ def test_running_the_same_full_sync_twice_changes_nothing(org, connection, cases
     # rewritten, and the period's unconverted amounts are read from the allocations instead.
     assert (again.stats["periodsUpdated"], again.stats["invoicesSkipped"]) == (0, 0)
     assert snapshot(org) == before
+
+
+def test_a_second_sync_of_unchanged_data_writes_no_row_but_its_own_record(org, connection, cases, settings):
+    sync(org)
+    settings.STRIPE_SYNC_OVERLAP_HOURS = 24 * 365 * 10  # every object is read again
+
+    with CaptureQueriesContext(db_connection) as queries:
+        again = sync(org)
+
+    assert again.status == "succeeded" and again.stats["customersProcessed"] > 0
+    writes = [q["sql"] for q in queries if q["sql"].split()[0] in ("INSERT", "UPDATE", "DELETE")]
+    written = {sql.split('"')[1] for sql in writes}
+    assert written <= {"billing_syncrun", "billing_stripeconnection"}, writes
+
+
+def test_a_run_resumed_with_daily_revenue_pending_rebuilds_the_whole_org(org, connection, cases):
+    first = sync(org)
+    expected = daily_table(org)
+    # As if the run had failed after its pages and before its revenue phase, unable to settle.
+    RevenueDaily.objects.filter(org=org).delete()
+    SyncRun.objects.filter(pk=first.pk).update(
+        status="failed", cursor={**first.cursor, "phase": "revenue", "revenuePending": True}
+    )
+
+    resumed = sync(org)
+
+    assert resumed.status == "succeeded" and resumed.stats["resumedFrom"] == str(first.pk)
+    assert daily_table(org) == expected == allocation_sums(org)
 
 
 def test_later_sync_asks_only_for_invoices_created_since_the_last_one_minus_the_overlap(

@@ -14,6 +14,7 @@ from margins.costs.pricing import PriceBook
 from margins.costs.rollups import org_lock
 from margins.costs.store import CustomerSeen, EventRow, writer_for
 from margins.costs.validation import Rejection, ValidEvent, events_list_checked, validate_events
+from margint.metrics import events_counted
 from margint.models import Organization
 
 
@@ -57,13 +58,15 @@ def events_ingest(*, org: Organization, events: list[Any], now: datetime | None 
         rows = [row_of(event, customer_ids[event.customer], cost) for event, cost in priced_events]
         stored = writer.events_store(_in_lock_order(rows), now=now)
         customers = tuple(sorted(e for e, cid in customer_ids.items() if cid in stored.customer_ids))
-    return IngestResult(
+    result = IngestResult(
         accepted=stored.accepted,
         duplicates=repeated + len(rows) - stored.accepted,
         rejected=tuple(rejected),
         unpriced=stored.unpriced,
         customers=customers,
     )
+    events_counted(accepted=result.accepted, duplicates=result.duplicates, rejected=len(rejected))
+    return result
 
 
 def _first_of_each_key(valid: list[ValidEvent]) -> tuple[list[ValidEvent], int]:

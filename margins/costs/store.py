@@ -3,10 +3,12 @@
 Two writers with one contract. The portable writer (SQLite) runs standard multi-row inserts and
 upserts with `executemany`; SQLite serialises writers anyway. The PostgreSQL writer does a
 1,000-event batch in three or four statements and no ORM objects: one reads the batch's
-customers, one creates or updates those that need it, and one inserts the events with
-`ON CONFLICT DO NOTHING` and, in the same statement, adds exactly the inserted rows to both
-rollup tables with `ON CONFLICT DO UPDATE` increments. The unique constraint, not a read,
-decides which events are new, so racing requests never both count an idempotency key.
+customers, one creates or updates those that need it, and one inserts the batch's idempotency
+keys into their own table with `ON CONFLICT DO NOTHING`, then, in the same statement, the events
+whose key went in (or that have none), and adds exactly those to both rollup tables with
+`ON CONFLICT DO UPDATE` increments. The unique key table, not a read, decides which events are
+new, so racing requests never both count an idempotency key; it is a table of its own because
+the events are partitioned by month (models.EventIdempotencyKey).
 
 Rows are written in a fixed order in every table (customers by external id, events by
 idempotency key, rollups by their key), so two concurrent batches touching the same rows wait
@@ -113,6 +115,9 @@ _CUSTOMER_UPSERT = """
         first_seen_at = {least}(margins_customer.first_seen_at, excluded.first_seen_at),
         last_seen_at = {greatest}(margins_customer.last_seen_at, excluded.last_seen_at)
 """
+# The key table, not the (partitioned) events, says which keys are new: see EventIdempotencyKey.
+_KEYS_INSERT = """INSERT INTO margins_eventidempotencykey (org_id, idempotency_key, occurred_at)
+    {rows} ON CONFLICT DO NOTHING RETURNING idempotency_key"""
 _EVENT_COLUMNS = """org_id, customer_id, feature, provider, model, input_tokens, output_tokens,
     cached_input_tokens, cost_micro, priced, occurred_at, idempotency_key, tags, created_at"""
 _ROLLUP_UPSERT = """
@@ -194,13 +199,13 @@ class Writer:
             cursor.executemany(sql, params)
 
     def events_store(self, rows: Sequence[EventRow], *, now: datetime) -> Stored:
-        """Insert the events that are new and add exactly those to the rollups."""
+        """Insert the events whose idempotency key is new (or absent) and add exactly those to the rollups."""
+        new_keys = self._keys_insert([r for r in rows if r.idempotency_key is not None])
+        inserted = [r for r in rows if r.idempotency_key is None or r.idempotency_key in new_keys]
         created = self.db_datetime(now)
-        new_keys: set[str] = set()
         with connection.cursor() as cursor:
-            # Multi-row inserts; RETURNING names the rows the unique constraint let in.
-            for start in range(0, len(rows), self.ROWS_PER_INSERT):
-                chunk = rows[start : start + self.ROWS_PER_INSERT]
+            for start in range(0, len(inserted), self.ROWS_PER_INSERT):
+                chunk = inserted[start : start + self.ROWS_PER_INSERT]
                 values = ", ".join(["(" + ", ".join(["%s"] * 14) + ")"] * len(chunk))
                 params = []
                 for r in chunk:
@@ -210,16 +215,29 @@ class Writer:
                         self.db_datetime(r.occurred_at), r.idempotency_key, r.tags_json, created,
                     ]  # fmt: skip
                 sql = f"INSERT INTO margins_costevent ({_EVENT_COLUMNS}) VALUES {values}"  # noqa: S608 (placeholders only)
-                sql += " ON CONFLICT DO NOTHING RETURNING idempotency_key"  # only placeholders formatted in
                 cursor.execute(sql, params)
-                new_keys.update(key for (key,) in cursor.fetchall() if key is not None)
-        inserted = [r for r in rows if r.idempotency_key is None or r.idempotency_key in new_keys]
         self._rollups_add(inserted)
         return Stored(
             accepted=len(inserted),
             unpriced=sum(1 for r in inserted if not r.priced),
             customer_ids=frozenset(r.customer_id for r in inserted),
         )
+
+    def _keys_insert(self, rows: list[EventRow]) -> set[str]:
+        """The keys of `rows` that were not stored yet, stored now; RETURNING names them."""
+        new_keys: set[str] = set()
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), self.ROWS_PER_INSERT):
+                chunk = rows[start : start + self.ROWS_PER_INSERT]
+                values = "VALUES " + ", ".join(["(%s, %s, %s)"] * len(chunk))
+                params = [
+                    v
+                    for r in chunk
+                    for v in (self.org_id, r.idempotency_key, self.db_datetime(r.occurred_at))
+                ]
+                cursor.execute(_KEYS_INSERT.format(rows=values), params)
+                new_keys.update(key for (key,) in cursor.fetchall())
+        return new_keys
 
     def _rollups_add(self, rows: list[EventRow]) -> None:
         deltas: dict[tuple, list[int]] = {}
@@ -284,18 +302,21 @@ def _ints(values: Iterable[int]) -> str:
     return ",".join(map(str, values))
 
 
-# Inserted events go straight into both rollup tables: `ins` holds exactly the rows the unique
-# constraint let in, grouped and sorted by rollup key so concurrent batches lock rows in one order.
+# Inserted events go straight into both rollup tables: `ins` holds exactly the rows whose key the
+# key table let in, grouped and sorted by rollup key so concurrent batches lock rows in one order.
 _STORE_PG = f"""
-WITH ins AS (
-    INSERT INTO margins_costevent ({_EVENT_COLUMNS})
-    SELECT %(org)s::uuid, u.c, u.f, u.p, u.m, u.i, u.o, u.ci, u.cost, u.priced, {_at("u.at")}, u.k,
-        u.t::jsonb, %(now)s
-    FROM unnest({_text_col("c")}::uuid[], {_text_col("f")}, {_text_col("p")}, {_text_col("m")},
+WITH u AS (
+    SELECT * FROM unnest({_text_col("c")}::uuid[], {_text_col("f")}, {_text_col("p")}, {_text_col("m")},
         {_int_col("i")}, {_int_col("o")}, {_int_col("ci")}, {_int_col("cost")}, {_bool_col("priced")},
         {_int_col("at")}, {_key_col("k")}, {_text_col("t")})
         AS u(c, f, p, m, i, o, ci, cost, priced, at, k, t)
-    ON CONFLICT DO NOTHING
+), keys AS (
+    {_KEYS_INSERT.format(rows=f"SELECT %(org)s::uuid, u.k, {_at('u.at')} FROM u WHERE u.k IS NOT NULL")}
+), ins AS (
+    INSERT INTO margins_costevent ({_EVENT_COLUMNS})
+    SELECT %(org)s::uuid, u.c, u.f, u.p, u.m, u.i, u.o, u.ci, u.cost, u.priced, {_at("u.at")}, u.k,
+        u.t::jsonb, %(now)s
+    FROM u WHERE u.k IS NULL OR u.k IN (SELECT idempotency_key FROM keys)
     RETURNING customer_id, (occurred_at AT TIME ZONE 'UTC')::date AS day, feature, model, provider,
         cost_micro, priced, input_tokens, output_tokens, cached_input_tokens
 ), rollups AS (

@@ -11,6 +11,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
+from margins.costs.partitions import retention_cutoff
 from margint import jsonbody
 
 MAX_EVENTS = 1000
@@ -130,6 +131,8 @@ def validate_events(events: list[Any], *, now: datetime) -> tuple[list[ValidEven
     valid: list[ValidEvent] = []
     rejected: list[Rejection] = []
     oldest, newest = now - MAX_AGE, now + MAX_FUTURE
+    cutoff = retention_cutoff(now)  # an expired event's month is gone, and its key with it
+    oldest = max(oldest, cutoff) if cutoff else oldest
     tags_seen: dict[tuple, str] = {}  # a batch repeats a few tag sets: each is checked and encoded once
     for index, raw in enumerate(events):
         try:
@@ -283,8 +286,14 @@ def _occurred_at(value: Any, now: datetime, oldest: datetime, newest: datetime) 
     if parsed > newest:
         raise _Invalid("in_future", "occurredAt", "occurredAt is more than 5 minutes in the future.")
     if parsed < oldest:
-        raise _Invalid("too_old", "occurredAt", "occurredAt is more than 400 days in the past.")
+        raise _Invalid("too_old", "occurredAt", _too_old_message(now, oldest))
     return parsed
+
+
+def _too_old_message(now: datetime, oldest: datetime) -> str:
+    if oldest == now - MAX_AGE:
+        return "occurredAt is more than 400 days in the past."
+    return f"occurredAt is before {oldest:%Y-%m-%d}, past the retention of raw events."
 
 
 def _idempotency_key(value: Any) -> str | None:

@@ -53,11 +53,13 @@ def mapped_month_amounts(
     months = tuple(months)
     org_id = UUIDField().get_db_prep_value(org.pk, connection)
     days = [_day(month) for month in months]
+    totals = {}
     with connection.cursor() as cursor:
         cursor.execute(*_customers_sql(org_id, days, tag_value))
         rows = cursor.fetchall()
-        cursor.execute(*_org_totals_sql(org_id, days))
-        totals = {(side, str(month)[:10]): int(amount) for side, month, amount in cursor.fetchall()}
+        if tag_value is None:  # one customer's read needs no org totals (they stay zeros)
+            cursor.execute(*_org_totals_sql(org_id, days))
+            totals = {(side, str(month)[:10]): int(amount) for side, month, amount in cursor.fetchall()}
     count = len(days)
     customers = [_customer(tag, list(group), count) for tag, group in groupby(rows, key=itemgetter(0))]
     return MappedAmounts(
@@ -110,15 +112,28 @@ def _customers_sql(org_id: object, days: list[str], tag_value: str | None) -> tu
     revenue_cols = ", ".join(f"r.m{i}" for i in range(count))
     cost_cols = ", ".join(f"k.m{i}" for i in range(count))
     statuses = [str(status) for status in COUNTING_STATUSES]
-    one_tag = " AND m.tag_value = %s" if tag_value is not None else ""
+    one_tag = revenue_of_tag = cost_of_tag = ""
+    tag_params: list = []
+    if tag_value is not None:  # only that tag's monthly rows are added up
+        one_tag = " AND m.tag_value = %s"
+        revenue_of_tag = (
+            f" AND stripe_customer_id IN (SELECT s.id FROM {_STRIPE} s JOIN {_MAPPINGS} m"
+            " ON m.org_id = s.org_id AND m.stripe_customer_id = s.stripe_id"
+            " WHERE s.org_id = %s AND m.tag_value = %s)"
+        )
+        cost_of_tag = (
+            f" AND customer_id IN (SELECT id FROM {_CUSTOMERS} WHERE org_id = %s AND external_id = %s)"
+        )
+        tag_params = [org_id, tag_value]
     sql = (
         f"SELECT m.tag_value, m.stripe_customer_id, s.name, {revenue_cols}, {cost_cols} FROM {_MAPPINGS} m "
         f"LEFT JOIN {_STRIPE} s ON s.org_id = m.org_id AND s.stripe_id = m.stripe_customer_id "
         f"LEFT JOIN (SELECT stripe_customer_id AS id, {revenue_sums} FROM {_REVENUE} "
-        f"WHERE org_id = %s AND month IN ({_in(days)}) GROUP BY stripe_customer_id) r ON r.id = s.id "
+        f"WHERE org_id = %s AND month IN ({_in(days)}){revenue_of_tag} GROUP BY stripe_customer_id) r "
+        "ON r.id = s.id "
         f"LEFT JOIN {_CUSTOMERS} c ON c.org_id = m.org_id AND c.external_id = m.tag_value "
         f"LEFT JOIN (SELECT customer_id AS id, {cost_sums} FROM {_COST} "
-        f"WHERE org_id = %s AND month IN ({_in(days)}) GROUP BY customer_id) k ON k.id = c.id "
+        f"WHERE org_id = %s AND month IN ({_in(days)}){cost_of_tag} GROUP BY customer_id) k ON k.id = c.id "
         f"WHERE m.org_id = %s AND m.tag_key = %s AND m.status IN ({_in(statuses)}){one_tag} "
         "ORDER BY m.tag_value, m.stripe_customer_id"
     )
@@ -126,9 +141,11 @@ def _customers_sql(org_id: object, days: list[str], tag_value: str | None) -> tu
         *revenue_params,
         org_id,
         *days,
+        *tag_params,
         *cost_params,
         org_id,
         *days,
+        *tag_params,
         org_id,
         mapping_selectors.MARGIN_TAG_KEY,
         *statuses,

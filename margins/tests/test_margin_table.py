@@ -197,8 +197,8 @@ def test_margin_table_reads_in_a_fixed_number_of_queries(org, count, django_asse
 @pytest.mark.parametrize("count", [3, 30])
 def test_customer_detail_reads_in_a_fixed_number_of_queries(org, count, django_assert_num_queries):
     _customers(org, count)
-    # The customer's monthly amounts, the org's monthly totals, model and feature breakdowns.
-    with django_assert_num_queries(4):
+    # The customer's monthly amounts (one statement), model and feature breakdowns.
+    with django_assert_num_queries(3):
         detail = margin_customer_detail(org=org, tag_value="tag-1", period=APR, as_of=AS_OF)
     assert (detail.row.revenue, detail.row.cost) == (101, 21)
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from margint import crypto
 from margint.formatting import json_timestamp
+from margint.metrics import webhook_delivery_counted
 from margint.models import Organization
 from publicapi.notifications import http, signing, urlguard
 from publicapi.notifications.models import (
@@ -223,6 +224,7 @@ def _log(
         # The same attempt ran twice at once (a broker redelivery); the other one is logged.
         # Receivers dedupe by Margint-Event-Id: delivery is at least once.
         return None
+    webhook_delivery_counted(status_code=result.status_code, error=result.error)
     logger.info(
         "webhook %s to %s attempt %s: status=%s error=%r %sms%s",
         event.id,

@@ -37,11 +37,18 @@ def test_customer_page_shows_its_row_chart_and_breakdowns(viewer, org):
     assert "<h1>Acme Corp</h1>" in html and "<code>team/alpha</code>" in html
     assert ">$100.00<" in html and ">$30.00<" in html and ">70.0%<" in html and "badge-healthy" in html
     # Six months up to the period, zeros included: 2025-11 .. 2026-04.
-    months = re.findall(r'<td data-label="Month">(\d{4}-\d\d)</td>', html)
+    months = re.findall(r'<th scope="row">(\d{4}-\d\d)', html)
     assert months == ["2025-11", "2025-12", "2026-01", "2026-02", "2026-03", "2026-04"]
-    # April's revenue ($100, the largest amount) is the full 120 px bar; March's $32 cost is 38 px.
-    assert 'class="bar-revenue" x="310" y="0" width="18" height="120"' in html
-    assert 'class="bar-cost" x="270" y="82" width="18" height="38"' in html
+    # Bars drawn to one scale from 0: April's $100 revenue against March's $32 cost.
+    april, march = _bar(html, "2026-04", "revenue"), _bar(html, "2026-03", "cost")
+    assert april > 0 and abs(april / march - 100 / 32) < 0.05
+    assert "<title>2026-04: revenue $100.00, AI cost $30.00, margin 70.0%</title>" in html
+    assert 'href="https://dashboard.stripe.com/customers/cus_abc123"' in html
+    assert 'rel="prev" href="/margins/team/alpha/?period=2026-03"' in html
+    assert 'rel="next" href="/margins/team/alpha/?period=2026-05"' in html
+    # $30 of cost over 150 + 800 requests in April.
+    assert re.search(r'data-card="cost-per-request".*?>0\.0316 <', html, re.S)
+    assert re.search(r"950 requests in 2026-04", html)
     model_rows = re.findall(
         r'<td data-label="Model">([^<]+)</td><td data-label="Cost" class="num">([^<]+)<', html
     )
@@ -121,3 +128,8 @@ def test_customer_page_without_budgets_says_so(viewer, org):
     _acme(org)
     html = viewer.page_client().get("/margins/team/alpha/").content.decode()
     assert "No budget applies to this customer." in html
+
+
+def _bar(html: str, month: str, kind: str) -> float:
+    group = html[html.index(f'data-month="{month}"') :]
+    return float(re.search(rf'class="bar-{kind}" [^>]*height="([0-9.]+)"', group)[1])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 import requests
 from opentelemetry.exporter.otlp.proto.http import Compression
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -43,6 +42,8 @@ def finished_spans(customer_on_resource: str) -> list:
 
 def exporter_to(live_server, secret: str, responses: list) -> OTLPSpanExporter:
     session = requests.Session()
+    # One request per connection: no kept-alive server thread outlives the test's database.
+    session.headers["Connection"] = "close"
     session.hooks["response"].append(lambda response, *args, **kwargs: responses.append(response))
     return OTLPSpanExporter(
         endpoint=f"{live_server.url}/v1/traces",
@@ -53,8 +54,7 @@ def exporter_to(live_server, secret: str, responses: list) -> OTLPSpanExporter:
     )
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_sdk_exporter_sends_genai_spans_that_become_cost_events(live_server):
+def test_the_sdk_exporter_sends_genai_spans_that_become_cost_events(live_server, transactional_db):
     org = OrganizationFactory(name="Traced", tier=Tier.PRO)
     responses: list = []
     exporter = exporter_to(live_server, key_for(org, scopes=("write",)), responses)
@@ -84,8 +84,7 @@ def test_the_sdk_exporter_sends_genai_spans_that_become_cost_events(live_server)
     assert second.headers["X-Margint-Events-Duplicate"] == "2"
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_exporter_is_told_of_spans_without_a_customer_and_of_a_bad_key(live_server):
+def test_the_exporter_is_told_of_spans_without_a_customer_and_of_a_bad_key(live_server, transactional_db):
     org = OrganizationFactory(name="Traced", tier=Tier.PRO)
     responses: list = []
     spans = finished_spans(customer_on_resource="")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -21,12 +22,15 @@ from mappings.selectors import counting_mappings, customer_names, mapped_custome
 from margins import exports
 from margins.calculations import InvalidPeriod, MarginRow, Month, Tier
 from margins.selectors import margin_customer_detail, margin_table, month_of
+from margins.selectors.trend import MarginPicture, margin_picture
 from margint.decorators import member_required
 from margint.htmx import page_or_partial
 from publicapi.anomalies.selectors import anomaly_days
 from publicapi.budgets import customer_budget_statuses
+from publicapi.views.charts import customer_chart, picture_context
 
 PAGE_SIZE = 50
+STRIPE_DASHBOARD_CUSTOMER = "https://dashboard.stripe.com/customers/"
 TIER_ORDER = {Tier.CRITICAL: 0, Tier.AT_RISK: 1, Tier.MODERATE: 2, Tier.HEALTHY: 3}
 TIER_CHOICES = (
     ("critical", "Critical"),
@@ -70,6 +74,10 @@ class TableQuery:
         except InvalidPeriod:
             period = now_period
         sort = params.get("sort", "")
+        descending = params.get("dir") == "desc"
+        if "order" in params:  # the sort select of narrow screens: "percent:desc", "" for the default
+            sort, _, direction = params["order"].partition(":")
+            descending = direction == "desc"
         tier = params.get("tier", "")
         try:
             page = max(1, int(params.get("page", "1")))
@@ -78,7 +86,7 @@ class TableQuery:
         return cls(
             period=period,
             sort=sort if sort in SORT_KEYS else "",
-            descending=params.get("dir") == "desc",
+            descending=descending,
             tier=tier if tier in dict(TIER_CHOICES) else "",
             q=params.get("q", "").strip()[:200],
             page=page,
@@ -123,18 +131,21 @@ class SortLink:
     aria_sort: str  # "ascending", "descending" or "none"
 
 
+SORT_COLUMNS = (
+    ("customer", "Customer", False),
+    ("tag", "Tag", False),
+    ("revenue", "Revenue", True),
+    ("cost", "Cost", True),
+    ("margin", "Margin", True),
+    ("percent", "Margin %", True),
+    ("tier", "Health", False),
+)
+TEXT_SORTS = {"customer", "tag"}
+
+
 def _sort_links(query: TableQuery) -> list[SortLink]:
-    columns = (
-        ("customer", "Customer", False),
-        ("tag", "Tag", False),
-        ("revenue", "Revenue", True),
-        ("cost", "Cost", True),
-        ("margin", "Margin", True),
-        ("percent", "Margin %", True),
-        ("tier", "Health", False),
-    )
     links = []
-    for key, label, numeric in columns:
+    for key, label, numeric in SORT_COLUMNS:
         current = query.sort == key
         # A first click on a number shows the largest first; a second click reverses.
         descending = (not query.descending) if current else numeric
@@ -144,10 +155,14 @@ def _sort_links(query: TableQuery) -> list[SortLink]:
     return links
 
 
-def _table_context(request: HttpRequest) -> dict[str, Any]:
+def _table_context(request: HttpRequest, *, with_chart: bool = False) -> dict[str, Any]:
     now = timezone.now()
     query = TableQuery.from_request(request, month_of(now))
-    report = margin_table(org=request.org, period=query.period, as_of=now)
+    if with_chart:  # the whole page: the same picture as the overview's (margin_picture)
+        picture = margin_picture(org=request.org, period=query.period, as_of=now)
+    else:  # the table alone (an HTMX swap): the chart does not change with the filters
+        picture = MarginPicture(margin_table(org=request.org, period=query.period, as_of=now), (), ())
+    report = picture.report
     rows = shown_rows(report.table.rows, query)
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     query = replace(query, page=min(query.page, pages))
@@ -156,10 +171,7 @@ def _table_context(request: HttpRequest) -> dict[str, Any]:
     return {
         "org": request.org,
         "currency": request.org.reporting_currency,
-        "report": report,
-        "summary": report.table.summary,
-        "sync": report.sync,
-        "sync_label": report.sync.status.replace("_", " ").capitalize(),
+        **picture_context(picture, period=query.period),
         "query": query,
         "rows": shown,
         "anomalies": anomaly_days(
@@ -179,7 +191,20 @@ def _table_context(request: HttpRequest) -> dict[str, Any]:
         "tier_choices": TIER_CHOICES,
         "months": _month_choices(month_of(now), query.period),
         "csv_qs": query.querystring(page=1),
+        "sort_options": _sort_options(query),
     }
+
+
+def _sort_options(query: TableQuery) -> list[tuple[str, str, bool]]:
+    """The sort select of narrow screens: (value "key:dir", label, selected), the table's own order first."""
+    options = [("", "Worst margin first", not query.sort)]
+    for key, label, _numeric in SORT_COLUMNS:
+        words = ("A–Z", "Z–A") if key in TEXT_SORTS else ("low to high", "high to low")
+        for descending in (False, True):
+            value = f"{key}:{'desc' if descending else 'asc'}"
+            chosen = query.sort == key and query.descending == descending
+            options.append((value, f"{label}, {words[descending]}", chosen))
+    return options
 
 
 def _month_choices(current: Month, chosen: Month, count: int = 12) -> list[Month]:
@@ -192,7 +217,7 @@ def _month_choices(current: Month, chosen: Month, count: int = 12) -> list[Month
 @require_GET
 @member_required(pro=True)
 def margins_page(request: HttpRequest) -> HttpResponse:
-    context = _table_context(request)
+    context = _table_context(request, with_chart=not request.htmx)
     return page_or_partial(request, "margins/margins.html", "margins/partials/_table.html", context)
 
 
@@ -211,34 +236,11 @@ def margins_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@dataclass(frozen=True)
-class Bar:
-    x: int
-    y: int
-    height: int
-    label: str
-
-
-CHART_HEIGHT = 120
-
-
-def _bars(detail) -> dict[str, Any]:
-    """Revenue and cost bars per month, scaled to the largest amount (integers only, no floats)."""
-    series = detail.revenue_over_time
-    top = max([max(p.revenue, p.cost) for p in series] + [1])
-    groups = []
-    for index, point in enumerate(series):
-        x = 10 + index * 60
-        heights = [max(0, point.revenue) * CHART_HEIGHT // top, max(0, point.cost) * CHART_HEIGHT // top]
-        groups.append(
-            {
-                "point": point,
-                "label_x": x + 20,
-                "revenue": Bar(x, CHART_HEIGHT - heights[0], heights[0], str(point.period)),
-                "cost": Bar(x + 20, CHART_HEIGHT - heights[1], heights[1], str(point.period)),
-            }
-        )
-    return {"groups": groups, "width": 20 + len(series) * 60, "height": CHART_HEIGHT}
+def cost_per_request(cost: int, requests: int) -> str:
+    """Cost over requests in whole currency units with four decimals ("0.0031"); "—" without requests."""
+    if requests <= 0:
+        return "—"
+    return f"{(Decimal(cost) / Decimal(requests) / 1_000_000).quantize(Decimal('0.0001')):,}"
 
 
 def _customer_mappings(org, tag_value: str) -> list[tuple[Any, str | None]]:
@@ -256,6 +258,8 @@ def customer_page(request: HttpRequest, customer: str) -> HttpResponse:
     detail = margin_customer_detail(org=request.org, tag_value=customer, period=query.period, as_of=now)
     if detail is None:
         raise Http404("No customer mapping with this tag value.")
+    requests = sum(r.request_count for r in detail.model_breakdown)
+    current = month_of(now)
     return render(
         request,
         "margins/customer.html",
@@ -265,7 +269,12 @@ def customer_page(request: HttpRequest, customer: str) -> HttpResponse:
             "detail": detail,
             "row": detail.row,
             "period": query.period,
-            "chart": _bars(detail),
+            "previous_period": query.period.previous(),
+            "next_period": query.period.next() if query.period < current else None,
+            "chart": customer_chart(detail.revenue_over_time, in_progress=current),
+            "requests": requests,
+            "cost_per_request": cost_per_request(detail.row.cost if detail.row else 0, requests),
+            "stripe_url": STRIPE_DASHBOARD_CUSTOMER + detail.customer.stripe_customer_id,
             "back_qs": query.querystring(page=1),
             "mappings": _customer_mappings(request.org, customer),
             "budgets": customer_budget_statuses(org=request.org, customer=customer, today=now.date()),

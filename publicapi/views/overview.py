@@ -15,8 +15,11 @@ from django.views.decorators.http import require_safe
 from billing import selectors as billing_selectors
 from mappings.selectors import counting_mappings
 from margins.costs import selectors as cost_selectors
+from margins.selectors import month_of
+from margins.selectors.trend import margin_picture
 from margint.decorators import member_required
 from margint.models import Organization
+from publicapi.views.charts import picture_context
 
 
 def _month_start(day: date, back: int = 0) -> date:
@@ -45,5 +48,12 @@ def _overview(org: Organization, today: date) -> dict:
 @require_safe  # HEAD answers as GET does (monitors and link checkers send it)
 @member_required()
 def home(request: HttpRequest) -> HttpResponse:
-    facts = _overview(request.org, timezone.now().date())
-    return render(request, "margint/home.html", {"org": request.org, **facts})
+    now = timezone.now()
+    facts = _overview(request.org, now.date())
+    if request.org.is_pro:
+        # The margins page's own picture of this month (margin_picture): the same figures.
+        period = month_of(now)
+        picture = margin_picture(org=request.org, period=period, as_of=now)
+        facts.update(picture_context(picture, period=period), query={"period": period})
+    context = {"org": request.org, "currency": request.org.reporting_currency, **facts}
+    return render(request, "margint/home.html", context)

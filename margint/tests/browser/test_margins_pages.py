@@ -90,5 +90,5 @@ def test_filter_sort_and_search_swap_only_the_table_then_a_customer_opens(open_p
     page.get_by_role("link", name="Zeta Middle").click()
     page.wait_for_url("**/margins/middle/?period=2026-04")
     assert page.get_by_role("heading", level=1).inner_text() == "Zeta Middle"
-    expect(page.locator("svg.bars rect.bar-revenue")).to_have_count(6)
+    expect(page.locator("svg.chart-svg rect.bar-revenue")).to_have_count(6)
     shoot(page, "customer")
