@@ -13,7 +13,7 @@ Order matters:
    rows, and an id sequence that continues where the old identity stopped. The months from the
    retention cutoff to three months ahead, and a default partition, are created.
 The time it takes grows with the rows: one scan for their time span and one index build. Measured
-on 50 million events in docs/benchmarks-operations.md. SQLite keeps one table.
+on 50 million events in docs/benchmarks.md. SQLite keeps one table.
 """
 
 from datetime import UTC, datetime

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
 
 from margins.costs.tests.ingestion_helpers import event, totals
 from margins.models import CostEvent, Customer
+from margint.formatting import json_timestamp
 from publicapi.tests.key_helpers import org_client
 
 EVENTS = "/api/v1/events"
@@ -163,8 +164,8 @@ def test_unpriced_models_are_listed_with_counts_and_tokens(client, org):
         "inputTokens": 400,
         "outputTokens": 40,
         "cachedInputTokens": 50,
-        "firstSeenAt": events[0]["occurredAt"].replace("+00:00", "Z"),
-        "lastSeenAt": events[1]["occurredAt"].replace("+00:00", "Z"),
+        "firstSeenAt": json_timestamp(datetime.fromisoformat(events[0]["occurredAt"])),
+        "lastSeenAt": json_timestamp(datetime.fromisoformat(events[1]["occurredAt"])),
     }
     assert [(r["provider"], r["model"], r["events"]) for r in rows] == [
         ("acme", "house-model-v2", 2),
