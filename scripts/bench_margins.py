@@ -87,9 +87,10 @@ SELECT md5(%(org)s || '-c' || i)::uuid, %(org)s, 'cust-' || lpad(i::text, 5, '0'
        %(start)s, %(end)s
   FROM generate_series(1, %(n)s) i;
 
-INSERT INTO billing_stripecustomer (org_id, stripe_id, name, email, metadata, deleted, created, updated_at)
+INSERT INTO billing_stripecustomer
+       (org_id, stripe_id, name, email, metadata, deleted, created, updated_at, fingerprint)
 SELECT %(org)s, 'cus_bench' || lpad(i::text, 5, '0'), 'Customer ' || i || ' Inc', '', '{}', false,
-       %(start)s, now()
+       %(start)s, now(), ''
   FROM generate_series(1, %(n)s) i;
 
 INSERT INTO mappings_customermapping
