@@ -49,8 +49,14 @@ class MarginPicture:
     trend: tuple[TrendMonth, ...]
 
 
-def margin_trend(*, org: Organization, as_of: datetime, months: int = TREND_MONTHS) -> tuple[TrendMonth, ...]:
-    """Revenue, cost and margin of the customers the margin table counts, `months` months to `as_of`'s."""
+def margin_trend(
+    *, org: Organization, as_of: datetime, months: int = TREND_MONTHS, revenue_to_date: int | None = None
+) -> tuple[TrendMonth, ...]:
+    """Revenue, cost and margin of the customers the margin table counts, `months` months to `as_of`'s.
+
+    `revenue_to_date`: the month in progress's revenue on its counted days when the caller has
+    it (its margin table's total); read here otherwise.
+    """
     current = month_of(as_of)
     span = current.months_back(months)
     days = [m.first_day for m in span]
@@ -63,7 +69,9 @@ def margin_trend(*, org: Organization, as_of: datetime, months: int = TREND_MONT
         org=org, month__in=days, stripe_customer__stripe_id__in=counting.values("stripe_customer_id")
     )
     cost, revenue = _per_month(cost_rows, "cost_micro"), _per_month(revenue_rows, "amount_micro")
-    revenue[current.first_day] = _revenue_to_date(org, month_progress(current, utc_day(as_of)).as_of)
+    if revenue_to_date is None:
+        revenue_to_date = _revenue_to_date(org, month_progress(current, utc_day(as_of)).as_of)
+    revenue[current.first_day] = revenue_to_date
     points = []
     for month in span:
         r, c = revenue.get(month.first_day, 0), cost.get(month.first_day, 0)
@@ -96,8 +104,10 @@ def _per_month(rows, column: str) -> dict:
 def margin_picture(*, org: Organization, as_of: datetime, period: Month | None = None) -> MarginPicture:
     """The month's margin table, its worst customers and the 12-month trend: one read for two pages."""
     report = margin_table(org=org, period=period, as_of=as_of)
+    # The table of the month in progress already counted its revenue to date: the trend's point.
+    summary, current = report.table.summary, report.table.period == month_of(as_of)
     return MarginPicture(
         report=report,
         worst=tuple(report.table.rows[:WORST_COUNT]),
-        trend=margin_trend(org=org, as_of=as_of),
+        trend=margin_trend(org=org, as_of=as_of, revenue_to_date=summary.total_revenue if current else None),
     )
