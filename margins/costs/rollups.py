@@ -16,6 +16,7 @@ from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import TruncDate
 
 from margins.costs.currency import PRICE_CURRENCY, converted_cost, converts, day_rates
+from margins.costs.store import DAILY_SUMS, ROLLUP_SUMS
 from margins.models import CostEvent, Customer, CustomerDailyCost, DailyRollup
 from margint.fx.models import CurrencyRebuild
 from margint.fx.services import rebuild_is_current, rebuild_part_done, rebuild_part_finish, rebuild_part_total
@@ -24,16 +25,7 @@ from margint.models import Organization
 logger = logging.getLogger(__name__)
 
 ROLLUP_KEY = ("customer_id", "day", "feature", "model", "provider")
-ROLLUP_SUMS = (
-    "cost_micro",
-    "request_count",
-    "unpriced_count",
-    "input_tokens",
-    "output_tokens",
-    "cached_input_tokens",
-)
 DAILY_KEY = ("customer_id", "day")
-DAILY_SUMS = ("cost_micro", "request_count")
 # pg_advisory_xact_lock(namespace, org): ingestion holds it shared, a rebuild exclusively.
 ADVISORY_NAMESPACE = 3_0001
 

@@ -63,6 +63,8 @@ class Stored:
     customer_ids: frozenset  # customers that received new events
 
 
+# The summed columns of a rollup row and of a customer's day, as both writers and the rebuild
+# (margins/costs/rollups.py) add them up.
 ROLLUP_SUMS = (
     "cost_micro",
     "request_count",
