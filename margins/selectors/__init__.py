@@ -18,7 +18,6 @@ from margins.selectors.table import (
     margin_inputs,
     margin_table,
     month_of,
-    org_counted_revenue,
     org_thresholds,
     utc_day,
 )
@@ -34,7 +33,6 @@ __all__ = [
     "margin_inputs",
     "margin_table",
     "month_of",
-    "org_counted_revenue",
     "monthly_cost",
     "monthly_revenue",
     "org_thresholds",

@@ -6,8 +6,10 @@ are kept by the writers in their own statements, so one SQL statement joins the 
 count, the Stripe customers' names and the pivoted monthly rows, and a second one adds up the
 org's totals per month for the reconciliation. Nothing is kept between requests.
 
-`months` is an argument (oldest first, the period last), and so are the bounds of what is
-counted: a caller that needs another window of days asks for it here.
+`months` is an argument (oldest first, the period last), and so is `progress`: when the last
+month is in progress, both statements also add up its daily revenue rows of the fewer days (the
+counted ones, or the days still to come, taken away from the whole month's), so its revenue is
+that of the counted days, as its cost is (docs/month-in-progress.md), with no third statement.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ from operator import itemgetter
 from django.db import connection
 from django.db.models import UUIDField
 
-from billing.models import StripeCustomer
+from billing.models import RevenueDaily, StripeCustomer
 from mappings import selectors as mapping_selectors
 from mappings.models import COUNTING_STATUSES, CustomerMapping
-from margins.calculations import Month
+from margins.calculations import Month, MonthProgress
 from margins.models import Customer, CustomerMonthlyCost, CustomerMonthlyRevenue
 from margint.models import Organization
 
@@ -33,66 +35,108 @@ CustomerAmounts = tuple[str, str, str | None, tuple[int, ...], tuple[int, ...]]
 
 @dataclass(frozen=True, slots=True)
 class MappedAmounts:
-    """The mapped tag values' amounts, and the org's totals per month (mapped or not)."""
+    """The mapped tag values' amounts, and the org's totals per month (mapped or not).
+
+    When the last month is in progress, its revenue (a customer's and the org's) is that of its
+    counted days, and `whole` holds each tag value's revenue recognized for the whole month.
+    """
 
     months: tuple[Month, ...]
     customers: list[CustomerAmounts]
     org_revenue: tuple[int, ...]
     org_cost: tuple[int, ...]
+    whole: dict[str, int] | None = None
 
 
 def mapped_month_amounts(
-    *, org: Organization, months: Sequence[Month], tag_value: str | None = None
+    *,
+    org: Organization,
+    months: Sequence[Month],
+    tag_value: str | None = None,
+    progress: MonthProgress | None = None,
 ) -> MappedAmounts:
     """Every mapped tag value (or the one named) with its amounts per month of `months`; two queries.
 
     Several Stripe customers may map to one tag value (one company, two Stripe accounts): their
     revenue adds up in the row, which names the one with the most revenue in the last month,
     then the smallest id, so the same data always names the same one.
+
+    `progress`: the last month's, when it is in progress; its revenue then counts its counted days.
     """
     months = tuple(months)
     org_id = UUIDField().get_db_prep_value(org.pk, connection)
-    days = [_day(month) for month in months]
-    totals = {}
+    days = [month.first_day.isoformat() for month in months]
+    read = _days_read(progress, months[-1])
+    totals: dict[tuple[str, str | None], int] = {}
     with connection.cursor() as cursor:
-        cursor.execute(*_customers_sql(org_id, days, tag_value))
+        cursor.execute(*_customers_sql(org_id, days, tag_value, read))
         rows = cursor.fetchall()
         if tag_value is None:  # one customer's read needs no org totals (they stay zeros)
-            cursor.execute(*_org_totals_sql(org_id, days))
-            totals = {(side, str(month)[:10]): int(amount) for side, month, amount in cursor.fetchall()}
-    count = len(days)
-    customers = [_customer(tag, list(group), count) for tag, group in groupby(rows, key=itemgetter(0))]
+            cursor.execute(*_org_totals_sql(org_id, days, read))
+            for side, month, amount in cursor.fetchall():
+                totals[side, None if month is None else str(month)[:10]] = int(amount or 0)
+    customers, whole = _customers(rows, len(days), read)
+    org_revenue = [totals.get(("r", day), 0) for day in days]
+    if read is not None:  # ("d", None): the org's revenue of the days read
+        org_revenue[-1] = _cut(org_revenue[-1], totals.get(("d", None), 0), counting=read[2])
     return MappedAmounts(
         months=months,
         customers=customers,
-        org_revenue=tuple(totals.get(("r", day), 0) for day in days),
+        org_revenue=tuple(org_revenue),
         org_cost=tuple(totals.get(("c", day), 0) for day in days),
+        whole=whole,
     )
 
 
-def _day(month: Month) -> str:
-    return month.first_day.isoformat()
+def _days_read(progress: MonthProgress | None, last: Month) -> tuple[str, str, bool] | None:
+    """The days [first, end) of the month in progress whose daily revenue is read, and whether they
+    are its counted days (else the days still to come): the fewer, at most half a month of rows."""
+    if progress is None or not progress.is_partial:
+        return None
+    if progress.period != last:
+        raise ValueError("the month in progress must be the last month read")
+    start, end = progress.period.bounds
+    counting = progress.counted_days <= progress.days_left
+    first, stop = (start, progress.counted_end) if counting else (progress.counted_end, end)
+    return first.isoformat(), stop.isoformat(), counting
 
 
-def _customer(tag: str, rows: list[tuple], count: int) -> CustomerAmounts:
-    # A row: tag, Stripe id, name, revenue per month..., cost per month...
+def _cut(whole: int, read: int, *, counting: bool) -> int:
+    """The counted days' revenue: the days read, or the whole month's less the days still to come."""
+    return read if counting else whole - read
+
+
+def _customers(
+    rows: list[tuple], count: int, read: tuple[str, str, bool] | None
+) -> tuple[list[CustomerAmounts], dict[str, int] | None]:
+    """One CustomerAmounts per tag value (rows in tag order), and the month in progress's whole revenue."""
+    customers, whole = [], None if read is None else {}
+    for _tag, group in groupby(rows, key=itemgetter(0)):
+        tag, stripe_id, name, revenue, cost, days_revenue = _customer(list(group), count)
+        if whole is not None:
+            whole[tag] = revenue[-1]
+            revenue = (*revenue[:-1], _cut(revenue[-1], days_revenue, counting=read[2]))
+        customers.append((tag, stripe_id, name, revenue, cost))
+    return customers, whole
+
+
+def _customer(rows: list[tuple], count: int) -> tuple:
+    # A row: tag, Stripe id, name, revenue per month..., cost per month..., revenue of the days read.
     if len(rows) > 1:
-        rows.sort(key=lambda row: (-(row[2 + count] or 0), row[1]))
-    lead = rows[0]
-    cost = tuple(int(amount or 0) for amount in lead[3 + count :])
-    if len(rows) == 1:
-        revenue = tuple(int(amount or 0) for amount in lead[3 : 3 + count])
+        rows.sort(key=lambda row: (-row[2 + count], row[1]))
+        revenue = tuple(sum(row[3 + i] for row in rows) for i in range(count))
+        days_revenue = sum(row[-1] for row in rows)
     else:
-        revenue = tuple(sum(int(row[3 + i] or 0) for row in rows) for i in range(count))
-    return tag, lead[1], lead[2] or None, revenue, cost
+        revenue, days_revenue = rows[0][3 : 3 + count], rows[0][-1]
+    lead = rows[0]
+    return lead[0], lead[1], lead[2] or None, revenue, lead[3 + count : 3 + 2 * count], days_revenue
 
 
 def _pivot(column: str, days: list[str]) -> tuple[str, list[str]]:
-    # CAST: PostgreSQL sums bigints as numeric, which would arrive as Decimals.
-    sums = ", ".join(
-        f"CAST(SUM({column}) FILTER (WHERE month = %s) AS BIGINT) AS m{i}" for i in range(len(days))
-    )
-    return sums, list(days)
+    # A (customer, month) has one monthly row (the unique constraint): MAX picks it, without the
+    # numeric arithmetic of a SUM of bigints; COALESCE makes a month without a row a zero.
+    picks = ", ".join(f"MAX({column}) FILTER (WHERE month = %s) AS m{i}" for i in range(len(days)))
+    return picks, list(days)
 
 
 def _in(days: list[str]) -> str:
@@ -100,17 +144,19 @@ def _in(days: list[str]) -> str:
 
 
 _MAPPINGS, _STRIPE = CustomerMapping._meta.db_table, StripeCustomer._meta.db_table
-_CUSTOMERS = Customer._meta.db_table
+_CUSTOMERS, _DAILY_REVENUE = Customer._meta.db_table, RevenueDaily._meta.db_table
 _COST, _REVENUE = CustomerMonthlyCost._meta.db_table, CustomerMonthlyRevenue._meta.db_table
 
 
 # The statements are assembled from table names and placeholders only; every value is a parameter.
-def _customers_sql(org_id: object, days: list[str], tag_value: str | None) -> tuple[str, list]:
-    revenue_sums, revenue_params = _pivot("amount_micro", days)
-    cost_sums, cost_params = _pivot("cost_micro", days)
+def _customers_sql(
+    org_id: object, days: list[str], tag_value: str | None, read: tuple[str, str, bool] | None
+) -> tuple[str, list]:
+    revenue_picks, revenue_params = _pivot("amount_micro", days)
+    cost_picks, cost_params = _pivot("cost_micro", days)
     count = len(days)
-    revenue_cols = ", ".join(f"r.m{i}" for i in range(count))
-    cost_cols = ", ".join(f"k.m{i}" for i in range(count))
+    revenue_cols = ", ".join(f"COALESCE(r.m{i}, 0)" for i in range(count))
+    cost_cols = ", ".join(f"COALESCE(k.m{i}, 0)" for i in range(count))
     statuses = [str(status) for status in COUNTING_STATUSES]
     one_tag = revenue_of_tag = cost_of_tag = ""
     tag_params: list = []
@@ -125,14 +171,25 @@ def _customers_sql(org_id: object, days: list[str], tag_value: str | None) -> tu
             f" AND customer_id IN (SELECT id FROM {_CUSTOMERS} WHERE org_id = %s AND external_id = %s)"
         )
         tag_params = [org_id, tag_value]
+    read_col, read_join, read_params = "0", "", []
+    if read is not None:  # the month in progress: the daily revenue of the days read
+        read_col = "COALESCE(d.amount, 0)"
+        read_join = (
+            f"LEFT JOIN (SELECT stripe_customer_id AS id, CAST(SUM(amount_micro) AS BIGINT) AS amount "
+            f"FROM {_DAILY_REVENUE} WHERE org_id = %s AND day >= %s AND day < %s{revenue_of_tag} "
+            "GROUP BY stripe_customer_id) d ON d.id = s.id "
+        )
+        read_params = [org_id, read[0], read[1], *tag_params]
     sql = (
-        f"SELECT m.tag_value, m.stripe_customer_id, s.name, {revenue_cols}, {cost_cols} FROM {_MAPPINGS} m "
+        f"SELECT m.tag_value, m.stripe_customer_id, s.name, {revenue_cols}, {cost_cols}, {read_col} "
+        f"FROM {_MAPPINGS} m "
         f"LEFT JOIN {_STRIPE} s ON s.org_id = m.org_id AND s.stripe_id = m.stripe_customer_id "
-        f"LEFT JOIN (SELECT stripe_customer_id AS id, {revenue_sums} FROM {_REVENUE} "
+        f"LEFT JOIN (SELECT stripe_customer_id AS id, {revenue_picks} FROM {_REVENUE} "
         f"WHERE org_id = %s AND month IN ({_in(days)}){revenue_of_tag} GROUP BY stripe_customer_id) r "
         "ON r.id = s.id "
+        f"{read_join}"
         f"LEFT JOIN {_CUSTOMERS} c ON c.org_id = m.org_id AND c.external_id = m.tag_value "
-        f"LEFT JOIN (SELECT customer_id AS id, {cost_sums} FROM {_COST} "
+        f"LEFT JOIN (SELECT customer_id AS id, {cost_picks} FROM {_COST} "
         f"WHERE org_id = %s AND month IN ({_in(days)}){cost_of_tag} GROUP BY customer_id) k ON k.id = c.id "
         f"WHERE m.org_id = %s AND m.tag_key = %s AND m.status IN ({_in(statuses)}){one_tag} "
         "ORDER BY m.tag_value, m.stripe_customer_id"
@@ -142,6 +199,7 @@ def _customers_sql(org_id: object, days: list[str], tag_value: str | None) -> tu
         org_id,
         *days,
         *tag_params,
+        *read_params,
         *cost_params,
         org_id,
         *days,
@@ -153,11 +211,19 @@ def _customers_sql(org_id: object, days: list[str], tag_value: str | None) -> tu
     return sql, params + ([tag_value] if tag_value is not None else [])
 
 
-def _org_totals_sql(org_id: object, days: list[str]) -> tuple[str, list]:
+def _org_totals_sql(org_id: object, days: list[str], read: tuple[str, str, bool] | None) -> tuple[str, list]:
+    # CAST: PostgreSQL sums bigints as numeric, which would arrive as Decimals.
     sql = (
         f"SELECT 'c', month, CAST(SUM(cost_micro) AS BIGINT) FROM {_COST} "
         f"WHERE org_id = %s AND month IN ({_in(days)}) GROUP BY month UNION ALL "
         f"SELECT 'r', month, CAST(SUM(amount_micro) AS BIGINT) FROM {_REVENUE} "
         f"WHERE org_id = %s AND month IN ({_in(days)}) GROUP BY month"
     )
-    return sql, [org_id, *days, org_id, *days]
+    params = [org_id, *days, org_id, *days]
+    if read is not None:  # the org's daily revenue of the days read, all Stripe customers
+        sql += (
+            f" UNION ALL SELECT 'd', NULL, CAST(SUM(amount_micro) AS BIGINT) FROM {_DAILY_REVENUE} "
+            "WHERE org_id = %s AND day >= %s AND day < %s"
+        )
+        params += [org_id, read[0], read[1]]
+    return sql, params

@@ -1,7 +1,8 @@
 """The margin table: the one place its numbers are assembled.
 
 The JSON API, the CSV export, the dashboard and the margin alerts all read them from here: one
-read of the monthly totals (`month_amounts`), one integer loop over the rows (`margin_rows`).
+read of the monthly totals (`month_amounts`, with the month in progress's daily revenue), one
+integer loop over the rows (`margin_rows`).
 Nothing is kept between requests.
 """
 
@@ -9,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
-from billing.selectors import SyncStatus, revenue_by_customer_through, revenue_total, sync_status
-from mappings.selectors import counting_links
+from billing.selectors import SyncStatus, sync_status
 from margins.calculations import (
     REVENUE_OVER_TIME_MONTHS,
     SPARKLINE_MONTHS,
@@ -98,23 +98,21 @@ def margin_table(
     including `as_of`'s UTC day (billing spreads each invoice line over its service period)
     against the cost incurred on them; a finished month counts all its days. A month in progress
     also gets its month-end projection (docs/month-in-progress.md). `with_sync=False` leaves the
-    sync state unread (None), for callers that read it themselves. Two queries for a finished
-    month (three with the sync state), three more for a month in progress.
+    sync state unread (None), for callers that read it themselves. Two queries (five with the sync
+    state); a month in progress adds its daily revenue to the same two statements.
     """
     period = period or month_of(as_of)
     progress = month_progress(period, utc_day(as_of))
-    amounts = mapped_month_amounts(org=org, months=period.months_back(SPARKLINE_MONTHS))
-    customers, whole, org_revenue = amounts.customers, {}, amounts.org_revenue[-1]
-    if progress.is_partial:
-        customers, whole = counted_amounts(org=org, progress=progress, customers=customers)
-        org_revenue = org_counted_revenue(org=org, progress=progress, whole=org_revenue)
-    thresholds = org_thresholds(org)
+    amounts = mapped_month_amounts(org=org, months=period.months_back(SPARKLINE_MONTHS), progress=progress)
+    thresholds, projection = org_thresholds(org), (progress, amounts.whole)
     rows = margin_rows(
-        months=amounts.months, customers=customers, thresholds=thresholds, projection=(progress, whole)
+        months=amounts.months, customers=amounts.customers, thresholds=thresholds, projection=projection
     )
     summary = summarize(rows, projecting=thresholds if progress.is_partial else None)
     table = MarginTable(period=period, summary=summary, rows=tuple(rows), progress=progress)
-    reconciliation = reconcile(table.summary, org_revenue=org_revenue, org_cost=amounts.org_cost[-1])
+    reconciliation = reconcile(
+        table.summary, org_revenue=amounts.org_revenue[-1], org_cost=amounts.org_cost[-1]
+    )
     sync = sync_status(org=org, start=period.bounds[0], end=period.bounds[1]) if with_sync else None
     return MarginReport(table, reconciliation, sync, thresholds)
 
@@ -126,60 +124,16 @@ def margin_inputs(*, org: Organization, months: Sequence[Month], as_of: date | N
     `as_of` (a UTC day): when the last month is in progress on that day, its revenue is that of
     its counted days, and the whole month's is kept beside it.
     """
-    amounts = mapped_month_amounts(org=org, months=months)
-    customers, whole, org_revenue = amounts.customers, None, list(amounts.org_revenue)
-    progress = month_progress(amounts.months[-1], as_of) if as_of is not None else None
-    if progress is not None and progress.is_partial:
-        customers, whole = counted_amounts(org=org, progress=progress, customers=customers)
-        org_revenue[-1] = org_counted_revenue(org=org, progress=progress, whole=org_revenue[-1])
+    months = tuple(months)
+    progress = month_progress(months[-1], as_of) if as_of is not None else None
+    amounts = mapped_month_amounts(org=org, months=months, progress=progress)
     return MarginInputs(
         months=amounts.months,
-        customers=tuple(_customer(amounts.months, facts, whole) for facts in customers),
-        org_revenue=dict(zip(amounts.months, org_revenue, strict=True)),
+        customers=tuple(_customer(amounts.months, facts, amounts.whole) for facts in amounts.customers),
+        org_revenue=dict(zip(amounts.months, amounts.org_revenue, strict=True)),
         org_cost=dict(zip(amounts.months, amounts.org_cost, strict=True)),
         progress=progress,
     )
-
-
-def counted_amounts(
-    *,
-    org: Organization,
-    progress: MonthProgress,
-    customers: Sequence[CustomerAmounts],
-    tag_value: str | None = None,
-) -> tuple[list[CustomerAmounts], dict[str, int]]:
-    """`customers` with the last month's revenue cut to the counted days of the month in progress,
-    and each tag value's revenue recognized for the whole month.
-
-    Reads the fewer days through the counting links (one tag value's when `tag_value` is given):
-    the counted ones, or the rest of the month to take away from the whole.
-    """
-    links = counting_links(org=org, tag_value=tag_value)
-    stripe_ids = None if tag_value is None else links.get(tag_value, ())
-    start, end = progress.period.bounds
-    counting = progress.counted_days <= progress.days_left
-    first, last = (
-        (start, progress.counted_end - _ONE_DAY) if counting else (progress.counted_end, end - _ONE_DAY)
-    )
-    read = revenue_by_customer_through(org=org, start=first, last_day=last, stripe_ids=stripe_ids)
-    cut, whole = [], {}
-    for tag, stripe_id, name, revenue, cost in customers:
-        days = sum(read.get(sid, 0) for sid in links.get(tag, ()))
-        whole[tag] = revenue[-1]
-        cut.append((tag, stripe_id, name, (*revenue[:-1], days if counting else revenue[-1] - days), cost))
-    return cut, whole
-
-
-def org_counted_revenue(*, org: Organization, progress: MonthProgress, whole: int) -> int:
-    """The org's revenue on the counted days of a month in progress, all Stripe customers, from the
-    whole month's (`whole`), reading the fewer days as `counted_amounts` does."""
-    start, end = progress.period.bounds
-    if progress.counted_days <= progress.days_left:
-        return revenue_total(org=org, start=start, end=progress.counted_end)
-    return whole - revenue_total(org=org, start=progress.counted_end, end=end)
-
-
-_ONE_DAY = timedelta(days=1)
 
 
 def margin_customer_detail(
@@ -191,15 +145,13 @@ def margin_customer_detail(
     amounts are those of its counted days, as in the table.
     """
     period = period or month_of(as_of)
+    progress = month_progress(period, utc_day(as_of))
     amounts = mapped_month_amounts(
-        org=org, months=period.months_back(REVENUE_OVER_TIME_MONTHS), tag_value=tag_value
+        org=org, months=period.months_back(REVENUE_OVER_TIME_MONTHS), tag_value=tag_value, progress=progress
     )
     if not amounts.customers:
         return None
-    progress, facts, whole = month_progress(period, utc_day(as_of)), amounts.customers, None
-    if progress.is_partial:
-        facts, whole = counted_amounts(org=org, progress=progress, customers=facts, tag_value=tag_value)
-    customer = _customer(amounts.months, facts[0], whole)
+    customer = _customer(amounts.months, amounts.customers[0], amounts.whole)
     start, end = period.first_day, progress.counted_end
     breakdown = {
         by: tuple(cost_breakdown(org=org, external_id=tag_value, start=start, end=end, by=by))

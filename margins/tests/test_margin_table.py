@@ -189,10 +189,10 @@ def _customers(org, count: int) -> None:
 @pytest.mark.parametrize("count", [3, 30])
 def test_margin_table_reads_in_a_fixed_number_of_queries(org, count, django_assert_num_queries):
     _customers(org, count)
-    # The mapped customers' monthly amounts and the org's monthly totals (one statement each);
-    # April is in progress on AS_OF: the counting links, the mapped and the org's revenue of its
-    # counted days; then the sync state: the connection, its last successful run, whether one runs.
-    with django_assert_num_queries(8):
+    # The mapped customers' monthly amounts and the org's monthly totals (one statement each; April
+    # is in progress on AS_OF: the same two statements read its counted days' revenue), then the
+    # sync state: the connection, its last successful run, whether one runs.
+    with django_assert_num_queries(5):
         report = margin_table(org=org, period=APR, as_of=AS_OF)
     assert len(report.table.rows) == count
 
@@ -200,9 +200,9 @@ def test_margin_table_reads_in_a_fixed_number_of_queries(org, count, django_asse
 @pytest.mark.parametrize("count", [3, 30])
 def test_customer_detail_reads_in_a_fixed_number_of_queries(org, count, django_assert_num_queries):
     _customers(org, count)
-    # The customer's monthly amounts (one statement); April is in progress on AS_OF: its counting
-    # links and the revenue of its counted days; model and feature breakdowns.
-    with django_assert_num_queries(5):
+    # The customer's monthly amounts (one statement, with the revenue of April's counted days:
+    # April is in progress on AS_OF); model and feature breakdowns.
+    with django_assert_num_queries(3):
         detail = margin_customer_detail(org=org, tag_value="tag-1", period=APR, as_of=AS_OF)
     assert (detail.row.revenue, detail.row.cost) == (101, 21)
 
