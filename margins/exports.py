@@ -72,20 +72,19 @@ def _period_text(period: Month) -> str:
 
 
 def sparkline_json(points: Iterable[SparkPoint]) -> list[dict[str, Any]]:
-    out = []
-    for period, percent, projected in points:
-        item: dict[str, Any] = {"period": _period_text(period), "marginPercent": float(percent)}
-        if projected:
-            item["projected"] = True
-        out.append(item)
-    return out
+    return [
+        {"period": _period_text(period), "marginPercent": float(percent), "projected": True}
+        if projected
+        else {"period": _period_text(period), "marginPercent": float(percent)}
+        for period, percent, projected in points
+    ]
 
 
 _TIER_TEXT = {tier: tier.value for tier in Tier}
 
 
 def row_json(row: MarginRow) -> dict[str, Any]:
-    return {
+    body = {
         "stripeCustomerId": row.stripe_customer_id,
         "customerName": row.customer_name,
         "avatarUrl": row.avatar_url,
@@ -98,21 +97,21 @@ def row_json(row: MarginRow) -> dict[str, Any]:
         "sparkline": sparkline_json(row.sparkline),
         "projectedTierWorsening": row.projected_tier_worsening,
         "budgetSuggestionMicrodollars": row.budget_suggestion,
-        **projection_json(row.projection),
     }
+    body.update(projection_json(row.projection))
+    return body
 
 
 def projection_json(projection: Projection | None) -> dict[str, Any]:
     """The month-end projection of a month in progress; every field null for a finished month."""
     if projection is None:
         return dict.fromkeys(_PROJECTION_FIELDS)
+    revenue, cost, percent, tier = projection
     return {
-        "projectedRevenueMicrodollars": projection.revenue,
-        "projectedCostMicrodollars": projection.cost,
-        "projectedMarginPercent": (
-            float(projection.margin_percent) if projection.margin_percent is not None else None
-        ),
-        "projectedHealthTier": projection.health_tier.value if projection.health_tier else None,
+        "projectedRevenueMicrodollars": revenue,
+        "projectedCostMicrodollars": cost,
+        "projectedMarginPercent": float(percent) if percent is not None else None,
+        "projectedHealthTier": _TIER_TEXT[tier] if tier is not None else None,
     }
 
 
@@ -226,17 +225,17 @@ def neutralize_cell(value: str) -> str:
 
 
 def csv_row(row: MarginRow) -> list[str]:
-    cells = [
-        row.customer_name or "",
-        row.stripe_customer_id,
-        row.tag_value,
+    # Only the text cells can hold a formula: the amounts and percent are plain numbers.
+    return [
+        neutralize_cell(row.customer_name or ""),
+        neutralize_cell(row.stripe_customer_id),
+        neutralize_cell(row.tag_value),
         micros_to_dollars(row.revenue),
         micros_to_dollars(row.cost),
         str(row.margin_percent),
         micros_to_dollars(row.margin),
-        row.health_tier.value,
+        _TIER_TEXT[row.health_tier],
     ]
-    return [neutralize_cell(cell) for cell in cells]
 
 
 def rows_csv(rows: Iterable[MarginRow], currency: str = "usd") -> str:

@@ -5,19 +5,19 @@ Every amount inside Margint is integer micro-units of the org's reporting curren
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
-
 MICROS_PER_UNIT = 1_000_000
 MICROS_PER_CENT = 10_000
 
-_CENT = Decimal("0.01")
-
 
 def micros_to_dollars(amount: int) -> str:
-    """Micro-units as a two-decimal string for CSV; a tie goes to the even cent."""
-    value = (Decimal(amount) / MICROS_PER_UNIT).quantize(_CENT, rounding=ROUND_HALF_EVEN)
-    # -0.004 would print as "-0.00"; a spreadsheet should read plain zero.
-    return str(value.copy_abs() if value == 0 else value)
+    """Micro-units as a two-decimal string for CSV; a tie goes to the even cent.
+
+    From the whole cents of `micros_to_cents`: a 10,000-row CSV writes 30,000 amounts. An amount
+    that rounds to zero prints "0.00", never "-0.00": a spreadsheet should read plain zero.
+    """
+    cents = micros_to_cents(amount)
+    units, rest = divmod(abs(cents), 100)
+    return f"{'-' if cents < 0 else ''}{units}.{rest:02d}"
 
 
 def micros_to_cents(amount: int) -> int:

@@ -194,12 +194,10 @@ def _tier_of(hundredths: int, bounds: tuple[int, int, int]) -> Tier:
 def _spark(
     months: Sequence[Month], next_month: Month, revenue: Sequence[int], cost: Sequence[int]
 ) -> tuple[tuple[SparkPoint, ...], int | None]:
-    """`build_sparkline` of the last SPARKLINE_MONTHS of `months` (the period last), in integers,
-    and the projected point's value in hundredths (None without a projection)."""
+    """`build_sparkline` of `months` (the SPARKLINE_MONTHS ending with the period, with their
+    amounts), in integers, and the projected point's value in hundredths (None without one)."""
     values, points = [], []
-    for month, r, c in zip(
-        months[-SPARKLINE_MONTHS:], revenue[-SPARKLINE_MONTHS:], cost[-SPARKLINE_MONTHS:], strict=True
-    ):
+    for month, r, c in zip(months, revenue, cost, strict=True):
         if r or c:
             value = _FLOOR_HUNDREDTHS if r <= 0 else _hundredths(r, c)
             values.append(value)
@@ -219,7 +217,7 @@ def margin_rows(
     months: Sequence[Month],
     customers: Iterable[tuple[str, str, str | None, Sequence[int], Sequence[int]]],
     thresholds: TierThresholds,
-    projection: tuple[MonthProgress, Mapping[str, int]] | None = None,
+    projection: tuple[MonthProgress, Mapping[str, int] | None] | None = None,
 ) -> list[MarginRow]:
     """The rows of the last of `months` (the period), worst margin first (`worst_first`).
 
@@ -231,16 +229,18 @@ def margin_rows(
     for the whole month (the period's amounts are those of its counted days); each row then
     carries its month-end projection (docs/month-in-progress.md).
     """
-    next_month, bounds = _next_month(months[-1]), _bounds(thresholds)
-    progress, whole = projection if projection is not None and projection[0].is_partial else (None, {})
-    keyed = []
+    spark_months, next_month = tuple(months[-SPARKLINE_MONTHS:]), _next_month(months[-1])
+    bounds, last = _bounds(thresholds), -SPARKLINE_MONTHS
+    progress, whole = projection if projection is not None and projection[0].is_partial else (None, None)
+    whole = whole or {}
+    keyed = []  # (percent in hundredths, margin, tag, row): sorting them sorts worst first
     for tag, stripe_id, name, revenue, cost in customers:
         r, c = revenue[-1], cost[-1]
         if not r and not c:
             continue
         value = _hundredths(r, c)
         tier = _CRITICAL if r <= 0 else _tier_of(value, bounds)
-        sparkline, projected = _spark(months, next_month, revenue, cost)
+        sparkline, projected = _spark(spark_months, next_month, revenue[last:], cost[last:])
         worsens = projected is not None and _tier_of(projected, bounds).severity > tier.severity
         suggestion = (
             budget_suggestion(revenue=r, tier=tier, thresholds=thresholds) if tier is _CRITICAL else None
@@ -265,15 +265,11 @@ def margin_rows(
             suggestion,
             ahead,
         )
-        keyed.append(((value, r - c, tag), row))
-    keyed.sort(key=_first)
-    if len({key[2] for key, _ in keyed}) != len(keyed):
+        keyed.append((value, r - c, tag, row))
+    if len({item[2] for item in keyed}) != len(keyed):
         raise ValueError("each tag value may appear only once in a margin table")
-    return [row for _, row in keyed]
-
-
-def _first(item: tuple) -> tuple:
-    return item[0]
+    keyed.sort()  # the tags are unique, so two rows themselves are never compared
+    return [item[3] for item in keyed]
 
 
 def _amounts(period: Month, monthly: Mapping[Month, MonthAmounts]) -> tuple[tuple[Month, ...], list, list]:
