@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from margins import exports
 from margins.calculations import InvalidPeriod, Month
-from margins.selectors import margin_customer_detail, margin_table, month_of
+from margins.selectors import margin_customer_detail, margin_table, month_of, ranked_margin_table
 from margint.errors import NotFound, ValidationFailed
 from margint.permissions import PRO_VIEWER, actor_of
 
@@ -54,8 +54,8 @@ def margins_table(request: Request) -> HttpResponse:
     """The month's table computed on each request (margins/selectors/table.py), encoded once."""
     org = actor_of(request).org
     period, fmt, now = period_param(request), format_param(request), timezone.now()
-    if fmt == "csv":
-        report = margin_table(org=org, period=period, as_of=now, with_sync=False)
+    if fmt == "csv":  # the CSV's columns need no sparkline nor projection: the rows stay ranked
+        report = ranked_margin_table(org=org, period=period, as_of=now, with_sync=False)
         text = exports.rows_csv(report.table.rows, org.reporting_currency)
         response = HttpResponse(text, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{exports.csv_filename(period)}"'

@@ -23,6 +23,7 @@ from margins.calculations import (
     MonthProgress,
     Projection,
     Reconciliation,
+    RowFigures,
     SparkPoint,
     Tier,
     margin_percent,
@@ -224,7 +225,7 @@ def neutralize_cell(value: str) -> str:
     return value
 
 
-def csv_row(row: MarginRow) -> list[str]:
+def csv_row(row: MarginRow | RowFigures) -> list[str]:
     # Only the text cells can hold a formula: the amounts and percent are plain numbers.
     return [
         neutralize_cell(row.customer_name or ""),
@@ -238,7 +239,7 @@ def csv_row(row: MarginRow) -> list[str]:
     ]
 
 
-def rows_csv(rows: Iterable[MarginRow], currency: str = "usd") -> str:
+def rows_csv(rows: Iterable[MarginRow | RowFigures], currency: str = "usd") -> str:
     """RFC 4180: CRLF line ends, fields quoted when they hold a comma, a quote or a line break."""
     buffer = io.StringIO()
     writer = _csv_writer(buffer)
@@ -252,7 +253,7 @@ def csv_header(currency: str = "usd") -> str:
     return rows_csv((), currency)
 
 
-def csv_line(row: MarginRow) -> str:
+def csv_line(row: MarginRow | RowFigures) -> str:
     buffer = io.StringIO()
     _csv_writer(buffer).writerow(csv_row(row))
     return buffer.getvalue()

@@ -18,12 +18,15 @@ triggers, as they would during ingestion and sync.
 Every request is computed: the script clears the cache (Redis when REDIS_URL is set) before each
 one, and nothing else is kept between requests (margins/selectors/month_amounts.py reads the
 monthly totals, margins/calculations/rows.py computes the rows). The first request of the process
-is timed apart ("first"). The bars come first in the output, with the load average.
+is timed apart ("first"). The garbage collector is set as margint/wsgi.py sets a web worker's
+(--default-gc keeps the interpreter's defaults). The bars come first in the output, with the
+load average.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import sys
@@ -49,6 +52,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--user", default="postgres")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--reload", action="store_true", help="drop the benchmark org and load it again")
+    parser.add_argument(
+        "--default-gc", action="store_true", help="the interpreter's collector settings, not wsgi.py's"
+    )
     return parser.parse_args()
 
 
@@ -236,6 +242,12 @@ def run(args: argparse.Namespace) -> None:
 
     from margint.models import Membership
 
+    # The collector as a served worker has it (margint/wsgi.py freezes what is loaded and raises the
+    # thresholds): with the interpreter's defaults, a 10,000-row request pays full collections that
+    # no web worker pays. --default-gc times with the defaults.
+    if not args.default_gc:
+        import margint.wsgi  # noqa: F401
+
     membership = Membership.objects.select_related("user").get(organization__public_id=ORG_PUBLIC_ID)
     client = Client()
     client.force_login(membership.user)
@@ -249,7 +261,9 @@ def run(args: argparse.Namespace) -> None:
         client.get(url)  # the connection warm; the computation is not kept
         samples, response, queries = timed(client, url, args.runs)
         results.append((label, bars, samples, queries, len(response.content)))
+    collector = "interpreter defaults" if args.default_gc else "as margint/wsgi.py"
     print(f"\nBars ({args.runs} runs each, every cache cleared before each request, cache: {cache_backend})")
+    print(f"garbage collector: {collector}, thresholds {gc.get_threshold()}, {gc.get_freeze_count()} frozen")
     print(f"load average {load_average()} on {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     for label, (p50_bar, p99_bar), samples, *_ in results:
         if p50_bar is None:

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from margins.calculations.periods import Month
-from margins.calculations.progress import MonthProgress, Projection, project_month
+from margins.calculations.progress import MonthProgress, Projection, project_cost, projection_of
 from margins.calculations.tiers import (
     Tier,
     TierThresholds,
@@ -212,45 +212,91 @@ def _spark(
     return tuple(points), None
 
 
-def margin_rows(
+class RowFigures(NamedTuple):
+    """A row's figures that the whole table reads: sums, counts, filters, sort keys and the CSV.
+
+    The first nine fields are `MarginRow`'s, so a surface filters and sorts either the same way.
+    The rest is what `RankedRows.complete` turns into the row's sparkline, projection and budget
+    suggestion, which a surface computes only for the rows it shows.
+    """
+
+    tag_value: str
+    stripe_customer_id: str
+    customer_name: str | None
+    avatar_url: str | None
+    revenue: int
+    cost: int
+    margin: int
+    margin_percent: Decimal
+    health_tier: Tier
+    hundredths: int  # margin_percent in integer hundredths
+    spark_revenue: Sequence[int]  # the SPARKLINE_MONTHS ending with the period
+    spark_cost: Sequence[int]
+    projected_revenue: int | None  # month end, for the month in progress only
+    projected_cost: int | None  # None also when no day counts yet
+
+
+@dataclass(frozen=True, slots=True)
+class RankedRows:
+    """The rows of a month worst first (`figures`), and what completes any of them."""
+
+    figures: list[RowFigures]
+    spark_months: tuple[Month, ...]
+    thresholds: TierThresholds
+    bounds: tuple[int, int, int]
+
+    def complete(self, figures: Iterable[RowFigures]) -> list[MarginRow]:
+        """Each row of `figures` (some of this table's) with its sparkline, projection and suggestion."""
+        rows, next_month, bounds = [], _next_month(self.spark_months[-1]), self.bounds
+        for figure in figures:
+            tier = figure.health_tier
+            sparkline, projected = _spark(
+                self.spark_months, next_month, figure.spark_revenue, figure.spark_cost
+            )
+            worsens = projected is not None and _tier_of(projected, bounds).severity > tier.severity
+            suggestion = None
+            if tier is _CRITICAL:
+                suggestion = budget_suggestion(revenue=figure.revenue, tier=tier, thresholds=self.thresholds)
+            ahead = None
+            if figure.projected_revenue is not None:
+                ahead = projection_of(
+                    revenue=figure.projected_revenue, cost=figure.projected_cost, thresholds=self.thresholds
+                )
+            rows.append(MarginRow(*figure[:9], sparkline, worsens, suggestion, ahead))
+        return rows
+
+
+def rank_rows(
     *,
     months: Sequence[Month],
     customers: Iterable[tuple[str, str, str | None, Sequence[int], Sequence[int]]],
     thresholds: TierThresholds,
     projection: tuple[MonthProgress, Mapping[str, int] | None] | None = None,
-) -> list[MarginRow]:
-    """The rows of the last of `months` (the period), worst margin first (`worst_first`).
+) -> RankedRows:
+    """The figures of the rows of the last of `months` (the period), worst margin first (`worst_first`).
 
     `customers`: (tag value, Stripe customer id, name, revenue per month, cost per month), the
     amounts in the order of `months`, oldest first. A customer with neither revenue nor cost in
-    the period has no row. The same rows as `compute_customer_row`, in integers.
+    the period has no row.
 
     `projection`: for a month in progress, its progress and each tag value's revenue recognized
     for the whole month (the period's amounts are those of its counted days); each row then
-    carries its month-end projection (docs/month-in-progress.md).
+    carries its month-end revenue and cost (docs/month-in-progress.md).
     """
-    spark_months, next_month = tuple(months[-SPARKLINE_MONTHS:]), _next_month(months[-1])
     bounds, last = _bounds(thresholds), -SPARKLINE_MONTHS
     progress, whole = projection if projection is not None and projection[0].is_partial else (None, None)
     whole = whole or {}
-    keyed = []  # (percent in hundredths, margin, tag, row): sorting them sorts worst first
+    keyed = []  # (percent in hundredths, margin, tag, figures): sorting them sorts worst first
     for tag, stripe_id, name, revenue, cost in customers:
         r, c = revenue[-1], cost[-1]
         if not r and not c:
             continue
         value = _hundredths(r, c)
         tier = _CRITICAL if r <= 0 else _tier_of(value, bounds)
-        sparkline, projected = _spark(spark_months, next_month, revenue[last:], cost[last:])
-        worsens = projected is not None and _tier_of(projected, bounds).severity > tier.severity
-        suggestion = (
-            budget_suggestion(revenue=r, tier=tier, thresholds=thresholds) if tier is _CRITICAL else None
-        )
-        ahead = None
+        ahead_revenue = ahead_cost = None
         if progress is not None:
-            ahead = project_month(
-                revenue_for_month=whole.get(tag, r), cost_to_date=c, progress=progress, thresholds=thresholds
-            )
-        row = MarginRow(
+            ahead_revenue, ahead_cost = whole.get(tag, r), project_cost(c, progress)
+        figures = RowFigures(
             tag,
             stripe_id,
             name,
@@ -260,22 +306,41 @@ def margin_rows(
             r - c,
             _as_percent(value),
             tier,
-            sparkline,
-            worsens,
-            suggestion,
-            ahead,
+            value,
+            revenue[last:],
+            cost[last:],
+            ahead_revenue,
+            ahead_cost,
         )
-        keyed.append((value, r - c, tag, row))
+        keyed.append((value, r - c, tag, figures))
     if len({item[2] for item in keyed}) != len(keyed):
         raise ValueError("each tag value may appear only once in a margin table")
     keyed.sort()  # the tags are unique, so two rows themselves are never compared
-    return [item[3] for item in keyed]
+    ordered = [item[3] for item in keyed]
+    return RankedRows(ordered, tuple(months[last:]), thresholds, bounds)
+
+
+def margin_rows(
+    *,
+    months: Sequence[Month],
+    customers: Iterable[tuple[str, str, str | None, Sequence[int], Sequence[int]]],
+    thresholds: TierThresholds,
+    projection: tuple[MonthProgress, Mapping[str, int] | None] | None = None,
+) -> list[MarginRow]:
+    """Every row of `rank_rows`, completed: the same rows as `compute_customer_row`, in integers."""
+    ranked = rank_rows(months=months, customers=customers, thresholds=thresholds, projection=projection)
+    return ranked.complete(ranked.figures)
+
+
+def monthly_series(months: Sequence[Month], monthly: Mapping[Month, MonthAmounts]) -> tuple[list, list]:
+    """The revenue and the cost of each of `months`, zeros where there is nothing."""
+    amounts = [monthly.get(month, _NO_AMOUNTS) for month in months]
+    return [a.revenue for a in amounts], [a.cost for a in amounts]
 
 
 def _amounts(period: Month, monthly: Mapping[Month, MonthAmounts]) -> tuple[tuple[Month, ...], list, list]:
     months = period.months_back(SPARKLINE_MONTHS)
-    amounts = [monthly.get(month, _NO_AMOUNTS) for month in months]
-    return months, [a.revenue for a in amounts], [a.cost for a in amounts]
+    return months, *monthly_series(months, monthly)
 
 
 def build_sparkline(*, period: Month, monthly: Mapping[Month, MonthAmounts]) -> tuple[SparkPoint, ...]:

@@ -8,7 +8,15 @@ from decimal import Decimal
 
 from margins.calculations.periods import Month
 from margins.calculations.progress import MonthProgress, Projection, projection_of
-from margins.calculations.rows import CustomerMonthly, MarginRow, compute_customer_row
+from margins.calculations.rows import (
+    SPARKLINE_MONTHS,
+    CustomerMonthly,
+    MarginRow,
+    RankedRows,
+    RowFigures,
+    monthly_series,
+    rank_rows,
+)
 from margins.calculations.tiers import Tier, TierThresholds, margin_percent
 
 
@@ -32,6 +40,28 @@ class MarginTable:
 
 
 @dataclass(frozen=True)
+class RankedTable:
+    """A month's table before its rows are completed: every row's figures, worst margin first
+    (`rows`), and their summary. A surface completes the rows it shows (`complete`); `completed`
+    is the whole `MarginTable`."""
+
+    period: Month
+    summary: MarginSummary
+    ranked: RankedRows
+    progress: MonthProgress | None = None
+
+    @property
+    def rows(self) -> list[RowFigures]:
+        return self.ranked.figures
+
+    def complete(self, figures: Iterable[RowFigures]) -> list[MarginRow]:
+        return self.ranked.complete(figures)
+
+    def completed(self) -> MarginTable:
+        return MarginTable(self.period, self.summary, tuple(self.complete(self.rows)), self.progress)
+
+
+@dataclass(frozen=True)
 class Reconciliation:
     """What the table leaves unexplained for the month, in micro-units.
 
@@ -43,12 +73,12 @@ class Reconciliation:
     unmatched_revenue: int
 
 
-def worst_first(row: MarginRow) -> tuple[Decimal, int, str]:
+def worst_first(row: MarginRow | RowFigures) -> tuple[Decimal, int, str]:
     """The table's sort key. Tag values are unique in a table, so it is a total order."""
     return row.margin_percent, row.margin, row.tag_value
 
 
-def summarize(rows: Sequence[MarginRow], *, projecting: TierThresholds | None = None) -> MarginSummary:
+def summarize(rows: Sequence[RowFigures], *, projecting: TierThresholds | None = None) -> MarginSummary:
     """The rows' sums; `projecting` (the thresholds) for a month in progress adds the projection."""
     return summary_of(
         total_revenue=sum(row.revenue for row in rows),
@@ -60,12 +90,12 @@ def summarize(rows: Sequence[MarginRow], *, projecting: TierThresholds | None = 
     )
 
 
-def projected_sums(rows: Iterable[MarginRow]) -> tuple[int, int | None]:
+def projected_sums(rows: Iterable[RowFigures]) -> tuple[int, int | None]:
     """Month-end revenue and cost of rows: the sums of theirs (cost None when a row has none)."""
-    projections = [row.projection for row in rows if row.projection is not None]
-    costs = [projection.cost for projection in projections]
+    ahead = [row for row in rows if row.projected_revenue is not None]
+    costs = [row.projected_cost for row in ahead]
     cost = None if None in costs else sum(costs)
-    return sum(projection.revenue for projection in projections), cost
+    return sum(row.projected_revenue for row in ahead), cost
 
 
 def summary_of(
@@ -94,6 +124,13 @@ def summary_of(
     )
 
 
+def rank_table(*, period: Month, ranked: RankedRows, progress: MonthProgress | None = None) -> RankedTable:
+    """The table of ranked rows with their summary; a month in progress (`progress` partial) adds
+    the projection to the summary."""
+    projecting = ranked.thresholds if progress is not None and progress.is_partial else None
+    return RankedTable(period, summarize(ranked.figures, projecting=projecting), ranked, progress)
+
+
 def compute_margin_table(
     *,
     period: Month,
@@ -109,38 +146,21 @@ def compute_margin_table(
     tag_values = [customer.tag_value for customer in customers]
     if len(set(tag_values)) != len(tag_values):
         raise ValueError("each tag value may appear only once in a margin table")
-    rows = [
-        row
-        for customer in customers
-        if (
-            row := compute_customer_row(
-                period=period, customer=customer, thresholds=thresholds, progress=progress
-            )
-        )
-    ]
-    return assemble_margin_table(period=period, rows=rows, progress=progress, thresholds=thresholds)
-
-
-def assemble_margin_table(
-    *,
-    period: Month,
-    rows: Iterable[MarginRow],
-    progress: MonthProgress | None = None,
-    thresholds: TierThresholds | None = None,
-) -> MarginTable:
-    """The table of rows already computed (one per tag value), worst margin first, with their summary.
-
-    For a month in progress (`progress` partial) the summary carries the projection, judged by
-    `thresholds`.
-    """
-    ordered = sorted(rows, key=worst_first)
-    if len({row.tag_value for row in ordered}) != len(ordered):
-        raise ValueError("each tag value may appear only once in a margin table")
-    projecting = thresholds if progress is not None and progress.is_partial else None
-    if projecting is None and progress is not None and progress.is_partial:
-        raise ValueError("a month in progress needs the thresholds to judge its projection")
-    summary = summarize(ordered, projecting=projecting)
-    return MarginTable(period=period, summary=summary, rows=tuple(ordered), progress=progress)
+    months = period.months_back(SPARKLINE_MONTHS)
+    facts, whole = [], {}
+    for customer in customers:
+        revenue, cost = monthly_series(months, customer.monthly)
+        facts.append((customer.tag_value, customer.stripe_customer_id, customer.customer_name, revenue, cost))
+        if (for_month := customer.amounts(period).revenue_for_month) is not None:
+            whole[customer.tag_value] = for_month
+    projection = (progress, whole) if progress is not None else None
+    ranked = rank_rows(months=months, customers=facts, thresholds=thresholds, projection=projection)
+    table = rank_table(period=period, ranked=ranked, progress=progress).completed()
+    avatars = {customer.tag_value: customer.avatar_url for customer in customers if customer.avatar_url}
+    if not avatars:
+        return table
+    rows = tuple(row._replace(avatar_url=avatars.get(row.tag_value)) for row in table.rows)
+    return MarginTable(period=table.period, summary=table.summary, rows=rows, progress=table.progress)
 
 
 def reconcile(summary: MarginSummary, *, org_revenue: int, org_cost: int) -> Reconciliation:

@@ -19,6 +19,7 @@ from margins.selectors.table import (
     margin_table,
     month_of,
     org_thresholds,
+    ranked_margin_table,
     utc_day,
 )
 
@@ -36,5 +37,6 @@ __all__ = [
     "monthly_cost",
     "monthly_revenue",
     "org_thresholds",
+    "ranked_margin_table",
     "utc_day",
 ]

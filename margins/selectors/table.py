@@ -2,14 +2,14 @@
 
 The JSON API, the CSV export, the dashboard and the margin alerts all read them from here: one
 read of the monthly totals (`month_amounts`, with the month in progress's daily revenue), one
-integer loop over the rows (`margin_rows`).
+integer loop over the rows (`rank_rows`), then each row shown completed (`RankedRows.complete`).
 Nothing is kept between requests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from billing.selectors import SyncStatus, sync_status
@@ -23,16 +23,17 @@ from margins.calculations import (
     MonthAmounts,
     MonthProgress,
     PeriodAmounts,
+    RankedTable,
     Reconciliation,
     SparkPoint,
     TierThresholds,
     build_sparkline,
     compute_customer_row,
-    margin_rows,
     month_progress,
+    rank_rows,
+    rank_table,
     reconcile,
     revenue_over_time,
-    summarize,
 )
 from margins.costs.selectors import BreakdownRow, cost_breakdown
 from margins.selectors.month_amounts import CustomerAmounts, mapped_month_amounts
@@ -41,9 +42,13 @@ from margint.models import Organization
 
 @dataclass(frozen=True)
 class MarginReport:
-    """A month's margin table, what explains the rest of the org's money, and the sync state."""
+    """A month's margin table, what explains the rest of the org's money, and the sync state.
 
-    table: MarginTable
+    `table`: the whole `MarginTable` (`margin_table`), or the `RankedTable` of
+    `ranked_margin_table`, whose rows a surface completes as it shows them.
+    """
+
+    table: MarginTable | RankedTable
     reconciliation: Reconciliation
     sync: SyncStatus | None
     thresholds: TierThresholds
@@ -101,15 +106,23 @@ def margin_table(
     sync state unread (None), for callers that read it themselves. Two queries (five with the sync
     state); a month in progress adds its daily revenue to the same two statements.
     """
+    report = ranked_margin_table(org=org, period=period, as_of=as_of, with_sync=with_sync)
+    return replace(report, table=report.table.completed())
+
+
+def ranked_margin_table(
+    *, org: Organization, period: Month | None = None, as_of: datetime, with_sync: bool = True
+) -> MarginReport:
+    """`margin_table` with its rows ranked and not yet completed (a `RankedTable`): the figures and
+    the summary of every row, for a surface that completes only the rows it shows (the page, CSV)."""
     period = period or month_of(as_of)
     progress = month_progress(period, utc_day(as_of))
     amounts = mapped_month_amounts(org=org, months=period.months_back(SPARKLINE_MONTHS), progress=progress)
     thresholds, projection = org_thresholds(org), (progress, amounts.whole)
-    rows = margin_rows(
+    ranked = rank_rows(
         months=amounts.months, customers=amounts.customers, thresholds=thresholds, projection=projection
     )
-    summary = summarize(rows, projecting=thresholds if progress.is_partial else None)
-    table = MarginTable(period=period, summary=summary, rows=tuple(rows), progress=progress)
+    table = rank_table(period=period, ranked=ranked, progress=progress)
     reconciliation = reconcile(
         table.summary, org_revenue=amounts.org_revenue[-1], org_cost=amounts.org_cost[-1]
     )

@@ -1,7 +1,7 @@
 """The organization's margin month by month, and the one picture the overview and margins page share.
 
-`margin_picture` is what both pages read: the month's margin table (`margin_table`, the same
-function the API and the CSV read), its five worst customers and twelve months of the mapped
+`margin_picture` is what both pages read: the month's margin table (`ranked_margin_table`, the
+same function the API and the CSV read), its five worst customers and twelve months of the mapped
 customers' revenue, cost and margin. Both pages call it with the same arguments, so the
 blended margin, the counts and the worst customers they show agree figure for figure.
 
@@ -25,7 +25,7 @@ from mappings.models import COUNTING_STATUSES, CustomerMapping
 from mappings.selectors import MARGIN_TAG_KEY, counting_links
 from margins.calculations import MarginRow, Month, margin_percent, month_progress
 from margins.models import CustomerMonthlyCost, CustomerMonthlyRevenue
-from margins.selectors.table import MarginReport, margin_table, month_of, utc_day
+from margins.selectors.table import MarginReport, month_of, ranked_margin_table, utc_day
 from margint.models import Organization
 
 TREND_MONTHS = 12
@@ -102,12 +102,16 @@ def _per_month(rows, column: str) -> dict:
 
 
 def margin_picture(*, org: Organization, as_of: datetime, period: Month | None = None) -> MarginPicture:
-    """The month's margin table, its worst customers and the 12-month trend: one read for two pages."""
-    report = margin_table(org=org, period=period, as_of=as_of)
+    """The month's margin table, its worst customers and the 12-month trend: one read for two pages.
+
+    The table stays ranked (`ranked_margin_table`): a page completes the rows it shows, and the
+    worst five here.
+    """
+    report = ranked_margin_table(org=org, period=period, as_of=as_of)
     # The table of the month in progress already counted its revenue to date: the trend's point.
     summary, current = report.table.summary, report.table.period == month_of(as_of)
     return MarginPicture(
         report=report,
-        worst=tuple(report.table.rows[:WORST_COUNT]),
+        worst=tuple(report.table.complete(report.table.rows[:WORST_COUNT])),
         trend=margin_trend(org=org, as_of=as_of, revenue_to_date=summary.total_revenue if current else None),
     )

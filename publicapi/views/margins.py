@@ -20,9 +20,9 @@ from django.views.decorators.http import require_GET
 from billing.selectors import ConvertedDocument, converted_documents
 from mappings.selectors import counting_mappings, customer_names, mapped_customers, mappings_for_tag
 from margins import exports
-from margins.calculations import InvalidPeriod, MarginRow, Month, Tier
+from margins.calculations import InvalidPeriod, Month, RowFigures, Tier
 from margins.labels import month_label
-from margins.selectors import margin_customer_detail, margin_table, month_of
+from margins.selectors import margin_customer_detail, month_of, ranked_margin_table
 from margins.selectors.trend import MarginPicture, margin_picture
 from margint.decorators import member_required
 from margint.htmx import page_or_partial
@@ -41,11 +41,11 @@ TIER_CHOICES = (
 )
 
 
-def _name_key(row: MarginRow) -> tuple[str, str]:
+def _name_key(row: RowFigures) -> tuple[str, str]:
     return ((row.customer_name or row.tag_value).casefold(), row.tag_value)
 
 
-SORT_KEYS: dict[str, Callable[[MarginRow], Any]] = {
+SORT_KEYS: dict[str, Callable[[RowFigures], Any]] = {
     "customer": _name_key,
     "tag": lambda row: row.tag_value,
     "revenue": lambda row: row.revenue,
@@ -110,7 +110,7 @@ class TableQuery:
         return params.urlencode()
 
 
-def shown_rows(rows: Sequence[MarginRow], query: TableQuery) -> list[MarginRow]:
+def shown_rows(rows: Sequence[RowFigures], query: TableQuery) -> list[RowFigures]:
     """The rows that pass the tier filter and the search, in the asked order (stable on ties)."""
     needle = query.q.casefold()
     kept = [row for row in rows if query.tier in ("", row.health_tier.value) and _found(row, needle)]
@@ -119,7 +119,7 @@ def shown_rows(rows: Sequence[MarginRow], query: TableQuery) -> list[MarginRow]:
     return kept
 
 
-def _found(row: MarginRow, needle: str) -> bool:
+def _found(row: RowFigures, needle: str) -> bool:
     return not needle or needle in row.tag_value.casefold() or needle in (row.customer_name or "").casefold()
 
 
@@ -162,13 +162,14 @@ def _table_context(request: HttpRequest, *, with_chart: bool = False) -> dict[st
     if with_chart:  # the whole page: the same picture as the overview's (margin_picture)
         picture = margin_picture(org=request.org, period=query.period, as_of=now)
     else:  # the table alone (an HTMX swap): the chart does not change with the filters
-        picture = MarginPicture(margin_table(org=request.org, period=query.period, as_of=now), (), ())
+        picture = MarginPicture(ranked_margin_table(org=request.org, period=query.period, as_of=now), (), ())
     report = picture.report
     rows = shown_rows(report.table.rows, query)
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     query = replace(query, page=min(query.page, pages))
     start = (query.page - 1) * PAGE_SIZE
-    shown = rows[start : start + PAGE_SIZE]
+    # Every row is filtered and sorted on its figures; the page's rows alone get their sparkline.
+    shown = report.table.complete(rows[start : start + PAGE_SIZE])
     return {
         "org": request.org,
         "currency": request.org.reporting_currency,
@@ -228,7 +229,7 @@ def margins_csv(request: HttpRequest) -> HttpResponse:
     """The rows the table shows with the same month, filter, search and sort: all pages, not one."""
     now = timezone.now()
     query = TableQuery.from_request(request, month_of(now))
-    report = margin_table(org=request.org, period=query.period, as_of=now)
+    report = ranked_margin_table(org=request.org, period=query.period, as_of=now, with_sync=False)
     response = HttpResponse(
         exports.rows_csv(shown_rows(report.table.rows, query), request.org.reporting_currency),
         content_type="text/csv; charset=utf-8",
