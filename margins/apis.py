@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from margins import exports
 from margins.calculations import InvalidPeriod, Month
-from margins.selectors import margin_customer_detail, margin_table, month_of, ranked_margin_table
+from margins.selectors import margin_customer_detail, month_of, ranked_margin_table
 from margint.errors import NotFound, ValidationFailed
 from margint.permissions import PRO_VIEWER, actor_of
 
@@ -51,7 +51,8 @@ def format_param(request: Request) -> str:
 @permission_classes(PRO_VIEWER)
 @content_negotiation_class(QueryFormatIsOurs)
 def margins_table(request: Request) -> HttpResponse:
-    """The month's table computed on each request (margins/selectors/table.py), encoded once."""
+    """The month's table computed on each request (margins/selectors/table.py), encoded once: the
+    JSON writes every row from its figures, the CSV needs no more than them."""
     org = actor_of(request).org
     period, fmt, now = period_param(request), format_param(request), timezone.now()
     if fmt == "csv":  # the CSV's columns need no sparkline nor projection: the rows stay ranked
@@ -60,10 +61,10 @@ def margins_table(request: Request) -> HttpResponse:
         response = HttpResponse(text, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{exports.csv_filename(period)}"'
         return response
-    report = margin_table(org=org, period=period, as_of=now)
+    report = ranked_margin_table(org=org, period=period, as_of=now)
     body = {
         "summary": exports.with_sync(exports.summary_json(report), report.sync),
-        "customers": [exports.row_json(row) for row in report.table.rows],
+        "customers": exports.ranked_rows_json(report.table),
     }
     return HttpResponse(orjson.dumps({"data": body}), content_type="application/json")
 

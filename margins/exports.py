@@ -22,6 +22,7 @@ from margins.calculations import (
     Month,
     MonthProgress,
     Projection,
+    RankedTable,
     Reconciliation,
     RowFigures,
     SparkPoint,
@@ -85,6 +86,40 @@ _TIER_TEXT = {tier: tier.value for tier in Tier}
 
 
 def row_json(row: MarginRow) -> dict[str, Any]:
+    return _row_body(
+        row,
+        float(row.margin_percent),
+        sparkline_json(row.sparkline),
+        row.projected_tier_worsening,
+        row.budget_suggestion,
+        row.projection,
+    )
+
+
+def ranked_rows_json(table: RankedTable) -> list[dict[str, Any]]:
+    """Every row of a ranked table as `row_json` writes it, from its figures and their details:
+    no MarginRow, SparkPoint nor Decimal in between. A percentage in integer hundredths h is
+    written h / 100, the float of the Decimal h / 100 (both are correctly rounded)."""
+    ranked = table.ranked
+    texts = {month: _period_text(month) for month in ranked.spark_months}
+    next_text, rows = _period_text(ranked.next_month), []
+    for figure in ranked.figures:
+        values, projected, worsens, suggestion, projection = ranked.details(figure)
+        sparkline = [{"period": texts[month], "marginPercent": value / 100} for month, value in values]
+        if projected is not None:
+            sparkline.append({"period": next_text, "marginPercent": projected / 100, "projected": True})
+        rows.append(_row_body(figure, figure.hundredths / 100, sparkline, worsens, suggestion, projection))
+    return rows
+
+
+def _row_body(
+    row: MarginRow | RowFigures,
+    percent: float,
+    sparkline: list[dict[str, Any]],
+    worsens: bool,
+    suggestion: int | None,
+    projection: Projection | None,
+) -> dict[str, Any]:
     body = {
         "stripeCustomerId": row.stripe_customer_id,
         "customerName": row.customer_name,
@@ -93,13 +128,13 @@ def row_json(row: MarginRow) -> dict[str, Any]:
         "revenueMicrodollars": row.revenue,
         "costMicrodollars": row.cost,
         "marginMicrodollars": row.margin,
-        "marginPercent": float(row.margin_percent),
+        "marginPercent": percent,
         "healthTier": _TIER_TEXT[row.health_tier],
-        "sparkline": sparkline_json(row.sparkline),
-        "projectedTierWorsening": row.projected_tier_worsening,
-        "budgetSuggestionMicrodollars": row.budget_suggestion,
+        "sparkline": sparkline,
+        "projectedTierWorsening": worsens,
+        "budgetSuggestionMicrodollars": suggestion,
     }
-    body.update(projection_json(row.projection))
+    body.update(projection_json(projection))
     return body
 
 

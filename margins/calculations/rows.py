@@ -191,25 +191,32 @@ def _tier_of(hundredths: int, bounds: tuple[int, int, int]) -> Tier:
     return _AT_RISK if hundredths >= at_risk else _CRITICAL
 
 
-def _spark(
-    months: Sequence[Month], next_month: Month, revenue: Sequence[int], cost: Sequence[int]
-) -> tuple[tuple[SparkPoint, ...], int | None]:
-    """`build_sparkline` of `months` (the SPARKLINE_MONTHS ending with the period, with their
-    amounts), in integers, and the projected point's value in hundredths (None without one)."""
-    values, points = [], []
-    for month, r, c in zip(months, revenue, cost, strict=True):
-        if r or c:
-            value = _FLOOR_HUNDREDTHS if r <= 0 else _hundredths(r, c)
-            values.append(value)
-            points.append(SparkPoint(month, _as_percent(value)))
-    if len(values) == SPARKLINE_MONTHS:
-        # The least-squares line through three points at x = 0, 1, 2, read at x = 3:
-        # mean + 2 x slope = (v0 + v1 + v2) / 3 + (v2 - v0) = (-2 v0 + v1 + 4 v2) / 3.
-        v0, v1, v2 = values
-        projected = _divided_half_up(4 * v2 + v1 - 2 * v0, 3)
+def _spark_values(
+    months: Sequence[Month], revenue: Sequence[int], cost: Sequence[int]
+) -> tuple[list[tuple[Month, int]], int | None]:
+    """`build_sparkline` in integer hundredths: (month, value) of each of `months` (the
+    SPARKLINE_MONTHS ending with the period) with revenue or cost, and the projected value of the
+    next month (None without a projection)."""
+    points = [
+        (month, _FLOOR_HUNDREDTHS if r <= 0 else _hundredths(r, c))
+        for month, r, c in zip(months, revenue, cost, strict=True)
+        if r or c
+    ]
+    if len(points) < SPARKLINE_MONTHS:
+        return points, None
+    # The least-squares line through three points at x = 0, 1, 2, read at x = 3:
+    # mean + 2 x slope = (v0 + v1 + v2) / 3 + (v2 - v0) = (-2 v0 + v1 + 4 v2) / 3.
+    (_, v0), (_, v1), (_, v2) = points
+    return points, _divided_half_up(4 * v2 + v1 - 2 * v0, 3)
+
+
+def _spark_points(
+    values: list[tuple[Month, int]], projected: int | None, next_month: Month
+) -> tuple[SparkPoint, ...]:
+    points = [SparkPoint(month, _as_percent(value)) for month, value in values]
+    if projected is not None:
         points.append(SparkPoint(next_month, _as_percent(projected), True))
-        return tuple(points), projected
-    return tuple(points), None
+    return tuple(points)
 
 
 class RowFigures(NamedTuple):
@@ -236,6 +243,12 @@ class RowFigures(NamedTuple):
     projected_cost: int | None  # None also when no day counts yet
 
 
+# What completes a row: its sparkline as (month, value in hundredths) and the projected next
+# month's value (None without one), whether that projection is a worse tier, the budget
+# suggestion, and the month-end projection.
+RowDetails = tuple[list[tuple[Month, int]], int | None, bool, int | None, Projection | None]
+
+
 @dataclass(frozen=True, slots=True)
 class RankedRows:
     """The rows of a month worst first (`figures`), and what completes any of them."""
@@ -245,23 +258,32 @@ class RankedRows:
     thresholds: TierThresholds
     bounds: tuple[int, int, int]
 
+    @property
+    def next_month(self) -> Month:
+        """The month each row's sparkline projects into."""
+        return _next_month(self.spark_months[-1])
+
+    def details(self, figure: RowFigures) -> RowDetails:
+        """What completes a row of `figures`, in integers (see `RowDetails`)."""
+        values, projected = _spark_values(self.spark_months, figure.spark_revenue, figure.spark_cost)
+        tier = figure.health_tier
+        worsens = projected is not None and _tier_of(projected, self.bounds).severity > tier.severity
+        suggestion = None
+        if tier is _CRITICAL:
+            suggestion = budget_suggestion(revenue=figure.revenue, tier=tier, thresholds=self.thresholds)
+        ahead = None
+        if figure.projected_revenue is not None:
+            ahead = projection_of(
+                revenue=figure.projected_revenue, cost=figure.projected_cost, thresholds=self.thresholds
+            )
+        return values, projected, worsens, suggestion, ahead
+
     def complete(self, figures: Iterable[RowFigures]) -> list[MarginRow]:
         """Each row of `figures` (some of this table's) with its sparkline, projection and suggestion."""
-        rows, next_month, bounds = [], _next_month(self.spark_months[-1]), self.bounds
+        rows, next_month = [], self.next_month
         for figure in figures:
-            tier = figure.health_tier
-            sparkline, projected = _spark(
-                self.spark_months, next_month, figure.spark_revenue, figure.spark_cost
-            )
-            worsens = projected is not None and _tier_of(projected, bounds).severity > tier.severity
-            suggestion = None
-            if tier is _CRITICAL:
-                suggestion = budget_suggestion(revenue=figure.revenue, tier=tier, thresholds=self.thresholds)
-            ahead = None
-            if figure.projected_revenue is not None:
-                ahead = projection_of(
-                    revenue=figure.projected_revenue, cost=figure.projected_cost, thresholds=self.thresholds
-                )
+            values, projected, worsens, suggestion, ahead = self.details(figure)
+            sparkline = _spark_points(values, projected, next_month)
             rows.append(MarginRow(*figure[:9], sparkline, worsens, suggestion, ahead))
         return rows
 
@@ -350,8 +372,8 @@ def build_sparkline(*, period: Month, monthly: Mapping[Month, MonthAmounts]) -> 
     line through fewer than three months is not trusted: no projection then. The line goes
     through the rounded points so anyone can redo it from the chart.
     """
-    months, revenue, cost = _amounts(period, monthly)
-    return _spark(months, _next_month(period), revenue, cost)[0]
+    values, projected = _spark_values(*_amounts(period, monthly))
+    return _spark_points(values, projected, _next_month(period))
 
 
 @lru_cache(maxsize=64)
