@@ -80,11 +80,19 @@ def worst_first(row: MarginRow | RowFigures) -> tuple[Decimal, int, str]:
 
 def summarize(rows: Sequence[RowFigures], *, projecting: TierThresholds | None = None) -> MarginSummary:
     """The rows' sums; `projecting` (the thresholds) for a month in progress adds the projection."""
+    revenue = cost = critical = at_risk = 0
+    for row in rows:  # one pass: a table has 10,000 rows
+        revenue += row.revenue
+        cost += row.cost
+        if row.health_tier is Tier.CRITICAL:
+            critical += 1
+        elif row.health_tier is Tier.AT_RISK:
+            at_risk += 1
     return summary_of(
-        total_revenue=sum(row.revenue for row in rows),
-        total_cost=sum(row.cost for row in rows),
-        critical_count=sum(1 for row in rows if row.health_tier is Tier.CRITICAL),
-        at_risk_count=sum(1 for row in rows if row.health_tier is Tier.AT_RISK),
+        total_revenue=revenue,
+        total_cost=cost,
+        critical_count=critical,
+        at_risk_count=at_risk,
         projected=projected_sums(rows) if projecting is not None else None,
         thresholds=projecting,
     )
@@ -92,10 +100,12 @@ def summarize(rows: Sequence[RowFigures], *, projecting: TierThresholds | None =
 
 def projected_sums(rows: Iterable[RowFigures]) -> tuple[int, int | None]:
     """Month-end revenue and cost of rows: the sums of theirs (cost None when a row has none)."""
-    ahead = [row for row in rows if row.projected_revenue is not None]
-    costs = [row.projected_cost for row in ahead]
-    cost = None if None in costs else sum(costs)
-    return sum(row.projected_revenue for row in ahead), cost
+    revenue, cost = 0, 0
+    for row in rows:
+        if row.projected_revenue is not None:
+            revenue += row.projected_revenue
+            cost = None if cost is None or row.projected_cost is None else cost + row.projected_cost
+    return revenue, cost
 
 
 def summary_of(

@@ -20,11 +20,12 @@ from decimal import Decimal
 from django.db.models import BigIntegerField, Sum
 from django.db.models.functions import Cast
 
+from billing.models import StripeCustomer
 from billing.selectors import revenue_by_customer_through
 from mappings.models import COUNTING_STATUSES, CustomerMapping
 from mappings.selectors import MARGIN_TAG_KEY, counting_links
 from margins.calculations import MarginRow, Month, margin_percent, month_progress
-from margins.models import CustomerMonthlyCost, CustomerMonthlyRevenue
+from margins.models import Customer, CustomerMonthlyCost, CustomerMonthlyRevenue
 from margins.selectors.table import MarginReport, month_of, ranked_margin_table, utc_day
 from margint.models import Organization
 
@@ -61,12 +62,14 @@ def margin_trend(
     span = current.months_back(months)
     days = [m.first_day for m in span]
     # The mappings that count, as the table's statement joins them (margins/selectors/month_amounts.py).
+    # The mapped ids are found first (10,000 at most), so the monthly rows are matched on an integer
+    # id rather than each joined to its customer and matched on text.
     counting = CustomerMapping.objects.filter(org=org, tag_key=MARGIN_TAG_KEY, status__in=COUNTING_STATUSES)
-    cost_rows = CustomerMonthlyCost.objects.filter(
-        org=org, month__in=days, customer__external_id__in=counting.values("tag_value")
-    )
+    customer_ids = Customer.objects.filter(org=org, external_id__in=counting.values("tag_value")).values("id")
+    stripe = StripeCustomer.objects.filter(org=org, stripe_id__in=counting.values("stripe_customer_id"))
+    cost_rows = CustomerMonthlyCost.objects.filter(org=org, month__in=days, customer__in=customer_ids)
     revenue_rows = CustomerMonthlyRevenue.objects.filter(
-        org=org, month__in=days, stripe_customer__stripe_id__in=counting.values("stripe_customer_id")
+        org=org, month__in=days, stripe_customer__in=stripe.values("id")
     )
     cost, revenue = _per_month(cost_rows, "cost_micro"), _per_month(revenue_rows, "amount_micro")
     if revenue_to_date is None:
