@@ -101,11 +101,15 @@ def ranked_rows_json(table: RankedTable) -> list[dict[str, Any]]:
     no MarginRow, SparkPoint nor Decimal in between. A percentage in integer hundredths h is
     written h / 100, the float of the Decimal h / 100 (both are correctly rounded)."""
     ranked = table.ranked
-    texts = {month: _period_text(month) for month in ranked.spark_months}
+    texts = [_period_text(month) for month in ranked.spark_months]
     next_text, rows = _period_text(ranked.next_month), []
     for figure in ranked.figures:
         values, projected, worsens, suggestion, projection = ranked.details(figure)
-        sparkline = [{"period": texts[month], "marginPercent": value / 100} for month, value in values]
+        sparkline = [
+            {"period": text, "marginPercent": value / 100}
+            for text, value in zip(texts, values, strict=True)
+            if value is not None
+        ]
         if projected is not None:
             sparkline.append({"period": next_text, "marginPercent": projected / 100, "projected": True})
         rows.append(_row_body(figure, figure.hundredths / 100, sparkline, worsens, suggestion, projection))

@@ -191,29 +191,30 @@ def _tier_of(hundredths: int, bounds: tuple[int, int, int]) -> Tier:
     return _AT_RISK if hundredths >= at_risk else _CRITICAL
 
 
-def _spark_values(
-    months: Sequence[Month], revenue: Sequence[int], cost: Sequence[int]
-) -> tuple[list[tuple[Month, int]], int | None]:
-    """`build_sparkline` in integer hundredths: (month, value) of each of `months` (the
-    SPARKLINE_MONTHS ending with the period) with revenue or cost, and the projected value of the
-    next month (None without a projection)."""
-    points = [
-        (month, _FLOOR_HUNDREDTHS if r <= 0 else _hundredths(r, c))
-        for month, r, c in zip(months, revenue, cost, strict=True)
-        if r or c
+def _spark_values(revenue: Sequence[int], cost: Sequence[int]) -> tuple[list[int | None], int | None]:
+    """`build_sparkline` in integer hundredths: the value of each of the SPARKLINE_MONTHS ending with
+    the period (None for a month with neither revenue nor cost: no point), and the projected value
+    of the next month (None without a projection)."""
+    values = [
+        (_FLOOR_HUNDREDTHS if r <= 0 else _hundredths(r, c)) if r or c else None
+        for r, c in zip(revenue, cost, strict=True)
     ]
-    if len(points) < SPARKLINE_MONTHS:
-        return points, None
+    if len(values) < SPARKLINE_MONTHS or None in values:
+        return values, None
     # The least-squares line through three points at x = 0, 1, 2, read at x = 3:
     # mean + 2 x slope = (v0 + v1 + v2) / 3 + (v2 - v0) = (-2 v0 + v1 + 4 v2) / 3.
-    (_, v0), (_, v1), (_, v2) = points
-    return points, _divided_half_up(4 * v2 + v1 - 2 * v0, 3)
+    v0, v1, v2 = values
+    return values, _divided_half_up(4 * v2 + v1 - 2 * v0, 3)
 
 
 def _spark_points(
-    values: list[tuple[Month, int]], projected: int | None, next_month: Month
+    months: Sequence[Month], values: list[int | None], projected: int | None, next_month: Month
 ) -> tuple[SparkPoint, ...]:
-    points = [SparkPoint(month, _as_percent(value)) for month, value in values]
+    points = [
+        SparkPoint(month, _as_percent(value))
+        for month, value in zip(months, values, strict=True)
+        if value is not None
+    ]
     if projected is not None:
         points.append(SparkPoint(next_month, _as_percent(projected), True))
     return tuple(points)
@@ -243,10 +244,10 @@ class RowFigures(NamedTuple):
     projected_cost: int | None  # None also when no day counts yet
 
 
-# What completes a row: its sparkline as (month, value in hundredths) and the projected next
-# month's value (None without one), whether that projection is a worse tier, the budget
-# suggestion, and the month-end projection.
-RowDetails = tuple[list[tuple[Month, int]], int | None, bool, int | None, Projection | None]
+# What completes a row: its sparkline's values in hundredths, one per month of `spark_months`
+# (None: no point), and the projected next month's value (None without one), whether that
+# projection is a worse tier, the budget suggestion, and the month-end projection.
+RowDetails = tuple[list[int | None], int | None, bool, int | None, Projection | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,7 +266,7 @@ class RankedRows:
 
     def details(self, figure: RowFigures) -> RowDetails:
         """What completes a row of `figures`, in integers (see `RowDetails`)."""
-        values, projected = _spark_values(self.spark_months, figure.spark_revenue, figure.spark_cost)
+        values, projected = _spark_values(figure.spark_revenue, figure.spark_cost)
         tier = figure.health_tier
         worsens = projected is not None and _tier_of(projected, self.bounds).severity > tier.severity
         suggestion = None
@@ -280,10 +281,10 @@ class RankedRows:
 
     def complete(self, figures: Iterable[RowFigures]) -> list[MarginRow]:
         """Each row of `figures` (some of this table's) with its sparkline, projection and suggestion."""
-        rows, next_month = [], self.next_month
+        rows, months, next_month = [], self.spark_months, self.next_month
         for figure in figures:
             values, projected, worsens, suggestion, ahead = self.details(figure)
-            sparkline = _spark_points(values, projected, next_month)
+            sparkline = _spark_points(months, values, projected, next_month)
             rows.append(MarginRow(*figure[:9], sparkline, worsens, suggestion, ahead))
         return rows
 
@@ -372,8 +373,8 @@ def build_sparkline(*, period: Month, monthly: Mapping[Month, MonthAmounts]) -> 
     line through fewer than three months is not trusted: no projection then. The line goes
     through the rounded points so anyone can redo it from the chart.
     """
-    values, projected = _spark_values(*_amounts(period, monthly))
-    return _spark_points(values, projected, _next_month(period))
+    months, revenue, cost = _amounts(period, monthly)
+    return _spark_points(months, *_spark_values(revenue, cost), _next_month(period))
 
 
 @lru_cache(maxsize=64)
