@@ -100,8 +100,8 @@ SELECT %(org)s, md5('c' || i)::uuid, current_date - d, 'chat', 'gpt-4o', 'openai
        1000 + (i * 7919 + d * 104729) %% 2000000, 10, 0, 0, 0, 0
 FROM generate_series(1, %(n)s) AS i, generate_series(0, {last_day}) AS d;
 
-INSERT INTO {stripe_customer} (id, org_id, stripe_id, name, email, metadata, deleted, updated_at)
-SELECT i, %(org)s, 'cus_bench' || i, '', '', '{{}}'::jsonb, false, now()
+INSERT INTO {stripe_customer} (id, org_id, stripe_id, name, email, metadata, deleted, updated_at, fingerprint)
+SELECT i, %(org)s, 'cus_bench' || i, '', '', '{{}}'::jsonb, false, now(), ''
 FROM generate_series(1, %(n)s) AS i;
 
 INSERT INTO {revenue} (org_id, stripe_customer_id, day, amount_micro)
