@@ -59,24 +59,10 @@ def window_sums(
             org=org, edges=window.query_edges, features=features, external_ids=external_ids
         )
     elif external_ids is None or external_ids:
-        cost = day_sums.cost_by_customer_ranges(org=org, edges=window.query_edges, external_ids=external_ids)
+        ranges = tuple(pairwise(window.query_edges))
+        cost = day_sums.cost_by_customer_ranges(org=org, ranges=ranges, external_ids=external_ids)
     if stripe_ids is None or stripe_ids:
-        revenue = _revenue_in_ranges(org, revenue_ranges(window, now), stripe_ids)
+        revenue = day_sums.revenue_by_customer_ranges(
+            org=org, ranges=revenue_ranges(window, now), stripe_ids=stripe_ids
+        )
     return WindowSums(cost, revenue)
-
-
-def _revenue_in_ranges(
-    org: Organization, ranges: tuple[tuple[date, date], ...], stripe_ids: Collection[str] | None
-) -> dict[str, tuple[int, ...]]:
-    """Revenue per Stripe customer in each of `ranges`, which may overlap: read per range between
-    consecutive edges, then each range adds up the ones it covers."""
-    edges = sorted({day for range_ in ranges for day in range_})
-    covered = [
-        [index for index, (lo, hi) in enumerate(pairwise(edges)) if start <= lo and hi <= end]
-        for start, end in ranges
-    ]
-    sums = day_sums.revenue_by_customer_ranges(org=org, edges=edges, stripe_ids=stripe_ids)
-    return {
-        stripe_id: tuple(sum(amounts[i] for i in indexes) for indexes in covered)
-        for stripe_id, amounts in sums.items()
-    }

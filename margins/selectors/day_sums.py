@@ -2,10 +2,11 @@
 
 The v1 customer list needs, per customer, the cost of 15 ranges (the previous window and the
 spark buckets) and the revenue of a few. Summing their daily rows reads 180 rows per customer;
-here each range is split into whole months, whole ISO weeks and days at its ends
-(`day_pieces`), and each piece is one row of the monthly, weekly or daily table: about 36 rows
-per customer for the 90-day list. One statement reads the pieces of every range from the three
-tables (UNION ALL), labels each row with the range its period starts in, and adds up per customer.
+here the days are cut at every range's ends, each slice is split into whole months, whole ISO
+weeks and days at its ends (`day_pieces`), and each piece is one row of the monthly, weekly or
+daily table: about 36 rows per customer for the 90-day list. One statement reads the pieces from
+the three tables (UNION ALL), labels each row with its slice, and adds up each range's slices
+per customer.
 """
 
 from __future__ import annotations
@@ -65,45 +66,48 @@ _REVENUE = _Side(
 )
 
 
-def cost_by_customer_ranges(
-    *, org: Organization, edges: Sequence[date], external_ids: Collection[str] | None = None
-) -> dict[str, tuple[int, ...]]:
-    """Cost per cost-side customer (external id) in each range [edges[i], edges[i+1]).
+Ranges = Sequence[tuple[date, date]]
 
-    Customers without a cost row in [edges[0], edges[-1]) are absent; `external_ids` reads only those.
+
+def cost_by_customer_ranges(
+    *, org: Organization, ranges: Ranges, external_ids: Collection[str] | None = None
+) -> dict[str, tuple[int, ...]]:
+    """Cost per cost-side customer (external id) in each day range [start, end); ranges may overlap.
+
+    Customers without a cost row in any range are absent; `external_ids` reads only those.
     """
-    return _sums(_COST, org, edges, external_ids)
+    return _sums(_COST, org, ranges, external_ids)
 
 
 def revenue_by_customer_ranges(
-    *, org: Organization, edges: Sequence[date], stripe_ids: Collection[str] | None = None
+    *, org: Organization, ranges: Ranges, stripe_ids: Collection[str] | None = None
 ) -> dict[str, tuple[int, ...]]:
-    """Recognized revenue per Stripe customer id in each range [edges[i], edges[i+1]).
+    """Recognized revenue per Stripe customer id in each day range [start, end); ranges may overlap.
 
-    Stripe customers without a revenue row in [edges[0], edges[-1]) are absent.
+    Stripe customers without a revenue row in any range are absent; `stripe_ids` reads only those.
     """
-    return _sums(_REVENUE, org, edges, stripe_ids)
+    return _sums(_REVENUE, org, ranges, stripe_ids)
 
 
-def _sums(
-    side: _Side, org: Organization, edges: Sequence[date], names: Collection[str] | None
-) -> dict[str, tuple[int, ...]]:
+def _sums(side: _Side, org: Organization, ranges: Ranges, names: Collection[str] | None) -> dict[str, tuple]:
+    if not ranges or any(start >= end for start, end in ranges):
+        raise ValueError("ranges must be non-empty day ranges")
     if names is not None and not names:
         return {}
-    sql, params = _sums_sql(side, UUIDField().get_db_prep_value(org.pk, connection), edges, names)
+    sql, params = _sums_sql(side, UUIDField().get_db_prep_value(org.pk, connection), ranges, names)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {name: tuple(amount or 0 for amount in amounts) for name, *amounts in cursor.fetchall()}
+        return {row[0]: row[1:] for row in cursor.fetchall()}
 
 
 # The statement is assembled from table and column names and placeholders; every value is a parameter.
-def _sums_sql(
-    side: _Side, org_id: object, edges: Sequence[date], names: Collection[str] | None
-) -> tuple[str, list]:
+def _sums_sql(side: _Side, org_id: object, ranges: Ranges, names: Collection[str] | None) -> tuple[str, list]:
+    # The ranges cut into consecutive slices [edges[i], edges[i+1]); each range is a run of slices.
+    edges = sorted({day for range_ in ranges for day in range_})
     inner = [edge.isoformat() for edge in edges[1:-1]]
-    # The range of a row, from its period's first day: a piece never straddles an edge.
+    # The slice of a row, from its period's first day: a piece never straddles an edge.
     whens = " ".join(f"WHEN {{period}} < %s THEN {index}" for index in range(len(inner)))
-    bucket = f"CASE {whens} ELSE {len(inner)} END" if inner else "0"
+    slice_ = f"CASE {whens} ELSE {len(inner)} END" if inner else "0"
     of_names, names_params = "", []
     if names is not None:
         of_names = f" AND {side.key} IN (SELECT id FROM {side.names} WHERE org_id = %s"
@@ -113,20 +117,27 @@ def _sums_sql(
     for grain, starts in piece_starts(edges).items():  # each table's period column is named after its grain
         if starts:
             selects.append(
-                f"SELECT {side.key} AS key, {side.amount} AS amount, {bucket.format(period=grain)} AS bucket "
+                f"SELECT {side.key} AS key, {side.amount} AS amount, {slice_.format(period=grain)} AS slice "
                 f"FROM {side.tables[grain]} WHERE org_id = %s AND {grain} IN ({_in(starts)}){of_names}"
             )
             params += [*inner, org_id, *(start.isoformat() for start in starts), *names_params]
-    count = len(edges) - 1
     # CAST: PostgreSQL sums bigints as numeric, which would arrive as Decimals.
-    sums = ", ".join(f"CAST(SUM(amount) FILTER (WHERE bucket = {i}) AS BIGINT) AS b{i}" for i in range(count))
+    sums = ", ".join(
+        f"CAST(COALESCE(SUM(amount) FILTER ({_slices(edges, start, end)}), 0) AS BIGINT) AS r{index}"
+        for index, (start, end) in enumerate(ranges)
+    )
     # Named after adding up: joining the names first would join every piece row.
     sql = (
-        f"SELECT n.{side.name}, {', '.join(f's.b{i}' for i in range(count))} FROM ("
+        f"SELECT n.{side.name}, {', '.join(f's.r{index}' for index in range(len(ranges)))} FROM ("
         f"SELECT key, {sums} FROM ({' UNION ALL '.join(selects)}) AS pieces GROUP BY key"
         f") AS s JOIN {side.names} n ON n.id = s.key"
     )
     return sql, params
+
+
+def _slices(edges: list[date], start: date, end: date) -> str:
+    first, last = edges.index(start), edges.index(end) - 1
+    return f"WHERE slice = {first}" if first == last else f"WHERE slice BETWEEN {first} AND {last}"
 
 
 def _in(values: Collection) -> str:
