@@ -7,7 +7,9 @@ import io
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from billing.models import RevenueDaily
 from margins.calculations.day_pieces import week_start
@@ -125,3 +127,11 @@ def test_rebuild_command_repairs_weekly_totals_too(org):
     call_command("rebuild_monthly_totals", "--org", org.public_id, stdout=io.StringIO())
     assert_cost_totals_follow_the_days(org)
     assert weekly_revenue(org) == {("cus_a", date(2026, 3, 30)): 70}
+
+
+@pytest.mark.postgres
+def test_postgres_weekly_cost_rows_leave_room_for_hot_updates(requires_postgres):
+    # Ingestion's trigger updates this week's rows all day, like the monthly ones.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'margins_customerweeklycost'")
+        assert cursor.fetchone()[0] == ["fillfactor=70"]
