@@ -9,10 +9,10 @@ Callers hold the org's revenue lock (`revenue_lock`) inside one transaction.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
@@ -51,16 +51,22 @@ class SourceAllocations:
 
 
 def allocations_replace(
-    *, org: Organization, sources: Iterable[SourceAllocations], customer_pks: Mapping[str, int]
+    *,
+    org: Organization,
+    sources: Iterable[SourceAllocations],
+    customer_pks: Mapping[str, int],
+    new_source_ids: Collection[str] = (),
 ) -> set[DayKey]:
-    """Replace the allocations of each source; return the (customer, day)s touched, old and new."""
+    """Replace the allocations of each source; return the (customer, day)s touched, old and new.
+
+    `new_source_ids`: sources without a mirror until now, hence without allocations (a source's
+    allocations are written and deleted with its mirror): a first sync skips looking for them.
+    """
     sources = list(sources)
     if not sources:
         return set()
-    source_ids = [source.source_id for source in sources]
-    old = RevenueAllocation.objects.filter(org=org, source_id__in=source_ids)
-    touched: set[DayKey] = set(old.values_list("stripe_customer_id", "day"))
-    old.delete()
+    touched = _allocations_delete(org, [s.source_id for s in sources if s.source_id not in new_source_ids])
+    rates: dict[int, Decimal | None] = {}  # a rate rendered once per conversion, not per row
     rows = [
         (
             org.pk,
@@ -69,7 +75,7 @@ def allocations_replace(
             customer_pks[allocation.stripe_customer_id],
             allocation.day,
             allocation.amount_micro,
-            *_conversion_columns(allocation),
+            *_conversion_columns(allocation, rates),
         )
         for source in sources
         for allocation in source.allocations
@@ -77,6 +83,20 @@ def allocations_replace(
     insert_rows(RevenueAllocation, _ALLOCATION_FIELDS, rows)
     touched.update((row[3], row[4]) for row in rows)
     return touched
+
+
+def _allocations_delete(org: Organization, source_ids: list[str]) -> set[DayKey]:
+    """Delete the sources' allocations in one statement that answers the (customer, day)s they had."""
+    if not source_ids:
+        return set()
+    placeholders = ", ".join(["%s"] * len(source_ids))
+    sql = (
+        f"DELETE FROM {_table(RevenueAllocation)} WHERE org_id = %s AND source_id IN ({placeholders})"  # noqa: S608
+        " RETURNING stripe_customer_id, day"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [_db_value(RevenueAllocation, "org", org.pk), *source_ids])
+        return set(_day_keys(cursor.fetchall()))
 
 
 _ALLOCATION_FIELDS = [
@@ -93,63 +113,109 @@ _ALLOCATION_FIELDS = [
 ]
 
 
-def _conversion_columns(allocation: DailyAllocation) -> tuple:
+def _conversion_columns(allocation: DailyAllocation, rates: dict[int, Decimal | None]) -> tuple:
     conversion = allocation.conversion
     if conversion is None:
         return (None, allocation.currency, "", None)
-    rate = None if conversion.rate is None else display_rate(conversion.rate)
-    return (allocation.original_micro, allocation.currency, conversion.source, rate)
+    # Keyed by identity: a document's allocations share one Conversion, alive while rows are built.
+    key = id(conversion)
+    if key not in rates:
+        rates[key] = None if conversion.rate is None else display_rate(conversion.rate)
+    return (allocation.original_micro, allocation.currency, conversion.source, rates[key])
 
 
 def revenue_daily_recompute(*, org: Organization, keys: set[DayKey] | None) -> set[DayKey]:
-    """Make RevenueDaily equal the allocation sums over the region of `keys` (None: the whole
+    """Make RevenueDaily equal the allocation sums over the months of `keys` (None: the whole
     org); return what changed.
 
-    Set-based SQL, so that no row travels to Python and back: an upsert of the nonzero sums
-    (changing only rows whose amount differs), then a delete of rows whose sum became zero.
-    The region is, per customer, the day range spanning its keys; any other day inside it
-    already equals its sum (the invariant), so recomputing it changes and returns nothing.
+    Set-based SQL, so that no row travels to Python and back: one upsert of the region's nonzero
+    sums (changing only rows whose amount differs), then one delete of the region's rows that the
+    sums no longer produce (an anti-join). The region is each touched (customer, month), runs of
+    consecutive months joined into one day range; any other day inside it already equals its sum
+    (the invariant), so recomputing it changes and returns nothing.
     """
     if keys is not None and not keys:
         return set()
-    daily, allocations = (_table(model) for model in (RevenueDaily, RevenueAllocation))
-    region, region_params = _region_sql(keys) if keys is not None else ("1 = 1", [])
     org_id = _db_value(RevenueDaily, "org", org.pk)
-    upsert = f"""
-        INSERT INTO {daily} (org_id, stripe_customer_id, day, amount_micro)
-        SELECT org_id, stripe_customer_id, day, SUM(amount_micro) FROM {allocations}
-        WHERE org_id = %s AND ({region})
-        GROUP BY org_id, stripe_customer_id, day HAVING SUM(amount_micro) <> 0
-        ON CONFLICT (org_id, stripe_customer_id, day) DO UPDATE SET amount_micro = excluded.amount_micro
-        WHERE {daily}.amount_micro <> excluded.amount_micro
-        RETURNING stripe_customer_id, day
-    """  # noqa: S608 - table names from model metadata; values are parameters
-    delete = f"""
-        DELETE FROM {daily} WHERE org_id = %s AND ({region}) AND COALESCE((
-            SELECT SUM(a.amount_micro) FROM {allocations} AS a
-            WHERE a.org_id = {daily}.org_id AND a.stripe_customer_id = {daily}.stripe_customer_id
-            AND a.day = {daily}.day
-        ), 0) = 0
-        RETURNING stripe_customer_id, day
-    """  # noqa: S608 - table names from model metadata; values are parameters
+    ranges = _month_ranges(keys) if keys is not None else None
     changed: set[DayKey] = set()
     with connection.cursor() as cursor:
-        for sql in (upsert, delete):
-            cursor.execute(sql, [org_id, *region_params])
-            changed.update((customer, _as_date(day)) for customer, day in cursor.fetchall())
+        for chunk in _chunks(ranges):
+            for sql, params in _recompute_statements(org_id, chunk):
+                cursor.execute(sql, params)
+                changed.update(_day_keys(cursor.fetchall()))
     return changed
 
 
-def _region_sql(keys: set[DayKey]) -> tuple[str, list[Any]]:
-    """Per customer, the day range spanning its keys: one indexed range scan each."""
-    days: dict[int, list[date]] = defaultdict(list)
-    for customer, day in keys:
-        days[customer].append(day)
-    params: list[Any] = []
-    for customer, values in sorted(days.items()):
-        params += [customer, _db_date(min(values)), _db_date(max(values))]
-    clause = " OR ".join(["(stripe_customer_id = %s AND day >= %s AND day <= %s)"] * len(days))
-    return clause, params
+def _recompute_statements(org_id: Any, ranges: list[tuple] | None) -> list[tuple[str, list[Any]]]:
+    """The upsert and the delete over `ranges` of (customer, first day, day after), or the org."""
+    daily, allocations = _table(RevenueDaily), _table(RevenueAllocation)
+    region, join, inside, params = _region_parts(ranges, daily)
+    sums = f"""
+        SELECT a.org_id, a.stripe_customer_id, a.day, SUM(a.amount_micro) AS amount_micro
+        FROM {allocations} AS a {join} WHERE a.org_id = %s
+        GROUP BY a.org_id, a.stripe_customer_id, a.day HAVING SUM(a.amount_micro) <> 0
+    """  # noqa: S608 - table names from model metadata; values are parameters
+    upsert = f"""
+        {"WITH " + region if region else ""}
+        INSERT INTO {daily} (org_id, stripe_customer_id, day, amount_micro) {sums}
+        ON CONFLICT (org_id, stripe_customer_id, day) DO UPDATE SET amount_micro = excluded.amount_micro
+        WHERE {daily}.amount_micro <> excluded.amount_micro
+        RETURNING stripe_customer_id, day
+    """  # noqa: S608 - as above
+    delete = f"""
+        WITH {region + "," if region else ""} sums AS ({sums})
+        DELETE FROM {daily} WHERE org_id = %s {inside} AND NOT EXISTS (
+            SELECT 1 FROM sums
+            WHERE sums.stripe_customer_id = {daily}.stripe_customer_id AND sums.day = {daily}.day
+        )
+        RETURNING stripe_customer_id, day
+    """  # noqa: S608 - as above
+    return [(upsert, [*params, org_id]), (delete, [*params, org_id, org_id])]
+
+
+def _region_parts(ranges: list[tuple] | None, daily: str) -> tuple[str, str, str, list[Any]]:
+    """The region as SQL: a VALUES table of ranges, the allocations' join to it, the daily rows'
+    test against it, and its parameters; all empty for the whole org."""
+    if ranges is None:
+        return "", "", "", []
+    values = ", ".join(["(%s, %s, %s)"] * len(ranges))
+    within = (
+        "{t}.stripe_customer_id = region.customer"
+        " AND {t}.day >= region.first_day AND {t}.day < region.next_day"
+    )
+    return (
+        f"region (customer, first_day, next_day) AS (VALUES {values})",
+        f"JOIN region ON {within.format(t='a')}",
+        f"AND EXISTS (SELECT 1 FROM region WHERE {within.format(t=daily)})",  # noqa: S608 - no values
+        [value for limits in ranges for value in limits],
+    )
+
+
+def _month_ranges(keys: set[DayKey]) -> list[tuple[int, Any, Any]]:
+    """Each customer's touched months as day ranges [first day, day after), consecutive months
+    joined: a first sync's customer is one range, a webhook's change one month."""
+    ranges: list[list] = []
+    for customer, first in sorted({(customer, day.replace(day=1)) for customer, day in keys}):
+        following = (first + timedelta(days=31)).replace(day=1)
+        if ranges and ranges[-1][0] == customer and ranges[-1][2] == first:
+            ranges[-1][2] = following
+        else:
+            ranges.append([customer, first, following])
+    return [(customer, _db_date(first), _db_date(following)) for customer, first, following in ranges]
+
+
+def _chunks(ranges: list[tuple] | None) -> Iterable[list[tuple] | None]:
+    """Ranges in statements of at most the backend's parameters (SQLite: 999), or the org whole."""
+    if ranges is None:
+        yield None
+        return
+    per_statement = min(_RANGES_PER_STATEMENT, ((connection.features.max_query_params or 65_535) - 2) // 3)
+    for start in range(0, len(ranges), per_statement):
+        yield ranges[start : start + per_statement]
+
+
+_RANGES_PER_STATEMENT = 5_000
 
 
 def _table(model: type[Model]) -> str:
@@ -162,6 +228,13 @@ def _db_value(model: type[Model], field: str, value: Any) -> Any:
 
 def _db_date(day: date) -> Any:
     return connection.ops.adapt_datefield_value(day)
+
+
+def _day_keys(rows: list[tuple]) -> list[tuple] | Iterable[DayKey]:
+    # A first sync returns a row per day of revenue: convert only where the backend sends text.
+    if not rows or isinstance(rows[0][1], date):
+        return rows
+    return ((customer, _as_date(day)) for customer, day in rows)
 
 
 def _as_date(value: date | str) -> date:

@@ -87,7 +87,9 @@ def invoices_upsert(
         for inv in changed
     ]
     mirror_upsert(StripeInvoice, rows)
-    _lines_replace(org, changed)
+    # Invoices read for the first time have neither lines nor allocations to replace.
+    new = {invoice.stripe_id for invoice in changed if invoice.stripe_id not in known}
+    _lines_replace(org, changed, {row.stripe_id: row.pk for row in rows}, new)
     sources = [
         SourceAllocations(
             "invoice",
@@ -97,7 +99,7 @@ def invoices_upsert(
         for invoice in changed
     ]
     result.skipped_currencies = _unconverted(changed, conversions)
-    result.touched = allocations_replace(org=org, sources=sources, customer_pks=customers)
+    result.touched = allocations_replace(org=org, sources=sources, customer_pks=customers, new_source_ids=new)
     result.rewritten = len(changed)
     return result
 
@@ -208,13 +210,16 @@ def _invoice_row(
     )
 
 
-def _lines_replace(org: Organization, invoices: Sequence[InvoiceData]) -> None:
-    pks = dict(
-        StripeInvoice.objects.filter(org=org, stripe_id__in=[inv.stripe_id for inv in invoices]).values_list(
-            "stripe_id", "pk"
-        )
-    )
-    StripeInvoiceLine.objects.filter(invoice_id__in=pks.values()).delete()
+def _lines_replace(
+    org: Organization, invoices: Sequence[InvoiceData], pks: dict[str, int | None], new: set[str]
+) -> None:
+    """Replace the lines of `invoices`, whose mirrors were just written with `pks` (the upsert
+    answers them where the backend can return rows); `new` ones have no lines yet."""
+    if None in pks.values():
+        pks = dict(StripeInvoice.objects.filter(org=org, stripe_id__in=pks).values_list("stripe_id", "pk"))
+    rewritten = [pk for stripe_id, pk in pks.items() if stripe_id not in new]
+    if rewritten:
+        StripeInvoiceLine.objects.filter(invoice_id__in=rewritten).delete()
     rows = [
         (
             org.pk,
@@ -309,7 +314,8 @@ def credit_notes_upsert(
         for note in changed
     ]
     result.skipped_currencies = _unconverted(changed, conversions)
-    result.touched = allocations_replace(org=org, sources=sources, customer_pks=customers)
+    new = {note.stripe_id for note in changed if note.stripe_id not in known}
+    result.touched = allocations_replace(org=org, sources=sources, customer_pks=customers, new_source_ids=new)
     result.rewritten = len(changed)
     return result
 
