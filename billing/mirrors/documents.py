@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from billing.bulk import insert_rows
 from billing.conversion import book_for, document_day, invoice_conversion, table_conversion
 from billing.mirrors.customers import customer_pks
-from billing.mirrors.upsert import fingerprint_of, mirror_upsert
+from billing.mirrors.upsert import fingerprint_of, mirror_upsert, mirrors_write
 from billing.models import StripeCreditNote, StripeInvoice, StripeInvoiceLine
 from billing.recognition import (
     NO_RATE,
@@ -81,15 +82,15 @@ def invoices_upsert(
     customers = customer_pks(org=org, stripe_ids=hints, hints=hints)
     conversions = _invoice_conversions(changed, currency)
     rows = [
-        _invoice_row(
+        _invoice_values(
             org, inv, customers[inv.customer_id], prints[inv.stripe_id], event_at, conversions[inv.stripe_id]
         )
         for inv in changed
     ]
-    mirror_upsert(StripeInvoice, rows)
-    # Invoices read for the first time have neither lines nor allocations to replace.
+    # Invoices read for the first time have neither a mirror, nor lines, nor allocations to replace.
     new = {invoice.stripe_id for invoice in changed if invoice.stripe_id not in known}
-    _lines_replace(org, changed, {row.stripe_id: row.pk for row in rows}, new)
+    mirrors_write(StripeInvoice, rows, new=new)
+    _lines_replace(org, changed, new)
     sources = [
         SourceAllocations(
             "invoice",
@@ -174,23 +175,24 @@ def fx_fields(conversion: Conversion, reporting_net: int) -> dict:
     }
 
 
-def _invoice_row(
+def _invoice_values(
     org: Organization,
     invoice: InvoiceData,
     customer_pk: int,
     digest: str,
     event_at: datetime | None,
     conversion: Conversion,
-) -> StripeInvoice:
+) -> dict[str, Any]:
+    """The mirror's column values (by attribute name) for `mirrors_write`."""
     settlement = invoice.settlement
-    return StripeInvoice(
+    return dict(
         settled_amount=settlement.amount if settlement else None,
         settled_currency=settlement.currency if settlement else "",
         settled_exchange_rate=Decimal(settlement.exchange_rate)
         if settlement and settlement.exchange_rate
         else None,
         **fx_fields(conversion, converted_net(invoice_facts(invoice), conversion)),
-        org=org,
+        org_id=org.pk,
         stripe_id=invoice.stripe_id,
         stripe_customer_id=customer_pk,
         subscription_stripe_id=invoice.subscription_id,
@@ -210,13 +212,13 @@ def _invoice_row(
     )
 
 
-def _lines_replace(
-    org: Organization, invoices: Sequence[InvoiceData], pks: dict[str, int | None], new: set[str]
-) -> None:
-    """Replace the lines of `invoices`, whose mirrors were just written with `pks` (the upsert
-    answers them where the backend can return rows); `new` ones have no lines yet."""
-    if None in pks.values():
-        pks = dict(StripeInvoice.objects.filter(org=org, stripe_id__in=pks).values_list("stripe_id", "pk"))
+def _lines_replace(org: Organization, invoices: Sequence[InvoiceData], new: set[str]) -> None:
+    """Replace the lines of `invoices`, whose mirrors were just written; `new` ones have none yet."""
+    pks = dict(
+        StripeInvoice.objects.filter(org=org, stripe_id__in=[inv.stripe_id for inv in invoices]).values_list(
+            "stripe_id", "pk"
+        )
+    )
     rewritten = [pk for stripe_id, pk in pks.items() if stripe_id not in new]
     if rewritten:
         StripeInvoiceLine.objects.filter(invoice_id__in=rewritten).delete()

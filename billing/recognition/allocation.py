@@ -132,6 +132,8 @@ class Conversion:
         return cls(SAME_CURRENCY, Fraction(1))
 
     def apply(self, amount_micro: int) -> int:
+        if self.source == SAME_CURRENCY:  # rate 1: nothing to multiply or round
+            return amount_micro
         return 0 if self.rate is None else convert_micro(amount_micro, self.rate)
 
 
@@ -189,16 +191,21 @@ def allocate_invoice(
         return AllocationResult(skipped_currency=normalize_currency(invoice.currency))
     paid_day = utc_day(invoice.paid_at)
     per_day: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    weights_of: dict[tuple, tuple] = {}  # an invoice's lines mostly share one service period
     for line in invoice.lines:
         original = minor_to_micro(line_net_minor(line), invoice.currency)
         converted = conversion.apply(original)
-        days, weights = line_weights(line, paid_day)
+        period = (line.period_start, line.period_end)
+        if period not in weights_of:
+            weights_of[period] = line_weights(line, paid_day)
+        days, weights = weights_of[period]
         shares = split_by_weights(converted, weights)
         # Both amounts over the same days; the same amount (no conversion) splits the same way.
         original_shares = shares if converted == original else split_by_weights(original, weights)
         for day, share, original_share in zip(days, shares, original_shares, strict=True):
-            per_day[day][0] += share
-            per_day[day][1] += original_share
+            totals = per_day[day]
+            totals[0] += share
+            totals[1] += original_share
     return AllocationResult(
         allocations=_daily(invoice.stripe_customer_id, per_day, invoice.currency, conversion)
     )

@@ -85,6 +85,7 @@ def _largest_remainder(total: int, weights: Sequence[int]) -> list[int]:
     leftover = total - sum(parts)
     if not leftover:
         return parts
-    for index in sorted(range(len(parts)), key=lambda i: (-fractions[i], i))[:leftover]:
+    # A stable sort, reversed, keeps the earliest part first among equal fractions.
+    for index in sorted(range(len(parts)), key=fractions.__getitem__, reverse=True)[:leftover]:
         parts[index] += 1
     return parts
