@@ -9,7 +9,7 @@ Callers hold the org's revenue lock (`revenue_lock`) inside one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -129,65 +129,84 @@ def revenue_daily_recompute(*, org: Organization, keys: set[DayKey] | None) -> s
     org); return what changed.
 
     Set-based SQL, so that no row travels to Python and back: one upsert of the region's nonzero
-    sums (changing only rows whose amount differs), then one delete of the region's rows that the
-    sums no longer produce (an anti-join). The region is each touched (customer, month), runs of
-    consecutive months joined into one day range; any other day inside it already equals its sum
-    (the invariant), so recomputing it changes and returns nothing.
+    sums (changing only rows whose amount differs), then one delete of the rows whose sum fell to
+    zero (an anti-join). The region is each touched (customer, month), runs of consecutive months
+    joined into one day range; any other day inside it already equals its sum (the invariant),
+    so recomputing it changes and returns nothing. A row to delete is at a touched day that the
+    upsert did not write, so only those days are looked at: a first sync has none.
     """
     if keys is not None and not keys:
         return set()
     org_id = _db_value(RevenueDaily, "org", org.pk)
-    ranges = _month_ranges(keys) if keys is not None else None
-    changed: set[DayKey] = set()
     with connection.cursor() as cursor:
-        for chunk in _chunks(ranges):
-            for sql, params in _recompute_statements(org_id, chunk):
-                cursor.execute(sql, params)
-                changed.update(_day_keys(cursor.fetchall()))
-    return changed
+        upserted = _statements_run(cursor, _upsert_sql, org_id, None if keys is None else _month_ranges(keys))
+        doomed = None if keys is None else _day_ranges(keys - upserted)
+        deleted = _statements_run(cursor, _delete_sql, org_id, doomed) if doomed != [] else set()
+    return upserted | deleted
 
 
-def _recompute_statements(org_id: Any, ranges: list[tuple] | None) -> list[tuple[str, list[Any]]]:
-    """The upsert and the delete over `ranges` of (customer, first day, day after), or the org."""
-    daily, allocations = _table(RevenueDaily), _table(RevenueAllocation)
-    region, join, inside, params = _region_parts(ranges, daily)
-    sums = f"""
-        SELECT a.org_id, a.stripe_customer_id, a.day, SUM(a.amount_micro) AS amount_micro
-        FROM {allocations} AS a {join} WHERE a.org_id = %s
-        GROUP BY a.org_id, a.stripe_customer_id, a.day HAVING SUM(a.amount_micro) <> 0
-    """  # noqa: S608 - table names from model metadata; values are parameters
-    upsert = f"""
-        {"WITH " + region if region else ""}
-        INSERT INTO {daily} (org_id, stripe_customer_id, day, amount_micro) {sums}
+def _statements_run(cursor: Any, sql_of: Callable, org_id: Any, ranges: list[tuple] | None) -> set[DayKey]:
+    """Run a statement over `ranges` of (customer, first day, day after) or, None, the whole org,
+    in chunks of at most the backend's parameters (SQLite: 999); answer the days it wrote."""
+    written: set[DayKey] = set()
+    for chunk in _chunks(ranges):
+        region = _region_parts(chunk, _table(RevenueDaily))
+        sql, params = sql_of(region, org_id)
+        cursor.execute(sql, params)
+        written.update(_day_keys(cursor.fetchall()))
+    return written
+
+
+def _upsert_sql(region: tuple, org_id: Any) -> tuple[str, list[Any]]:
+    values, _inside, params = region
+    sql = f"""
+        {"WITH " + values if values else ""}
+        INSERT INTO {_table(RevenueDaily)} (org_id, stripe_customer_id, day, amount_micro) {_sums_sql(region)}
         ON CONFLICT (org_id, stripe_customer_id, day) DO UPDATE SET amount_micro = excluded.amount_micro
-        WHERE {daily}.amount_micro <> excluded.amount_micro
+        WHERE {_table(RevenueDaily)}.amount_micro <> excluded.amount_micro
         RETURNING stripe_customer_id, day
-    """  # noqa: S608 - as above
-    delete = f"""
-        WITH {region + "," if region else ""} sums AS ({sums})
+    """  # noqa: S608 - table names from model metadata; values are parameters
+    return sql, [*params, org_id]
+
+
+def _delete_sql(region: tuple, org_id: Any) -> tuple[str, list[Any]]:
+    values, inside, params = region
+    daily = _table(RevenueDaily)
+    sql = f"""
+        WITH {values + "," if values else ""} sums AS ({_sums_sql(region)})
         DELETE FROM {daily} WHERE org_id = %s {inside} AND NOT EXISTS (
             SELECT 1 FROM sums
             WHERE sums.stripe_customer_id = {daily}.stripe_customer_id AND sums.day = {daily}.day
         )
         RETURNING stripe_customer_id, day
-    """  # noqa: S608 - as above
-    return [(upsert, [*params, org_id]), (delete, [*params, org_id, org_id])]
+    """  # noqa: S608 - table names from model metadata; values are parameters
+    return sql, [*params, org_id, org_id]
 
 
-def _region_parts(ranges: list[tuple] | None, daily: str) -> tuple[str, str, str, list[Any]]:
-    """The region as SQL: a VALUES table of ranges, the allocations' join to it, the daily rows'
-    test against it, and its parameters; all empty for the whole org."""
+def _sums_sql(region: tuple) -> str:
+    """The nonzero allocation sums per (customer, day) of the region."""
+    join = f"JOIN region ON {_WITHIN.format(t='a')}" if region[0] else ""
+    return f"""
+        SELECT a.org_id, a.stripe_customer_id, a.day, SUM(a.amount_micro) AS amount_micro
+        FROM {_table(RevenueAllocation)} AS a {join} WHERE a.org_id = %s
+        GROUP BY a.org_id, a.stripe_customer_id, a.day HAVING SUM(a.amount_micro) <> 0
+    """  # noqa: S608 - table names from model metadata; values are parameters
+
+
+_WITHIN = (
+    "{t}.stripe_customer_id = region.customer AND {t}.day >= region.first_day AND {t}.day < region.next_day"
+)
+
+
+def _region_parts(ranges: list[tuple] | None, daily: str) -> tuple[str, str, list[Any]]:
+    """The region as SQL: a VALUES table of ranges, the daily rows' test against it, and its
+    parameters; all empty for the whole org."""
     if ranges is None:
-        return "", "", "", []
+        return "", "", []
     values = ", ".join(["(%s, %s, %s)"] * len(ranges))
-    within = (
-        "{t}.stripe_customer_id = region.customer"
-        " AND {t}.day >= region.first_day AND {t}.day < region.next_day"
-    )
     return (
         f"region (customer, first_day, next_day) AS (VALUES {values})",
-        f"JOIN region ON {within.format(t='a')}",
-        f"AND EXISTS (SELECT 1 FROM region WHERE {within.format(t=daily)})",  # noqa: S608 - no values
+        f"AND EXISTS (SELECT 1 FROM region WHERE {_WITHIN.format(t=daily)})",  # noqa: S608 - no values
         [value for limits in ranges for value in limits],
     )
 
@@ -203,6 +222,10 @@ def _month_ranges(keys: set[DayKey]) -> list[tuple[int, Any, Any]]:
         else:
             ranges.append([customer, first, following])
     return [(customer, _db_date(first), _db_date(following)) for customer, first, following in ranges]
+
+
+def _day_ranges(keys: set[DayKey]) -> list[tuple[int, Any, Any]]:
+    return [(customer, _db_date(day), _db_date(day + timedelta(days=1))) for customer, day in sorted(keys)]
 
 
 def _chunks(ranges: list[tuple] | None) -> Iterable[list[tuple] | None]:
