@@ -3,8 +3,9 @@
 The invariant kept here: RevenueDaily(org, customer, day) is the sum of the RevenueAllocation
 rows of that (org, customer, day), and a day without allocations (or summing to zero) has no
 RevenueDaily row. Every write replaces the allocations of whole sources (one invoice, one credit
-note) and then recomputes exactly the (customer, day)s those sources touched before and after.
-Callers hold the org's revenue lock (`revenue_lock`) inside one transaction.
+note) and then recomputes the (customer, month)s of the days those sources touched before and
+after (a sync: once, after all its pages). Callers hold the org's revenue lock (`revenue_lock`)
+inside one transaction.
 """
 
 from __future__ import annotations
