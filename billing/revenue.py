@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from django.db import connection
@@ -67,22 +67,9 @@ def allocations_replace(
     if not sources:
         return set()
     touched = _allocations_delete(org, [s.source_id for s in sources if s.source_id not in new_source_ids])
-    rates: dict[int, Decimal | None] = {}  # a rate rendered once per conversion, not per row
-    rows = [
-        (
-            org.pk,
-            source.source_type,
-            source.source_id,
-            customer_pks[allocation.stripe_customer_id],
-            allocation.day,
-            allocation.amount_micro,
-            *_conversion_columns(allocation, rates),
-        )
-        for source in sources
-        for allocation in source.allocations
-    ]
+    rows = [row for source in sources for row in _allocation_rows(org.pk, source, customer_pks)]
     insert_rows(RevenueAllocation, _ALLOCATION_FIELDS, rows)
-    touched.update((row[3], row[4]) for row in rows)
+    touched.update(map(itemgetter(3, 4), rows))
     return touched
 
 
@@ -114,15 +101,31 @@ _ALLOCATION_FIELDS = [
 ]
 
 
-def _conversion_columns(allocation: DailyAllocation, rates: dict[int, Decimal | None]) -> tuple:
-    conversion = allocation.conversion
-    if conversion is None:
-        return (None, allocation.currency, "", None)
-    # Keyed by identity: a document's allocations share one Conversion, alive while rows are built.
-    key = id(conversion)
-    if key not in rates:
-        rates[key] = None if conversion.rate is None else display_rate(conversion.rate)
-    return (allocation.original_micro, allocation.currency, conversion.source, rates[key])
+def _allocation_rows(org_pk: Any, source: SourceAllocations, customer_pks: Mapping[str, int]) -> list[tuple]:
+    """The rows of one source. Its allocations come from one document, so they share its
+    currency and conversion: the rate is rendered once per document, not per row."""
+    if not source.allocations:
+        return []
+    first = source.allocations[0]
+    conversion, currency = first.conversion, first.currency
+    rate_source = "" if conversion is None else conversion.source
+    rate = None if conversion is None or conversion.rate is None else display_rate(conversion.rate)
+    kind, source_id = source.source_type, source.source_id
+    return [
+        (
+            org_pk,
+            kind,
+            source_id,
+            customer_pks[allocation.stripe_customer_id],
+            allocation.day,
+            allocation.amount_micro,
+            None if conversion is None else allocation.original_micro,
+            currency,
+            rate_source,
+            rate,
+        )
+        for allocation in source.allocations
+    ]
 
 
 def revenue_daily_recompute(*, org: Organization, keys: set[DayKey] | None) -> set[DayKey]:

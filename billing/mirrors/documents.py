@@ -222,9 +222,10 @@ def _lines_replace(org: Organization, invoices: Sequence[InvoiceData], new: set[
     rewritten = [pk for stripe_id, pk in pks.items() if stripe_id not in new]
     if rewritten:
         StripeInvoiceLine.objects.filter(invoice_id__in=rewritten).delete()
+    org_pk = org.pk
     rows = [
         (
-            org.pk,
+            org_pk,
             pks[invoice.stripe_id],
             line.stripe_id,
             line.amount,
