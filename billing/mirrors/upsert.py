@@ -38,14 +38,17 @@ def mirrors_write(model, rows: list[dict[str, Any]], *, new: Collection[str]) ->
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
     now = timezone.now()
     # What the model would fill in on save: auto_now stamps and field defaults.
-    stamped = {f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", 0)}
-    defaults = {field.attname: now if field.attname in stamped else field.get_default() for field in fields}
+    defaults = {field.attname: now if _stamped(field) else field.get_default() for field in fields}
     appended = [
         tuple(row.get(field.attname, defaults[field.attname]) for field in fields)
         for row in rows
         if row["stripe_id"] in new
     ]
     insert_rows(model, [field.name for field in fields], appended)
+
+
+def _stamped(field: Any) -> bool:
+    return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
 
 
 def fingerprint_of(stripe_object: Any, *context: Any) -> str:
