@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "margins.costs",
     "publicapi.notifications",
     "publicapi.anomalies",
+    "publicapi.budgets",
     "billing",
     "mappings",
     "publicapi",

@@ -128,7 +128,7 @@ def seed(customers: int) -> str:
     from margins import monthly
     from margins.models import Customer, CustomerDailyCost, DailyRollup
     from margint.models import Organization, Tier
-    from publicapi.budgets import budget_create
+    from publicapi.budgets.services import budget_create
     from publicapi.keys import api_key_create
 
     limits = {"read_rate_limit": 10**9, "ingest_rate_limit": 10**9}

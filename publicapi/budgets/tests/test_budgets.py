@@ -8,8 +8,8 @@ import pytest
 
 from margins.costs.tests.ingestion_helpers import event
 from margint.services import organization_update_settings
-from publicapi.budgets import budget_create
-from publicapi.models import Budget
+from publicapi.budgets.models import Budget
+from publicapi.budgets.services import budget_create
 from publicapi.tests.factories import add_cost
 
 
