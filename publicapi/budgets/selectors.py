@@ -69,19 +69,16 @@ def _statuses(org: Organization, rules: list[BudgetRule], today: date) -> list[B
 def _month_to_date_spend(
     org: Organization, scopes: set[str], customer: str, feature: str, today: date
 ) -> dict[str, int]:
-    """Month-to-date cost of each scope the applying budgets need, one query per scope."""
+    """Month-to-date cost of each scope the applying budgets need: one query for the org's scopes
+    (workspace, feature), one for the customer's (customer, customer and feature)."""
     start, end = calculations.month_to_date(today)
-    return {scope: _spend_of(org, scope, customer, feature, start, end) for scope in scopes}
-
-
-def _spend_of(org: Organization, scope: str, customer: str, feature: str, start: date, end: date) -> int:
-    if scope == calculations.WORKSPACE:
-        return cost_selectors.org_feature_cost(org=org, start=start, end=end)
-    if scope == calculations.FEATURE:
-        return cost_selectors.org_feature_cost(org=org, start=start, end=end, feature=feature)
-    narrowed = {
-        calculations.CUSTOMER: {"external_ids": [customer]},
-        calculations.CUSTOMER_FEATURE: {"external_ids": [customer], "features": [feature]},
-    }[scope]
-    rows = cost_selectors.cost_by_customer_buckets(org=org, edges=(start, end), **narrowed)
-    return sum(amounts[0] for amounts in rows.values())
+    spent: dict[str, int] = {}
+    if scopes & {calculations.WORKSPACE, calculations.FEATURE}:
+        org_cost = cost_selectors.org_cost_with_feature(org=org, start=start, end=end, feature=feature)
+        spent[calculations.WORKSPACE], spent[calculations.FEATURE] = org_cost.total, org_cost.feature
+    if scopes & {calculations.CUSTOMER, calculations.CUSTOMER_FEATURE}:
+        own = cost_selectors.customer_cost_with_feature(
+            org=org, external_id=customer, start=start, end=end, feature=feature
+        )
+        spent[calculations.CUSTOMER], spent[calculations.CUSTOMER_FEATURE] = own.total, own.feature
+    return spent
