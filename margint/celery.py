@@ -8,6 +8,8 @@ from celery import Celery, signals
 from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from margint import metrics
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "margint.settings")
 
 app = Celery("margint")
@@ -29,3 +31,8 @@ def _serve_metrics(**_: object) -> None:
         registry = CollectorRegistry()
         MultiProcessCollector(registry)
     start_http_server(int(port), addr=os.environ.get("CELERY_METRICS_ADDR", "127.0.0.1"), registry=registry)
+
+
+@signals.task_postrun.connect
+def _count_task(task=None, state=None, **_: object) -> None:
+    metrics.task_counted(task=task.name, state=state)

@@ -52,6 +52,9 @@ SYNC_DURATION = Histogram(
 WEBHOOK_DELIVERIES = Counter(
     "margint_webhook_deliveries", "Outgoing webhook delivery attempts, by outcome.", ["outcome"]
 )
+TASKS = Counter(
+    "margint_celery_tasks", "Celery tasks finished in this worker, by task and state.", ["task", "state"]
+)
 
 
 def events_counted(*, accepted: int, duplicates: int, rejected: int) -> None:
@@ -64,6 +67,11 @@ def sync_counted(*, succeeded: bool, seconds: float) -> None:
     outcome = "succeeded" if succeeded else "failed"
     SYNCS.labels(outcome).inc()
     SYNC_DURATION.labels(outcome).observe(seconds)
+
+
+def task_counted(*, task: str, state: str | None) -> None:
+    """A task that ran: its registered name (a bounded set) and Celery's final state."""
+    TASKS.labels(task, (state or "UNKNOWN").lower()).inc()
 
 
 def webhook_delivery_counted(*, status_code: int | None, error: str) -> None:
