@@ -88,32 +88,6 @@ def revenue_by_customer(*, org: Organization, start: date, end: date) -> dict[st
     return {stripe_id: int(total) for stripe_id, total in rows}
 
 
-def revenue_by_customer_ranges(
-    *, org: Organization, ranges: Sequence[tuple[date, date]], stripe_ids: Iterable[str] | None = None
-) -> dict[str, tuple[int, ...]]:
-    """Recognized revenue per Stripe customer id in each day range [start, end), in one grouped query.
-
-    Ranges may overlap. Stripe customers with no revenue row in any range are absent. Grouped by
-    the Stripe customer's key and named afterwards, like margins' `cost_by_customer_buckets`.
-    """
-    if not ranges or any(start >= end for start, end in ranges):
-        raise ValueError("ranges must be non-empty day ranges")
-    customers = StripeCustomer.objects.filter(org=org)
-    base = RevenueDaily.objects.filter(
-        org=org, day__gte=min(start for start, _ in ranges), day__lt=max(end for _, end in ranges)
-    )
-    if stripe_ids is not None:
-        customers = customers.filter(stripe_id__in=list(stripe_ids))
-        base = base.filter(stripe_customer__in=customers)
-    sums = {
-        f"r{index}": Sum("amount_micro", filter=Q(day__gte=start, day__lt=end), default=0)
-        for index, (start, end) in enumerate(ranges)
-    }
-    rows = base.values_list("stripe_customer_id").annotate(**sums).order_by()
-    names = dict(customers.values_list("id", "stripe_id"))
-    return {names[pk]: tuple(map(int, amounts)) for pk, *amounts in rows}
-
-
 def revenue_by_customer_through(
     *, org: Organization, start: date, last_day: date, stripe_ids: Iterable[str] | None = None
 ) -> dict[str, int]:

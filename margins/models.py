@@ -240,6 +240,53 @@ class CustomerMonthlyRevenue(models.Model):
         return f"{self.stripe_customer_id} {self.month:%Y-%m} {self.amount_micro}µ"
 
 
+class CustomerWeeklyCost(models.Model):
+    """Cost per (org, cost-side customer, ISO week): the sum of that week's CustomerDailyCost.
+
+    Kept by database triggers like CustomerMonthlyCost (margins/monthly.py). With the monthly
+    rows and the daily ones, any range of days is a few rows per customer
+    (margins/calculations/day_pieces.py): the v1 customer list's 180 days are about 36, not 180.
+    """
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    week = models.DateField(help_text="Monday of the ISO week.")
+    cost_micro = models.BigIntegerField(default=0)
+    request_count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org", "customer", "week"], name="customer_weekly_cost_unique"),
+        ]
+        indexes = [models.Index(fields=["org", "week"], name="customer_weekly_cost_week")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.week:%G-W%V} {self.cost_micro}µ"
+
+
+class CustomerWeeklyRevenue(models.Model):
+    """Recognized revenue per (org, Stripe customer, ISO week): the sum of billing's RevenueDaily.
+
+    Kept by database triggers like CustomerMonthlyRevenue.
+    """
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    stripe_customer = models.ForeignKey("billing.StripeCustomer", on_delete=models.CASCADE, related_name="+")
+    week = models.DateField(help_text="Monday of the ISO week.")
+    amount_micro = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "stripe_customer", "week"], name="customer_weekly_revenue_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["org", "week"], name="customer_weekly_revenue_week")]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_customer_id} {self.week:%G-W%V} {self.amount_micro}µ"
+
+
 class OrgFeatureDailyCost(models.Model):
     """The org's cost per (UTC day, feature): the sum of that day's DailyRollup rows of the feature.
 

@@ -1,4 +1,7 @@
-"""Monthly totals kept by the database: CustomerMonthlyCost and CustomerMonthlyRevenue.
+"""Totals kept by the database: per customer and month, per customer and ISO week, per feature and day.
+
+CustomerMonthlyCost and CustomerMonthlyRevenue, CustomerWeeklyCost and CustomerWeeklyRevenue,
+OrgFeatureDailyCost.
 
 Why triggers: a margin table for 10,000 customers needs three months of cost and revenue per
 customer. Summing the daily rows (about 900,000 of each for three months) takes seconds; reading
@@ -15,7 +18,11 @@ Deletes only subtract from monthly rows that exist and never insert one: while a
 is being deleted, its monthly rows may already be gone, and inserting one would point at a
 deleted organization.
 
-A month is the UTC calendar month of the row's `day` (a date, so no time zone is involved).
+A month is the UTC calendar month of the row's `day` (a date, so no time zone is involved); a
+week is the ISO week (Monday to Sunday) holding it. Weeks and months are kept apart, not weeks
+inside months: a range of days is read as whole months, whole weeks and days at its ends
+(margins/calculations/day_pieces.py), and both are additive upserts, so concurrent ingestion
+batches and syncs never wait on each other beyond the rows they share.
 `rebuild` recomputes the monthly rows from the daily rows, for repair after a bulk change that
 bypassed triggers (TRUNCATE, or rows loaded with triggers disabled).
 """
@@ -37,7 +44,7 @@ class Rollup:
     monthly: str  # the table of totals kept
     key: str
     sums: tuple[str, ...]
-    grain: str = "month"  # the column of the totals: "month" (of the row's day) or "day" (the day itself)
+    grain: str = "month"  # the column of the totals: "month" or "week" (of the row's day), or "day" (itself)
 
 
 COST = Rollup(
@@ -64,17 +71,39 @@ FEATURE_DAYS = Rollup(
     ("cost_micro",),
     grain="day",
 )
-ROLLUPS = (COST, REVENUE, FEATURE_DAYS)
+# Per ISO week: with the months, any range of days is a few rows per customer (the v1 list).
+COST_WEEKS = Rollup(
+    "cost_weekly",
+    "margins_customerdailycost",
+    "margins_customerweeklycost",
+    "customer_id",
+    ("cost_micro", "request_count"),
+    grain="week",
+)
+REVENUE_WEEKS = Rollup(
+    "revenue_weekly",
+    "billing_revenuedaily",
+    "margins_customerweeklyrevenue",
+    "stripe_customer_id",
+    ("amount_micro",),
+    grain="week",
+)
+ROLLUPS = (COST, REVENUE, FEATURE_DAYS, COST_WEEKS, REVENUE_WEEKS)
 
-_PG_MONTH = "date_trunc('month', {day}::timestamp)::date"
-_SQLITE_MONTH = "date({day}, 'start of month')"
+_PERIODS = {
+    ("postgresql", "month"): "date_trunc('month', {day}::timestamp)::date",
+    ("sqlite", "month"): "date({day}, 'start of month')",
+    # ISO weeks: date_trunc('week') is the Monday; SQLite goes back 6 days, then on to a Monday.
+    ("postgresql", "week"): "date_trunc('week', {day}::timestamp)::date",
+    ("sqlite", "week"): "date({day}, '-6 days', 'weekday 1')",
+}
 
 
 def _period(r: Rollup, vendor: str, day: str) -> str:
-    """The totals' period of a daily row's `day`: its month's first day, or the day itself."""
+    """The totals' period of a daily row's `day`: its month's first day, its week's Monday, or the day."""
     if r.grain == "day":
         return day
-    return (_PG_MONTH if vendor == "postgresql" else _SQLITE_MONTH).format(day=day)
+    return _PERIODS[vendor, r.grain].format(day=day)
 
 
 def _pg_function(r: Rollup) -> str:

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "margins.costs",
     "publicapi.notifications",
     "publicapi.anomalies",
+    "publicapi.budgets",
     "billing",
     "mappings",
     "publicapi",
@@ -122,6 +123,12 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'margint.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Each process keeps its connection this many seconds (0: a new one for every request, a few
+# milliseconds of connecting and authenticating each time); it is checked before it is reused
+# after an error or a restart of PostgreSQL. A `conn_max_age` in DATABASE_URL's query wins.
+DATABASE_CONN_MAX_AGE = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"].setdefault("CONN_MAX_AGE", DATABASE_CONN_MAX_AGE)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("TEST", {})
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite serialises writers; give concurrent requests time instead of "database is locked".
@@ -132,6 +139,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATABASE_REPLICA = bool(env.str("DATABASE_REPLICA_URL", default=""))
 if DATABASE_REPLICA:
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", DATABASE_CONN_MAX_AGE)
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["margint.db_router.ReplicaRouter"]
 

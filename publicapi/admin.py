@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
-from publicapi.budgets import budget_delete
 from publicapi.keys import api_key_revoke
-from publicapi.models import ApiKey, Budget, OtlpSettings
+from publicapi.models import ApiKey, OtlpSettings
 
 
 @admin.register(ApiKey)
@@ -25,31 +24,6 @@ class ApiKeyAdmin(admin.ModelAdmin):
         for key in queryset:
             api_key_revoke(api_key=key)
         messages.success(request, f"Revoked {queryset.count()} key(s).")
-
-
-@admin.register(Budget)
-class BudgetAdmin(admin.ModelAdmin):
-    list_display = [
-        "org",
-        "scope",
-        "customer_external_id",
-        "feature",
-        "monthly_limit_micro",
-        "action",
-        "created_at",
-    ]
-    list_filter = ["scope", "action"]
-    list_select_related = ["org"]
-    search_fields = ["org__name", "customer_external_id", "feature"]
-    readonly_fields = ["created_at"]
-
-    # Through the service, as every other delete.
-    def delete_model(self, request, obj) -> None:
-        budget_delete(budget=obj)
-
-    def delete_queryset(self, request, queryset) -> None:
-        for budget in queryset:
-            budget_delete(budget=budget)
 
 
 @admin.register(OtlpSettings)

@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.apps import AppConfig
 
 from billing import signals  # signals modules import only django.dispatch: safe before the models load
-from margint.signals import reporting_currency_changed
 
 
 class PublicapiConfig(AppConfig):
@@ -17,6 +16,3 @@ class PublicapiConfig(AppConfig):
 
         for signal in (signals.revenue_synced, signals.revenue_changed):
             signal.connect(receivers.margin_alerts_after_revenue, dispatch_uid="publicapi-margin-alerts")
-        reporting_currency_changed.connect(
-            receivers.budget_limits_after_currency_change, dispatch_uid="publicapi-budget-limits"
-        )

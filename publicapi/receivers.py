@@ -9,19 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.utils import timezone
-
-from margint.fx.models import CurrencyRebuild
 from margint.models import Organization
-from publicapi.budgets import budget_limits_convert
 from publicapi.margin_alerts import margin_alerts_evaluate
 
 
 def margin_alerts_after_revenue(*, org: Organization, as_of: datetime, **_: object) -> dict[str, int]:
     """Raise margin alerts for the new revenue; the count goes into a sync's stats."""
     return {"alertsRaised": int(margin_alerts_evaluate(org=org, as_of=as_of))}
-
-
-def budget_limits_after_currency_change(*, org: Organization, rebuild: CurrencyRebuild, **_: object) -> None:
-    """In the settings transaction: a limit is converted, never read as the old currency's figure."""
-    budget_limits_convert(org=org, previous=rebuild.previous_currency, today=timezone.now().date())

@@ -1,34 +1,10 @@
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
 from django.utils import timezone
 
-from margins.calculations import Month
 from margint.models import Organization
-from publicapi.budget_alerts import budget_alerts_emit
-from publicapi.budgets import org_budget_statuses
 from publicapi.margin_alerts import margin_alerts_evaluate
-
-logger = logging.getLogger(__name__)
-
-
-@shared_task(acks_late=True)
-def budget_alerts_scan() -> int:
-    """Every budget of every Pro organization against this month's spend; returns the new alerts."""
-    today = timezone.now().date()
-    emitted = 0
-    for org in Organization.objects.filter(budgets__isnull=False).distinct():
-        if not org.is_pro:
-            continue
-        # One organization's failure is logged and never stops the scan of the others.
-        try:
-            statuses = org_budget_statuses(org=org, today=today)
-            emitted += budget_alerts_emit(org=org, statuses=statuses, month=Month.containing(today))
-        except Exception:
-            logger.exception("budget alert scan failed for organization %s", org.pk)
-    return emitted
 
 
 # Named as when it lived in margins/tasks.py, so tasks queued before a deploy still find it.

@@ -6,7 +6,7 @@ from django.urls import include, path
 
 from margins import converters  # noqa: F401  (registers `tag_value`)
 from publicapi.apis import events, finance, openapi, otlp, v1
-from publicapi.views import api_docs, api_keys, budgets, margins, overview, plans
+from publicapi.views import api_docs, api_keys, margins, overview, plans
 
 urlpatterns: list = [
     path("", overview.home, name="home"),
@@ -17,15 +17,10 @@ urlpatterns: list = [
     path("customers/", margins.customers_page, name="customers"),
     path("settings/api-keys/", api_keys.api_keys, name="api-keys"),
     path("settings/api-keys/<uuid:key_id>/revoke/", api_keys.api_key_revoke_view, name="api-key-revoke"),
-    path("budgets/", budgets.budgets_page, name="budgets"),
-    path("budgets/suggestions/", budgets.budget_suggestions, name="budget-suggestions"),
-    path("budgets/<uuid:budget_id>/delete/", budgets.budget_delete_view, name="budget-delete"),
     path("api/v1/customers", v1.CustomerListView.as_view(), name="api-v1-customers"),
     path("api/v1/customers/<path:externalId>", v1.CustomerDetailView.as_view(), name="api-v1-customer"),
     path("api/v1/costs/overview", v1.CostsOverviewView.as_view(), name="api-v1-costs-overview"),
-    path("api/v1/budgets", v1.BudgetListView.as_view(), name="api-v1-budgets"),
-    path("api/v1/budgets/check", v1.BudgetCheckView.as_view(), name="api-v1-budget-check"),
-    path("api/v1/budgets/<str:id>", v1.BudgetDetailView.as_view(), name="api-v1-budget"),
+    path("", include("publicapi.budgets.urls")),
     path("api/v1/openapi.json", openapi.OpenApiDocumentView.as_view(), name="api-v1-openapi"),
     path("api/v1/docs", api_docs.docs_page, name="api-v1-docs"),
     path("v0/profitability", v1.ProfitabilityView.as_view(), name="v0-profitability"),

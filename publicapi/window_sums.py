@@ -1,13 +1,20 @@
-"""Per-customer sums of a rolling window: cost per spark bucket, revenue per range, read on each request."""
+"""Per-customer sums of a rolling window: cost per spark bucket, revenue per range, read on each request.
+
+Read from the kept totals (months, ISO weeks, and days at the ends: margins.selectors.day_sums).
+Cost limited to some features is read from the per-feature daily rollups, which have no weekly
+or monthly totals: a filtered list sums daily rows.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import pairwise
 
 from billing import selectors as billing_selectors
 from margins.costs import selectors as cost_selectors
+from margins.selectors import day_sums
 from margint.models import Organization
 from publicapi.windows import RollingWindow
 
@@ -42,17 +49,20 @@ def window_sums(
     external_ids: Collection[str] | None = None,
     stripe_ids: Collection[str] | None = None,
 ) -> WindowSums:
-    """The sums read from the daily rows: of every customer, or of the named ones (two queries at most).
+    """The sums of every customer, or of the named ones (two queries at most).
 
     `external_ids` and `stripe_ids` name the customers of each side to read; an empty one reads none.
     """
     cost, revenue = {}, {}
-    if external_ids is None or external_ids:
+    if features and (external_ids is None or external_ids):
         cost = cost_selectors.cost_by_customer_buckets(
             org=org, edges=window.query_edges, features=features, external_ids=external_ids
         )
+    elif external_ids is None or external_ids:
+        ranges = tuple(pairwise(window.query_edges))
+        cost = day_sums.cost_by_customer_ranges(org=org, ranges=ranges, external_ids=external_ids)
     if stripe_ids is None or stripe_ids:
-        revenue = billing_selectors.revenue_by_customer_ranges(
+        revenue = day_sums.revenue_by_customer_ranges(
             org=org, ranges=revenue_ranges(window, now), stripe_ids=stripe_ids
         )
     return WindowSums(cost, revenue)

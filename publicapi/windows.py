@@ -1,9 +1,11 @@
 """The rolling windows of the v1 API and their spark buckets. Pure: `today` is an argument.
 
 A range of N days is the N UTC days ending with today: [today - N + 1, today + 1). The previous
-window is the N days before it. Sparks have one bucket per day for 7d and 30d and one per week
-for 90d; week buckets are counted back from the end of the window, so the newest twelve hold
-seven days each and the oldest holds the first six days of the 90.
+window is the N days before it. Sparks have one bucket per day for 7d and 30d and 13 for 90d,
+on ISO weeks (Monday to Sunday): the newest is this week up to today (1 to 7 days), the eleven
+before it are whole weeks, and the oldest holds the rest of the 90 days (6 to 12). On ISO weeks
+because the weeks are kept as totals (margins/monthly.py): an 11-week stretch is 11 rows per
+customer, where seven days counted back from today would be seven daily rows each.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import date, timedelta
 RANGES = ("7d", "30d", "90d")
 DEFAULT_RANGE = "30d"
 _RANGE_DAYS = {"7d": 7, "30d": 30, "90d": 90}
-_BUCKET_DAYS = {"7d": 1, "30d": 1, "90d": 7}
+_WHOLE_WEEKS = 11  # of the 90d spark, between this week and the oldest bucket
 
 
 class InvalidRange(ValueError):
@@ -42,9 +44,12 @@ class RollingWindow:
 def rolling_window(range_: str, today: date) -> RollingWindow:
     if range_ not in _RANGE_DAYS:
         raise InvalidRange(f"range must be one of {', '.join(RANGES)}, got {range_!r}")
-    days, step = _RANGE_DAYS[range_], _BUCKET_DAYS[range_]
+    days = _RANGE_DAYS[range_]
     end = today + timedelta(days=1)
     start = end - timedelta(days=days)
-    inner = [end - timedelta(days=step * k) for k in range(days // step, 0, -1)]
-    edges = (start, *(edge for edge in inner if edge > start), end)
-    return RollingWindow(range_, start - timedelta(days=days), start, end, edges)
+    if range_ == "90d":
+        this_monday = today - timedelta(days=today.weekday())
+        inner = [this_monday - timedelta(weeks=k) for k in range(_WHOLE_WEEKS, -1, -1)]
+    else:
+        inner = [start + timedelta(days=k) for k in range(1, days)]
+    return RollingWindow(range_, start - timedelta(days=days), start, end, (start, *inner, end))

@@ -5,9 +5,10 @@
                                    [--keep-data] [--stored 50000000]
 
 1. (Re)creates a dedicated database (default margint_bench), migrates it, creates an org and a key.
-   --keep-data keeps the database and what it holds (only migrates it); --stored N first makes
-   sure at least N events of another organization are stored (generated in SQL, over the last 12
-   months, with their idempotency keys and rollups), and the output says how many were present.
+   --keep-data keeps the database and what it holds (only migrates it; creates it when missing);
+   --stored N makes sure at least N events of another organization are stored (generated in SQL,
+   over the last 12 months, with their idempotency keys and rollups), and the output says how
+   many were present.
 2. Starts gunicorn on 127.0.0.1 with persistent database connections, with the Procfile's worker
    settings (sync workers, WEB_CONCURRENCY or 3 of them).
 3. From this process (a separate one), sends the events in batches over several concurrent
@@ -77,6 +78,11 @@ def parse_args() -> argparse.Namespace:
 
 
 # Setup --------------------------------------------------------------------------------------------
+
+
+def database_exists(pg: str, name: str) -> bool:
+    with psycopg.connect(f"{pg}/postgres", autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
 
 
 def recreate_database(pg: str, name: str) -> None:
@@ -366,7 +372,7 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
     }
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-    if not args.keep_data:
+    if not args.keep_data or not database_exists(args.pg, args.database):
         recreate_database(args.pg, args.database)
     manage(env, "migrate", "--noinput")
     present = stored_history(env, db_url, args.stored)

@@ -47,7 +47,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--check-requests", type=int, default=2_000)
     parser.add_argument("--uncached-requests", type=int, default=300)
     parser.add_argument("--list-requests", type=int, default=20)
-    parser.add_argument("--keep-data", action="store_true", help="reuse the database of the last run")
+    parser.add_argument(
+        "--keep-data", action="store_true", help="reuse the database of the last run (built when missing)"
+    )
     return parser.parse_args()
 
 
@@ -67,12 +69,25 @@ def environment() -> dict[str, str]:
     }
 
 
+def _admin_url(database_url: str) -> tuple[str, str]:
+    """The database's name, and the URL of the `postgres` database of the same server."""
+    url = urlparse(database_url)
+    return url.path.lstrip("/"), url._replace(path="/postgres").geturl()
+
+
+def database_exists(database_url: str) -> bool:
+    import psycopg
+
+    name, admin = _admin_url(database_url)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    return found is not None
+
+
 def recreate_database(database_url: str) -> None:
     import psycopg
 
-    url = urlparse(database_url)
-    name = url.path.lstrip("/")
-    admin = url._replace(path="/postgres").geturl()
+    name, admin = _admin_url(database_url)
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
         connection.execute(f'CREATE DATABASE "{name}"')
@@ -100,8 +115,8 @@ SELECT %(org)s, md5('c' || i)::uuid, current_date - d, 'chat', 'gpt-4o', 'openai
        1000 + (i * 7919 + d * 104729) %% 2000000, 10, 0, 0, 0, 0
 FROM generate_series(1, %(n)s) AS i, generate_series(0, {last_day}) AS d;
 
-INSERT INTO {stripe_customer} (id, org_id, stripe_id, name, email, metadata, deleted, updated_at)
-SELECT i, %(org)s, 'cus_bench' || i, '', '', '{{}}'::jsonb, false, now()
+INSERT INTO {stripe_customer} (id, org_id, stripe_id, name, email, metadata, deleted, updated_at, fingerprint)
+SELECT i, %(org)s, 'cus_bench' || i, '', '', '{{}}'::jsonb, false, now(), ''
 FROM generate_series(1, %(n)s) AS i;
 
 INSERT INTO {revenue} (org_id, stripe_customer_id, day, amount_micro)
@@ -128,7 +143,7 @@ def seed(customers: int) -> str:
     from margins import monthly
     from margins.models import Customer, CustomerDailyCost, DailyRollup
     from margint.models import Organization, Tier
-    from publicapi.budgets import budget_create
+    from publicapi.budgets.services import budget_create
     from publicapi.keys import api_key_create
 
     limits = {"read_rate_limit": 10**9, "ingest_rate_limit": 10**9}
@@ -167,6 +182,17 @@ def seed(customers: int) -> str:
         monthly_limit_micro=40_000_000, action="warn", thresholds=[50, 80],
     )  # fmt: skip
     return api_key_create(org=org, name="bench").secret
+
+
+def bench_key() -> str:
+    """A new read+write key of the bench organization already in the database."""
+    import django
+
+    django.setup()
+    from margint.models import Organization
+    from publicapi.keys import api_key_create
+
+    return api_key_create(org=Organization.objects.get(name="Bench"), name="bench").secret
 
 
 def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
@@ -249,12 +275,14 @@ def main() -> None:
     env = environment()
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
-    if not args.keep_data:
+    key_file = ROOT / ".bench_key"
+    if not args.keep_data or not database_exists(env["DATABASE_URL"]):
         recreate_database(env["DATABASE_URL"])
         run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], env)
-        secret = seed(args.customers)
-        (ROOT / ".bench_key").write_text(secret)
-    secret = (ROOT / ".bench_key").read_text().strip()
+        key_file.write_text(seed(args.customers))
+    elif not key_file.exists():
+        key_file.write_text(bench_key())  # the data of another checkout: a key of its own
+    secret = key_file.read_text().strip()
     import redis
 
     redis.Redis.from_url(env["REDIS_URL"]).flushdb()  # the bench's own Redis database: nothing kept

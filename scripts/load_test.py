@@ -44,7 +44,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from margins.costs.services import events_ingest
 from margint.models import Tier
 from margint.services import organization_create
-from publicapi.budgets import budget_create
+from publicapi.budgets.services import budget_create
 from publicapi.keys import api_key_create
 org = organization_create(name="Load", tier=Tier.PRO, admin_email="load@margint.test", admin_password=None)
 org.ingest_rate_limit = org.read_rate_limit = 1_000_000

@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from billing.bulk import insert_rows
 from billing.conversion import book_for, document_day, invoice_conversion, table_conversion
 from billing.mirrors.customers import customer_pks
-from billing.mirrors.upsert import fingerprint_of, mirror_upsert
+from billing.mirrors.upsert import fingerprint_of, mirror_upsert, mirrors_write
 from billing.models import StripeCreditNote, StripeInvoice, StripeInvoiceLine
 from billing.recognition import (
     NO_RATE,
@@ -81,13 +82,15 @@ def invoices_upsert(
     customers = customer_pks(org=org, stripe_ids=hints, hints=hints)
     conversions = _invoice_conversions(changed, currency)
     rows = [
-        _invoice_row(
+        _invoice_values(
             org, inv, customers[inv.customer_id], prints[inv.stripe_id], event_at, conversions[inv.stripe_id]
         )
         for inv in changed
     ]
-    mirror_upsert(StripeInvoice, rows)
-    _lines_replace(org, changed)
+    # Invoices read for the first time have neither a mirror, nor lines, nor allocations to replace.
+    new = {invoice.stripe_id for invoice in changed if invoice.stripe_id not in known}
+    mirrors_write(StripeInvoice, rows, new=new)
+    _lines_replace(org, changed, new)
     sources = [
         SourceAllocations(
             "invoice",
@@ -97,7 +100,7 @@ def invoices_upsert(
         for invoice in changed
     ]
     result.skipped_currencies = _unconverted(changed, conversions)
-    result.touched = allocations_replace(org=org, sources=sources, customer_pks=customers)
+    result.touched = allocations_replace(org=org, sources=sources, customer_pks=customers, new_source_ids=new)
     result.rewritten = len(changed)
     return result
 
@@ -172,23 +175,24 @@ def fx_fields(conversion: Conversion, reporting_net: int) -> dict:
     }
 
 
-def _invoice_row(
+def _invoice_values(
     org: Organization,
     invoice: InvoiceData,
     customer_pk: int,
     digest: str,
     event_at: datetime | None,
     conversion: Conversion,
-) -> StripeInvoice:
+) -> dict[str, Any]:
+    """The mirror's column values (by attribute name) for `mirrors_write`."""
     settlement = invoice.settlement
-    return StripeInvoice(
+    return dict(
         settled_amount=settlement.amount if settlement else None,
         settled_currency=settlement.currency if settlement else "",
         settled_exchange_rate=Decimal(settlement.exchange_rate)
         if settlement and settlement.exchange_rate
         else None,
         **fx_fields(conversion, converted_net(invoice_facts(invoice), conversion)),
-        org=org,
+        org_id=org.pk,
         stripe_id=invoice.stripe_id,
         stripe_customer_id=customer_pk,
         subscription_stripe_id=invoice.subscription_id,
@@ -208,16 +212,20 @@ def _invoice_row(
     )
 
 
-def _lines_replace(org: Organization, invoices: Sequence[InvoiceData]) -> None:
+def _lines_replace(org: Organization, invoices: Sequence[InvoiceData], new: set[str]) -> None:
+    """Replace the lines of `invoices`, whose mirrors were just written; `new` ones have none yet."""
     pks = dict(
         StripeInvoice.objects.filter(org=org, stripe_id__in=[inv.stripe_id for inv in invoices]).values_list(
             "stripe_id", "pk"
         )
     )
-    StripeInvoiceLine.objects.filter(invoice_id__in=pks.values()).delete()
+    rewritten = [pk for stripe_id, pk in pks.items() if stripe_id not in new]
+    if rewritten:
+        StripeInvoiceLine.objects.filter(invoice_id__in=rewritten).delete()
+    org_pk = org.pk
     rows = [
         (
-            org.pk,
+            org_pk,
             pks[invoice.stripe_id],
             line.stripe_id,
             line.amount,
@@ -309,7 +317,8 @@ def credit_notes_upsert(
         for note in changed
     ]
     result.skipped_currencies = _unconverted(changed, conversions)
-    result.touched = allocations_replace(org=org, sources=sources, customer_pks=customers)
+    new = {note.stripe_id for note in changed if note.stripe_id not in known}
+    result.touched = allocations_replace(org=org, sources=sources, customer_pks=customers, new_source_ids=new)
     result.rewritten = len(changed)
     return result
 

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from fractions import Fraction
 
-from billing.recognition.days import spread_over_days, utc_day
+from billing.recognition.days import day_weights, split_by_weights, utc_day
 from margint.fx.rates import convert_micro
 from margint.money import minor_to_micro, normalize_currency
 
@@ -132,6 +132,8 @@ class Conversion:
         return cls(SAME_CURRENCY, Fraction(1))
 
     def apply(self, amount_micro: int) -> int:
+        if self.source == SAME_CURRENCY:  # rate 1: nothing to multiply or round
+            return amount_micro
         return 0 if self.rate is None else convert_micro(amount_micro, self.rate)
 
 
@@ -189,14 +191,21 @@ def allocate_invoice(
         return AllocationResult(skipped_currency=normalize_currency(invoice.currency))
     paid_day = utc_day(invoice.paid_at)
     per_day: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    weights_of: dict[tuple, tuple] = {}  # an invoice's lines mostly share one service period
     for line in invoice.lines:
         original = minor_to_micro(line_net_minor(line), invoice.currency)
         converted = conversion.apply(original)
-        for (day, share), (_, original_share) in zip(
-            line_days(line, converted, paid_day), line_days(line, original, paid_day), strict=True
-        ):
-            per_day[day][0] += share
-            per_day[day][1] += original_share
+        period = (line.period_start, line.period_end)
+        if period not in weights_of:
+            weights_of[period] = line_weights(line, paid_day)
+        days, weights = weights_of[period]
+        shares = split_by_weights(converted, weights)
+        # Both amounts over the same days; the same amount (no conversion) splits the same way.
+        original_shares = shares if converted == original else split_by_weights(original, weights)
+        for day, share, original_share in zip(days, shares, original_shares, strict=True):
+            totals = per_day[day]
+            totals[0] += share
+            totals[1] += original_share
     return AllocationResult(
         allocations=_daily(invoice.stripe_customer_id, per_day, invoice.currency, conversion)
     )
@@ -231,13 +240,19 @@ def _same_or_none(currency: str, reporting_currency: str) -> Conversion | None:
 
 
 def line_days(line: InvoiceLineFacts, amount_micro: int, paid_day: date) -> Iterable[tuple[date, int]]:
+    days, weights = line_weights(line, paid_day)
+    return zip(days, split_by_weights(amount_micro, weights), strict=True)
+
+
+def line_weights(line: InvoiceLineFacts, paid_day: date) -> tuple[tuple[date, ...], tuple[int, ...]]:
+    """The days a line's net lands on and their weights: its service period, else the paid day."""
     start, end = line.period_start, line.period_end
     if (start is None) != (end is None):
         raise ValueError("a line period needs both start and end, or neither")
     # Stripe gives one-off items a period with start == end: nothing to spread over.
     if start is None or end is None or start == end:
-        return ((paid_day, amount_micro),)
-    return spread_over_days(amount_micro, start, end)
+        return (paid_day,), (1,)
+    return day_weights(start, end)
 
 
 def _daily(

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 _ONE_DAY = timedelta(days=1)
 _ONE_MICROSECOND = timedelta(microseconds=1)
+_DAY_MICROSECONDS = _ONE_DAY // _ONE_MICROSECOND
 
 
 def spread_over_days(amount_micro: int, start: datetime, end: datetime) -> tuple[tuple[date, int], ...]:
@@ -27,13 +28,24 @@ def spread_over_days(amount_micro: int, start: datetime, end: datetime) -> tuple
     Each day is weighted by the microseconds of the period falling on it; leftover micro-units
     go to the largest dropped fractions, earliest day first. See the module docstring.
     """
+    days, weights = day_weights(start, end)
+    return tuple(zip(days, split_by_weights(amount_micro, weights), strict=True))
+
+
+def day_weights(start: datetime, end: datetime) -> tuple[tuple[date, ...], tuple[int, ...]]:
+    """The UTC days [start, end) touches and the microseconds of it on each: computed once, they
+    split any number of amounts over the same period (an amount converted and as it was)."""
     start_utc, end_utc = as_utc(start), as_utc(end)
     if end_utc <= start_utc:
         raise ValueError(f"period must end after it starts: [{start}, {end})")
-    days, weights = zip(*_day_weights(start_utc, end_utc), strict=True)
+    return _day_weights(start_utc, end_utc)
+
+
+def split_by_weights(amount_micro: int, weights: Sequence[int]) -> list[int]:
+    """`amount_micro` in integer parts proportional to `weights`, summing exactly to it; a
+    negative amount is split as its absolute value and negated."""
     shares = _largest_remainder(abs(amount_micro), weights)
-    sign = -1 if amount_micro < 0 else 1
-    return tuple((day, sign * share) for day, share in zip(days, shares, strict=True))
+    return [-share for share in shares] if amount_micro < 0 else shares
 
 
 def utc_day(moment: datetime) -> date:
@@ -48,16 +60,17 @@ def as_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _day_weights(start: datetime, end: datetime) -> list[tuple[date, int]]:
-    """Microseconds of [start, end) on each UTC day it touches (start, end in UTC)."""
-    weights = []
-    day = start.date()
-    day_start = datetime.combine(day, time.min, tzinfo=UTC)
-    while day_start < end:
-        overlap = min(end, day_start + _ONE_DAY) - max(start, day_start)
-        weights.append((day, overlap // _ONE_MICROSECOND))
-        day, day_start = day + _ONE_DAY, day_start + _ONE_DAY
-    return weights
+def _day_weights(start: datetime, end: datetime) -> tuple[tuple[date, ...], tuple[int, ...]]:
+    """Microseconds of [start, end) on each UTC day it touches (start, end in UTC): every day
+    but the first and the last is whole."""
+    first, last = start.date(), (end - _ONE_MICROSECOND).date()
+    count = (last - first).days + 1
+    days = tuple(date.fromordinal(ordinal) for ordinal in range(first.toordinal(), last.toordinal() + 1))
+    if count == 1:
+        return days, ((end - start) // _ONE_MICROSECOND,)
+    head = (datetime.combine(first + _ONE_DAY, time.min, tzinfo=UTC) - start) // _ONE_MICROSECOND
+    tail = (end - datetime.combine(last, time.min, tzinfo=UTC)) // _ONE_MICROSECOND
+    return days, (head, *([_DAY_MICROSECONDS] * (count - 2)), tail)
 
 
 def _largest_remainder(total: int, weights: Sequence[int]) -> list[int]:
@@ -70,6 +83,9 @@ def _largest_remainder(total: int, weights: Sequence[int]) -> list[int]:
     parts = [total * weight // weight_sum for weight in weights]
     fractions = [total * weight % weight_sum for weight in weights]
     leftover = total - sum(parts)
-    for index in sorted(range(len(parts)), key=lambda i: (-fractions[i], i))[:leftover]:
+    if not leftover:
+        return parts
+    # A stable sort, reversed, keeps the earliest part first among equal fractions.
+    for index in sorted(range(len(parts)), key=fractions.__getitem__, reverse=True)[:leftover]:
         parts[index] += 1
     return parts

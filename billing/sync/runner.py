@@ -196,9 +196,9 @@ class SyncRunner:
             self._write_customers_checked(live, deleted)
 
     def _phase_revenue(self) -> None:
-        """Daily revenue rebuilt once for all the pages: each touched customer's days in one
-        set-based statement, however many pages touched them (a first sync's customer appears on
-        a page per invoice). A run that resumed after another's pages rebuilds the org whole."""
+        """Daily revenue rebuilt once for all the pages: every touched (customer, month) in one
+        set-based upsert, however many pages touched it (a first sync's customer appears on a
+        page per invoice). A run that resumed after another's pages rebuilds the org whole."""
         if not self.cursor.get("revenuePending"):
             return
         with transaction.atomic():

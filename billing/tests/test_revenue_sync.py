@@ -407,3 +407,29 @@ def test_after_a_resumed_sync_the_next_window_starts_from_the_listing_the_failed
     listed_from = datetime.fromisoformat(failed.cursor["listingStarted"])
     expected = int((listed_from - timedelta(hours=48)).timestamp())
     assert [r.query.get("created[gte]") for r in invoice_requests(stripe_server)] == [str(expected)]
+
+
+def test_the_weekly_and_monthly_revenue_totals_follow_the_days_a_sync_writes(
+    org, connection, cases, settings
+):
+    from margins.calculations.day_pieces import week_start
+    from margins.models import CustomerMonthlyRevenue, CustomerWeeklyRevenue
+
+    def kept(model, period) -> dict:
+        rows = model.objects.filter(org=org).values_list("stripe_customer_id", period, "amount_micro")
+        return {(customer, start): amount for customer, start, amount in rows if amount}
+
+    def from_days(period_of) -> dict:
+        sums: Counter = Counter()
+        for customer, day, amount in RevenueDaily.objects.filter(org=org).values_list(
+            "stripe_customer_id", "day", "amount_micro"
+        ):
+            sums[(customer, period_of(day))] += amount
+        return {key: amount for key, amount in sums.items() if amount}
+
+    for _ in range(2):  # the second run reads everything again and rewrites what it recomputes
+        assert sync(org).status == "succeeded"
+        settings.STRIPE_SYNC_OVERLAP_HOURS = 24 * 365 * 10
+        assert len(from_days(week_start)) > 10
+        assert kept(CustomerWeeklyRevenue, "week") == from_days(week_start)
+        assert kept(CustomerMonthlyRevenue, "month") == from_days(lambda day: day.replace(day=1))

@@ -16,7 +16,7 @@ from billing.services import stripe_connect
 from billing.stripe_gateway import sign_payload
 from billing.tests.accounts import JAN_1, at
 from billing.tests.conftest import WEBHOOK_SECRET
-from billing.tests.helpers import daily, snapshot
+from billing.tests.helpers import allocation_sums, daily, daily_table, snapshot
 from stripe_double import DEFAULT_API_KEY, Line
 
 
@@ -129,6 +129,21 @@ def test_a_voided_credit_note_gives_the_revenue_back(org, connection, stripe_acc
     deliver(org, stripe_account.add_event(type="credit_note.voided", obj=note, created=at(2026, 1, 21)))
 
     assert sum(daily(org, paid_invoice["customer"]).values()) == 62_000_000
+
+
+def test_a_day_that_a_credit_note_brings_to_zero_has_no_daily_row(
+    org, connection, stripe_account, paid_invoice
+):
+    deliver(org, invoice_event(stripe_account, paid_invoice))
+    # $31.00 back on Jan 10, exactly that day's share of the invoice.
+    note = stripe_account.add_credit_note(
+        invoice=paid_invoice["id"], created=at(2026, 1, 10, 18), amount=3100
+    )
+
+    deliver(org, stripe_account.add_event(type="credit_note.created", obj=note, created=at(2026, 1, 10, 18)))
+
+    assert daily(org, paid_invoice["customer"]) == {date(2026, 1, 11): 31_000_000}
+    assert daily_table(org) == allocation_sums(org)
 
 
 def test_a_customer_deleted_event_flags_the_mirror(org, connection, stripe_account):

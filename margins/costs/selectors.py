@@ -187,6 +187,35 @@ def org_feature_cost(*, org: Organization, start: date, end: date, feature: str 
     return int(rows.aggregate(t=Sum("cost_micro"))["t"] or 0)
 
 
+@dataclass(frozen=True)
+class CostWithFeature:
+    total: int  # micro-units, every feature
+    feature: int  # micro-units, the one feature named
+
+
+def org_cost_with_feature(*, org: Organization, start: date, end: date, feature: str) -> CostWithFeature:
+    """The org's cost over the days [start, end), in all and of one feature, in one query over the
+    per-day feature totals (OrgFeatureDailyCost): a few rows a day whatever the number of customers."""
+    rows = OrgFeatureDailyCost.objects.filter(org=org, day__gte=start, day__lt=end)
+    return _total_and_feature(rows, feature)
+
+
+def customer_cost_with_feature(
+    *, org: Organization, external_id: str, start: date, end: date, feature: str
+) -> CostWithFeature:
+    """One customer's cost over the days [start, end), in all and of one feature, in one query over
+    its daily rollups (which add up to its daily totals: the writer keeps both in one transaction)."""
+    rows = DailyRollup.objects.filter(org=org, customer__external_id=external_id, day__gte=start, day__lt=end)
+    return _total_and_feature(rows, feature)
+
+
+def _total_and_feature(rows, feature: str) -> CostWithFeature:
+    sums = rows.aggregate(
+        total=Sum("cost_micro", default=0), feature=Sum("cost_micro", filter=Q(feature=feature), default=0)
+    )
+    return CostWithFeature(total=int(sums["total"]), feature=int(sums["feature"]))
+
+
 def cost_total(*, org: Organization, start: date, end: date) -> int:
     """The org's cost over the days [start, end): `org_feature_cost` of every feature (the rollups'
     per-day totals add up to the customers' daily totals, written in the same transaction)."""

@@ -84,3 +84,13 @@ def test_a_redis_that_stops_answering_answers_a_cache_call_as_a_miss_after_the_s
     assert result.returncode == 0, result.stderr
     name, seconds = result.stdout.split()
     assert name == "miss" and 0.4 <= float(seconds) < 5
+
+
+def test_the_collector_leaves_short_lived_request_objects_to_the_young_generation_threshold():
+    """Set when Django starts (margint/apps.py): the default 700 made large tables collect
+    thousands of times per request."""
+    import gc
+
+    from margint.apps import YOUNG_GENERATION_THRESHOLD
+
+    assert gc.get_threshold()[0] == YOUNG_GENERATION_THRESHOLD and gc.get_freeze_count() > 0

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from margint.permissions import HasActor, actor_of
+from margint.permissions import HasActor, RequiresPro, actor_of, scope_permission
 from margint.throttling import SessionRateThrottle
 from publicapi import ratelimit
 from publicapi.auth import ApiKeyAuthentication
+from publicapi.serializers import ErrorSerializer
+
+READ = [HasActor, RequiresPro, scope_permission("read")]
+WRITE = [HasActor, RequiresPro, scope_permission("write")]
 
 
 class KeyRateThrottle(BaseThrottle):
@@ -71,3 +76,15 @@ class KeyedApiView(APIView):
         if request.authenticators and not request.successful_authenticator:
             raise exceptions.NotAuthenticated("An API key is required.")
         super().permission_denied(request, message=message, code=code)
+
+
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    """The documented error answers of a keyed operation, in the error shape of every endpoint."""
+    described = {
+        400: "Invalid query or body (validation_error)",
+        401: "Missing or invalid API key",
+        403: "The key lacks the scope, or the organization is not on the Pro plan",
+        404: "Not found",
+        429: "Rate limit exceeded",
+    }
+    return {code: OpenApiResponse(ErrorSerializer, description=described[code]) for code in codes}

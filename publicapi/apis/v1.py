@@ -1,21 +1,20 @@
-"""The keyed public API: v1 customers, costs overview, budgets and the check, the v0 profitability summary.
+"""The keyed public API: v1 customers, costs overview, the v0 profitability summary.
 
 One thin view per operation: validate the query or body, call a selector or service, answer.
-Every view needs an API key of a Pro organization; reads need the `read` scope, budget changes
-`write`. Each key is rate limited per minute (X-RateLimit-* headers, Retry-After on 429).
+Every view needs an API key of a Pro organization and the `read` scope. Each key is rate limited
+per minute (X-RateLimit-* headers, Retry-After on 429). The budget endpoints, on the same base,
+are publicapi.budgets.apis.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,27 +22,13 @@ from rest_framework.response import Response
 from margins.costs import selectors as cost_selectors
 from margint.errors import NotFound, ValidationFailed
 from margint.fx.selectors import currencies_with_rates
-from margint.permissions import HasActor, RequiresPro, actor_of, scope_permission
-from publicapi import budgets, presenters, serializers
-from publicapi.apis.keyed import KeyedApiView
+from margint.permissions import actor_of
+from publicapi import presenters, serializers
+from publicapi.apis.keyed import READ, KeyedApiView, error_responses
 from publicapi.customers import thresholds_of, window_figures
 from publicapi.profit_calc import InvalidWindow, summary_window
 from publicapi.profitability import NoRateForDay, profitability_summary
 from publicapi.windows import rolling_window
-
-READ = [HasActor, RequiresPro, scope_permission("read")]
-WRITE = [HasActor, RequiresPro, scope_permission("write")]
-
-
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    described = {
-        400: "Invalid query or body (validation_error)",
-        401: "Missing or invalid API key",
-        403: "The key lacks the scope, or the organization is not on the Pro plan",
-        404: "Not found",
-        429: "Rate limit exceeded",
-    }
-    return {code: OpenApiResponse(serializers.ErrorSerializer, description=described[code]) for code in codes}
 
 
 def _json(build: Callable[[], dict | bytes]) -> HttpResponse:
@@ -70,7 +55,7 @@ class CustomerListView(KeyedApiView):
         description="Returns one row per tracked customer, including AI cost, MRR, and derived margin "
         "over the selected rolling window, largest cost first.",
         parameters=[serializers.CustomersQuery],
-        responses={200: serializers.CustomerListSerializer, **_errors(400, 401, 403, 429)},
+        responses={200: serializers.CustomerListSerializer, **error_responses(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> HttpResponse:
         query = _query(serializers.CustomersQuery, request)
@@ -100,7 +85,7 @@ class CustomerDetailView(KeyedApiView):
             ),
             serializers.RangeQuery,
         ],
-        responses={200: serializers.CustomerDetailSerializer, **_errors(400, 401, 403, 404, 429)},
+        responses={200: serializers.CustomerDetailSerializer, **error_responses(400, 401, 403, 404, 429)},
     )
     def get(self, request: Request, externalId: str) -> HttpResponse:
         query = _query(serializers.RangeQuery, request)
@@ -125,7 +110,7 @@ class CostsOverviewView(KeyedApiView):
         operation_id="getCostsOverview",
         summary="Aggregate cost + revenue + margin over a window",
         parameters=[serializers.RangeQuery],
-        responses={200: serializers.OverviewSerializer, **_errors(400, 401, 403, 429)},
+        responses={200: serializers.OverviewSerializer, **error_responses(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> HttpResponse:
         query = _query(serializers.RangeQuery, request)
@@ -137,124 +122,6 @@ class CostsOverviewView(KeyedApiView):
             return {"data": presenters.overview(figures, window)}
 
         return _json(build)
-
-
-class BudgetListView(KeyedApiView):
-    def get_permissions(self) -> list:
-        return [permission() for permission in (WRITE if self.request.method == "POST" else READ)]
-
-    @extend_schema(
-        operation_id="listBudgets",
-        summary="List budgets",
-        responses={200: serializers.BudgetListSerializer, **_errors(401, 403, 429)},
-    )
-    def get(self, request: Request) -> Response:
-        org = actor_of(request).org
-        return Response({"data": [budgets.budget_json(b) for b in budgets.budgets_of(org=org)]})
-
-    @extend_schema(
-        operation_id="createBudget",
-        summary="Create a budget (write scope)",
-        description="A monthly limit in cents of the reporting currency on the workspace, a customer, "
-        "a feature, or a customer's feature. `block` budgets refuse the budget check once spent; "
-        "`warn` budgets only warn. Warning thresholds are whole percent of the limit (default 80).",
-        request=serializers.BudgetCreate,
-        responses={201: serializers.BudgetOneSerializer, **_errors(400, 401, 403, 429)},
-    )
-    def post(self, request: Request) -> Response:
-        serializer = serializers.BudgetCreate(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        try:
-            budget = budgets.budget_create(
-                org=actor_of(request).org,
-                scope=data["scope"],
-                customer=data["customer"],
-                feature=data["feature"],
-                monthly_limit_micro=data["monthlyLimitCents"] * 10_000,
-                action=data["action"],
-                thresholds=data["thresholds"],
-            )
-        except DjangoValidationError as exc:
-            raise ValidationFailed(" ".join(exc.messages), {"fields": exc.message_dict})
-        return Response({"data": budgets.budget_json(budget)}, status=201)
-
-
-class BudgetDetailView(KeyedApiView):
-    permission_classes = WRITE
-
-    @extend_schema(
-        operation_id="deleteBudget",
-        summary="Delete a budget (write scope)",
-        parameters=[OpenApiParameter("id", uuid.UUID, OpenApiParameter.PATH)],
-        responses={204: None, **_errors(401, 403, 404, 429)},
-    )
-    def delete(self, request: Request, id: str) -> Response:  # noqa: A002 - the documented path name
-        budget = budgets.budget_get(org=actor_of(request).org, budget_id=_uuid_or_404(id))
-        if budget is None:
-            raise NotFound("Budget not found.")
-        budgets.budget_delete(budget=budget)
-        return Response(status=204)
-
-
-def _uuid_or_404(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise NotFound("Budget not found.")
-
-
-class BudgetCheckView(KeyedApiView):
-    permission_classes = READ
-
-    @extend_schema(
-        operation_id="checkBudget",
-        summary="Check whether a customer is within active budgets",
-        description="Returns whether an LLM call for this (customer, feature) would be allowed given the "
-        "configured budgets. Cached for 60s; new events of the customer and budget changes "
-        "refresh it at once.",
-        parameters=[serializers.BudgetCheckQuery],
-        responses={
-            200: OpenApiResponse(
-                PolymorphicProxySerializer(
-                    component_name="BudgetCheck",
-                    serializers=[
-                        serializers.BudgetCheckAllowedSerializer,
-                        serializers.BudgetCheckRefusedSerializer,
-                    ],
-                    resource_type_field_name=None,
-                ),
-                description="Budget status",
-            ),
-            **_errors(400, 401, 403, 429),
-        },
-    )
-    def get(self, request: Request) -> HttpResponse:
-        customer, feature = _check_target(request.query_params)
-        body = budgets.budget_check_json(org=actor_of(request).org, customer=customer, feature=feature)
-        return HttpResponse(body, content_type="application/json")
-
-
-def _check_target(params) -> tuple[str, str]:
-    """customer (1..255 characters) and feature (0..128), checked by hand: this is the hot path,
-    and a serializer costs more than the cached answer. The errors read as a serializer's."""
-    customer, feature = params.get("customer", "").strip(), params.get("feature", "").strip()
-    problems: dict[str, list[str]] = {}
-    if "customer" not in params:
-        problems["customer"] = ["This field is required."]
-    elif not customer:
-        problems["customer"] = ["This field may not be blank."]
-    for name, value, limit in (("customer", customer, 255), ("feature", feature, 128)):
-        if name in problems:
-            continue
-        if len(value) > limit:
-            problems[name] = [f"Ensure this field has no more than {limit} characters."]
-        elif "\x00" in value:
-            problems[name] = ["Null characters are not allowed."]
-    if problems:
-        name, messages = next(iter(problems.items()))
-        raise ValidationFailed(f"{name}: {messages[0]}", {"fields": problems})
-    return customer, feature
 
 
 class ProfitabilityView(KeyedApiView):
@@ -270,7 +137,7 @@ class ProfitabilityView(KeyedApiView):
             200: OpenApiResponse(
                 serializers.ProfitabilitySummarySerializer, description="Profitability summary"
             ),
-            **_errors(400, 401, 403, 404, 429),
+            **error_responses(400, 401, 403, 404, 429),
         },
     )
     def get(self, request: Request) -> Response:

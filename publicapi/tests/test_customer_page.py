@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 from django.test import Client
 
 from margins.tests.factories import add_cost, add_revenue, map_tag
-from publicapi.budgets import budget_create, budget_statuses
+from publicapi.budgets.selectors import budget_statuses
+from publicapi.budgets.services import budget_create
 
 M = 1_000_000
 

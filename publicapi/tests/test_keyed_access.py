@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from rest_framework.test import APIClient
 
+from publicapi.budgets.models import Budget
 from publicapi.keys import api_key_create, api_key_revoke, api_key_verify
-from publicapi.models import Budget
 from publicapi.tests.factories import add_cost
 from publicapi.tests.key_helpers import key_for, keyed_client
 

@@ -9,7 +9,7 @@ from datetime import date
 
 from margins.costs.tests.ingestion_helpers import event
 from margins.models import CostEvent
-from publicapi.budgets import budget_create
+from publicapi.budgets.services import budget_create
 from publicapi.tests.factories import add_cost
 from publicapi.tests.key_helpers import key_for, keyed_client
 

@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from publicapi.budgets import budget_create
+from publicapi.budgets.services import budget_create
 from publicapi.tests.factories import add_cost, add_revenue, map_tag
 from publicapi.tests.key_helpers import key_for
 

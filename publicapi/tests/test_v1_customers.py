@@ -83,11 +83,12 @@ def test_thirty_day_spark_has_one_bucket_per_day(api, spine):
     assert (acme["costCents"], acme["previousCostCents"]) == (327, 0)
 
 
-def test_ninety_day_spark_has_thirteen_weekly_buckets_counted_back_from_today(api, spine):
+def test_ninety_day_spark_has_thirteen_buckets_on_iso_weeks(api, spine):
     rows = _rows(api.get("/api/v1/customers?range=90d"))
-    # Buckets end on 03-18: [03-12, 03-19), [03-05, 03-12), ... and the first holds 12-19..12-24.
-    assert rows["acme"]["spark"] == [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 125, 202]
-    assert rows["gamma"]["spark"] == [0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0]  # 02-01 in [01-29, 02-05)
+    # 03-18 is a Wednesday: [03-16, 03-19) this week so far, [03-09, 03-16), ... eleven whole weeks
+    # back to [12-29, 01-05), and the oldest holds the rest of the 90 days, 12-19..12-28.
+    assert rows["acme"]["spark"] == [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 25, 300, 2]
+    assert rows["gamma"]["spark"] == [0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0]  # 02-01 in [01-26, 02-02)
     assert rows["acme"]["previousCostCents"] == 2
 
 

@@ -27,7 +27,7 @@ from margins.selectors.trend import MarginPicture, margin_picture
 from margint.decorators import member_required
 from margint.htmx import page_or_partial
 from publicapi.anomalies.selectors import anomaly_days
-from publicapi.budgets import customer_budget_statuses
+from publicapi.budgets.selectors import customer_budget_statuses
 from publicapi.views.charts import customer_chart, picture_context
 
 PAGE_SIZE = 50

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from publicapi.models import Budget
+from publicapi.budgets.models import Budget
 from publicapi.tests.factories import add_cost
 
 pytestmark = pytest.mark.browser

@@ -16,7 +16,7 @@ from mappings.models import CustomerMapping, MappingChange
 from margins.exports import CSV_COLUMNS
 from margins.tests.factories import add_cost, add_revenue, map_tag, stripe_customer
 from margint.tests.browser.conftest import shoot
-from publicapi.budgets import budget_create
+from publicapi.budgets.services import budget_create
 
 pytestmark = pytest.mark.browser
 

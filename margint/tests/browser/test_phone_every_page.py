@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from margins.tests.factories import StripeConnectionFactory, SyncRunFactory, add_cost, add_revenue, map_tag
 from margint.tests.browser.conftest import PHONE
-from publicapi.budgets import budget_create
+from publicapi.budgets.services import budget_create
 
 pytestmark = pytest.mark.browser
 

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from publicapi.budgets import budget_create
-from publicapi.models import Budget
+from publicapi.budgets.models import Budget
+from publicapi.budgets.services import budget_create
 from publicapi.tests.factories import add_cost
 from publicapi.tests.key_helpers import key_for, keyed_client
 

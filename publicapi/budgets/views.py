@@ -17,9 +17,10 @@ from margint.decorators import member_required
 from margint.forms import focus_first_error
 from margint.htmx import invalid_form_status, mutation_fragment, page_or_partial
 from margint.models import Role
-from publicapi.budget_calc import ACTIONS, SCOPES, target_problems
-from publicapi.budgets import budget_create, budget_delete, budget_get, org_budget_statuses
-from publicapi.serializers import MAX_LIMIT_CENTS
+from publicapi.budgets.calculations import ACTIONS, SCOPES, target_problems
+from publicapi.budgets.selectors import budget_get, org_budget_statuses
+from publicapi.budgets.serializers import MAX_LIMIT_CENTS
+from publicapi.budgets.services import budget_create, budget_delete
 
 PAGE = "publicapi/budgets.html"
 TABLE = "publicapi/partials/_budgets_table.html"

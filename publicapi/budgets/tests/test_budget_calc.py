@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from publicapi.budget_calc import (
+from publicapi.budgets.calculations import (
     BudgetRule,
     applies,
     evaluate,

@@ -17,7 +17,7 @@ from django.core.cache import cache
 
 from margins.calculations import Month
 from margint.models import Organization
-from publicapi.budget_calc import BudgetStatus, status_json
+from publicapi.budgets.calculations import BudgetStatus, status_json
 from publicapi.notifications.models import BUDGET_EXCEEDED, BUDGET_THRESHOLD_CROSSED
 from publicapi.notifications.services import webhook_event_emit
 

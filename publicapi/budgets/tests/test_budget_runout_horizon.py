@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 
 from margint.models import Organization
-from publicapi import tasks
-from publicapi.budget_calc import exhaustion_day
-from publicapi.budgets import budget_create
+from publicapi.budgets import tasks
+from publicapi.budgets.calculations import exhaustion_day
+from publicapi.budgets.services import budget_create
 from publicapi.notifications.models import WebhookEvent
 from publicapi.tests.factories import add_cost
 

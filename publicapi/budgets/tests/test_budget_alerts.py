@@ -7,11 +7,12 @@ from datetime import date
 from django.core.cache import cache
 
 from margins.calculations import Month
-from publicapi.budget_alerts import budget_alerts
-from publicapi.budget_calc import BudgetRule, evaluate
-from publicapi.budgets import budget_create, org_budget_statuses
+from publicapi.budgets.alerts import budget_alerts
+from publicapi.budgets.calculations import BudgetRule, evaluate
+from publicapi.budgets.selectors import org_budget_statuses
+from publicapi.budgets.services import budget_create
+from publicapi.budgets.tasks import budget_alerts_scan
 from publicapi.notifications.models import WebhookEvent
-from publicapi.tasks import budget_alerts_scan
 from publicapi.tests.factories import add_cost
 
 MARCH = Month(2026, 3)
