@@ -8,8 +8,6 @@ from celery import Celery, signals
 from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from margint import metrics
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "margint.settings")
 
 app = Celery("margint")
@@ -35,4 +33,7 @@ def _serve_metrics(**_: object) -> None:
 
 @signals.task_postrun.connect
 def _count_task(task=None, state=None, **_: object) -> None:
+    # Imported here: this module is imported by margint/__init__.py before Django's settings exist.
+    from margint import metrics
+
     metrics.task_counted(task=task.name, state=state)

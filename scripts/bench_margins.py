@@ -18,9 +18,9 @@ triggers, as they would during ingestion and sync.
 Every request is computed: the script clears the cache (Redis when REDIS_URL is set) before each
 one, and nothing else is kept between requests (margins/selectors/month_amounts.py reads the
 monthly totals, margins/calculations/rows.py computes the rows). The first request of the process
-is timed apart ("first"). The garbage collector is set as margint/wsgi.py sets a web worker's
-(--default-gc keeps the interpreter's defaults). The bars come first in the output, with the
-load average.
+is timed apart ("first"). The garbage collector is set as Django's start sets it in every Margint
+process (margint/apps.py); --default-gc times with the interpreter's defaults. The bars come first
+in the output, with the load average.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--reload", action="store_true", help="drop the benchmark org and load it again")
     parser.add_argument(
-        "--default-gc", action="store_true", help="the interpreter's collector settings, not wsgi.py's"
+        "--default-gc", action="store_true", help="the interpreter's collector, not margint/apps.py's"
     )
     return parser.parse_args()
 
@@ -242,11 +242,11 @@ def run(args: argparse.Namespace) -> None:
 
     from margint.models import Membership
 
-    # The collector as a served worker has it (margint/wsgi.py freezes what is loaded and raises the
-    # thresholds): with the interpreter's defaults, a 10,000-row request pays full collections that
-    # no web worker pays. --default-gc times with the defaults.
-    if not args.default_gc:
-        import margint.wsgi  # noqa: F401
+    # Django's start set the collector as in every Margint process (margint/apps.py); --default-gc
+    # puts the interpreter's defaults back, to time the difference.
+    if args.default_gc:
+        gc.unfreeze()
+        gc.set_threshold(700, 10, 10)
 
     membership = Membership.objects.select_related("user").get(organization__public_id=ORG_PUBLIC_ID)
     client = Client()
@@ -261,7 +261,7 @@ def run(args: argparse.Namespace) -> None:
         client.get(url)  # the connection warm; the computation is not kept
         samples, response, queries = timed(client, url, args.runs)
         results.append((label, bars, samples, queries, len(response.content)))
-    collector = "interpreter defaults" if args.default_gc else "as margint/wsgi.py"
+    collector = "interpreter defaults" if args.default_gc else "as margint/apps.py"
     print(f"\nBars ({args.runs} runs each, every cache cleared before each request, cache: {cache_backend})")
     print(f"garbage collector: {collector}, thresholds {gc.get_threshold()}, {gc.get_freeze_count()} frozen")
     print(f"load average {load_average()} on {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")

@@ -63,6 +63,8 @@ def _sample(text: str, name: str, **labels: str) -> float:
 
 
 def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return  # it ended by itself: the test says why
     os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=20)
@@ -72,7 +74,9 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 def _environment(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "METRICS_TOKEN": TOKEN}
+    # Without DJANGO_SETTINGS_MODULE, as the Procfile starts them: the entry points set it.
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+    env.update(PROMETHEUS_MULTIPROC_DIR=str(tmp_path), METRICS_TOKEN=TOKEN)
     env.update(LOG_LEVEL="WARNING", **extra)
     return env
 
