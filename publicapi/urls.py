@@ -12,6 +12,7 @@ urlpatterns: list = [
     path("", overview.home, name="home"),
     path("margins/", margins.margins_page, name="margins"),
     path("margins/export.csv", margins.margins_csv, name="margins-csv"),
+    path("margins/trend.html", margins.margins_trend, name="margins-trend"),
     path("margins/plans/", plans.plans_page, name="margins-plans"),
     path("margins/<tag_value:customer>/", margins.customer_page, name="margin-customer-page"),
     path("customers/", margins.customers_page, name="customers"),

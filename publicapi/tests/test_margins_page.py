@@ -71,6 +71,31 @@ def test_htmx_request_returns_the_table_fragment_and_summary_out_of_band(viewer,
     assert _tags(html) == ["burner"]
 
 
+def test_the_page_loads_its_twelve_month_chart_right_after_itself(viewer, acme, clock_at):
+    clock_at(datetime(2026, 4, 20, 12, 0, tzinfo=UTC))
+    html = viewer.page_client().get("/margins/?period=2026-04").content.decode()
+    # The first answer holds the table and a placeholder that asks for the chart once it is in,
+    # with a link for a browser without JavaScript.
+    placeholder = html[html.index('id="margins-trend"') :]
+    assert placeholder.startswith('id="margins-trend" hx-get="/margins/trend.html" hx-trigger="load"')
+    assert 'href="/margins/trend.html"' in placeholder and 'g class="chart-month' not in html
+    chart = viewer.page_client().get("/margins/trend.html", HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in chart and chart.count('<g class="chart-month') == 12
+    assert 'id="margins-trend"' in chart
+    # April in progress: the three customers' revenue and cost to date, as the summary cards.
+    assert "2026-04 (in progress): revenue $1,344.00, AI cost $906.00, margin 32.6%" in chart
+    page = viewer.page_client().get("/margins/trend.html").content.decode()
+    assert "<html" in page and page.count('<g class="chart-month') == 12
+
+
+def test_outsider_chart_counts_only_their_own_organization(outsider, other_org, acme, clock_at):
+    clock_at(datetime(2026, 4, 20, 12, 0, tzinfo=UTC))
+    map_tag(other_org, "cus_rival", "rival-co", name="Rival Co")
+    add_revenue(other_org, "cus_rival", date(2026, 4, 1), 5 * M)
+    chart = outsider.page_client().get("/margins/trend.html", HTTP_HX_REQUEST="true").content.decode()
+    assert "2026-04 (in progress): revenue $5.00, AI cost $0.00" in chart
+
+
 @pytest.mark.parametrize(
     ("query", "tags"),
     [
@@ -155,6 +180,7 @@ def test_free_org_sees_the_upgrade_page(free_admin):
     assert 'id="margins-table"' not in response.content.decode()
     assert "This is a Pro feature" in response.content.decode()
     assert free_admin.page_client().get("/margins/export.csv").status_code == 403
+    assert free_admin.page_client().get("/margins/trend.html").status_code == 403
 
 
 def test_anonymous_is_sent_to_sign_in(db):

@@ -58,6 +58,8 @@ def test_filter_sort_and_search_swap_only_the_table_then_a_customer_opens(open_p
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/margins/?period=2026-04")
     assert page.locator('nav.nav a[aria-current="page"]').inner_text() == "Margins"
+    # The twelve-month chart comes in its own request right after the page.
+    expect(page.locator("#margins-trend g.chart-month")).to_have_count(12)
     expect(page.locator("#margins-table")).to_contain_text("Customers 1–50 of 58")
     assert _tags(page)[0] == "burner"
     shoot(page, "margins")
