@@ -30,6 +30,7 @@ from margint.htmx import page_or_partial
 from publicapi.anomalies.selectors import anomaly_days
 from publicapi.budgets.selectors import customer_budget_statuses
 from publicapi.views.charts import customer_chart, picture_context, trend_chart
+from publicapi.views.table_rows import shown_rows_text
 
 PAGE_SIZE = 50
 STRIPE_DASHBOARD_CUSTOMER = "https://dashboard.stripe.com/customers/"
@@ -175,12 +176,16 @@ def _table_context(request: HttpRequest) -> dict[str, Any]:
         "currency": request.org.reporting_currency,
         **picture_context(picture, period=query.period),
         "query": query,
-        "rows": shown,
-        "anomalies": anomaly_days(
-            org=request.org,
-            start=query.period.first_day,
-            end=query.period.next().first_day,
-            external_ids=[row.tag_value for row in shown],
+        "rows": shown_rows_text(
+            shown,
+            currency=request.org.reporting_currency,
+            period=query.period,
+            anomalies=anomaly_days(
+                org=request.org,
+                start=query.period.first_day,
+                end=query.period.next().first_day,
+                external_ids=[row.tag_value for row in shown],
+            ),
         ),
         "shown_count": len(rows),
         "total_count": len(report.table.rows),
