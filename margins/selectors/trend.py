@@ -1,9 +1,10 @@
 """The organization's margin month by month, and the one picture the overview and margins page share.
 
-`margin_picture` is what both pages read: the month's margin table (`ranked_margin_table`, the
-same function the API and the CSV read), its five worst customers and twelve months of the mapped
-customers' revenue, cost and margin. Both pages call it with the same arguments, so the
-blended margin, the counts and the worst customers they show agree figure for figure.
+`margin_picture` is what the overview reads: the month's margin table (`ranked_margin_table`, the
+same function the API, the CSV and the margins page read), its five worst customers and twelve
+months of the mapped customers' revenue, cost and margin. The margins page reads the same table
+with the same arguments and loads the same `margin_trend` in a request of its own after itself,
+so the blended margin, the counts, the worst customers and the chart agree figure for figure.
 
 The trend counts the same customers the table counts (tag values with a mapping that counts),
 so its point for a month is that month's table summary: revenue, cost and blended margin.

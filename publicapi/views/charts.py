@@ -1,8 +1,9 @@
 """Month-by-month charts of the dashboard pages: the figures a chart shows, in `margint.charts`' terms.
 
-The overview and the margins page chart the organization's twelve months (`margin_trend`); the
-customer page charts one customer's months. The layout is `margint.charts.layout`, drawn by the
-template `margint/partials/_month_chart.html` as server-side SVG with a table of the same figures.
+The overview and the margins page (in its own request, `/margins/trend.html`) chart the
+organization's twelve months (`margin_trend`); the customer page charts one customer's months.
+The layout is `margint.charts.layout`, drawn by the template `margint/partials/_month_chart.html`
+as server-side SVG with a table of the same figures.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Dashboard pages of the margins app: the margin table (/margins/), its CSV, and one customer.
+"""Dashboard pages of the margins app: the margin table (/margins/), its chart, its CSV, and one customer.
 
 Every number comes from margins.selectors (the same functions the API reads); these views only
 choose which rows to show, in which order, and which page of them.

@@ -30,7 +30,8 @@ def _month_start(day: date, back: int = 0) -> date:
 
 def _overview(org: Organization, today: date) -> dict:
     """Month-to-date cost from the same selectors the APIs read. For Pro, the month's margin figures
-    are the margins page's own (`margin_picture`, added by `home`): the same days, the same sums."""
+    are the margins page's own (`ranked_margin_table` in `margin_picture`, added by `home`): the
+    same days, the same sums."""
     this_month, last_month, tomorrow = _month_start(today), _month_start(today, 1), today + timedelta(days=1)
     facts = {
         "cost_mtd": cost_selectors.cost_total(org=org, start=this_month, end=tomorrow),
@@ -49,7 +50,7 @@ def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     facts = _overview(request.org, now.date())
     if request.org.is_pro:
-        # The margins page's own picture of this month (margin_picture): the same figures.
+        # The margins page's own table of this month (ranked_margin_table inside margin_picture).
         period = month_of(now)
         picture = margin_picture(org=request.org, period=period, as_of=now)
         facts.update(picture_context(picture, period=period), query={"period": period})
