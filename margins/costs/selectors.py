@@ -178,15 +178,6 @@ def cost_by_customer_buckets(
     return {names[pk]: tuple(map(int, amounts)) for pk, *amounts in rows}
 
 
-def org_feature_cost(*, org: Organization, start: date, end: date, feature: str | None = None) -> int:
-    """The org's cost over the days [start, end), of one feature or of all, from the per-day feature
-    totals (OrgFeatureDailyCost): a few rows a day whatever the number of customers."""
-    rows = OrgFeatureDailyCost.objects.filter(org=org, day__gte=start, day__lt=end)
-    if feature is not None:
-        rows = rows.filter(feature=feature)
-    return int(rows.aggregate(t=Sum("cost_micro"))["t"] or 0)
-
-
 @dataclass(frozen=True)
 class CostWithFeature:
     total: int  # micro-units, every feature
@@ -217,9 +208,11 @@ def _total_and_feature(rows, feature: str) -> CostWithFeature:
 
 
 def cost_total(*, org: Organization, start: date, end: date) -> int:
-    """The org's cost over the days [start, end): `org_feature_cost` of every feature (the rollups'
-    per-day totals add up to the customers' daily totals, written in the same transaction)."""
-    return org_feature_cost(org=org, start=start, end=end)
+    """The org's cost over the days [start, end), from the per-day feature totals
+    (OrgFeatureDailyCost: a few rows a day whatever the number of customers; they add up to the
+    customers' daily totals, written in the same transaction)."""
+    rows = OrgFeatureDailyCost.objects.filter(org=org, day__gte=start, day__lt=end)
+    return int(rows.aggregate(t=Sum("cost_micro"))["t"] or 0)
 
 
 @dataclass(frozen=True)
