@@ -240,12 +240,36 @@ class CustomerMonthlyRevenue(models.Model):
         return f"{self.stripe_customer_id} {self.month:%Y-%m} {self.amount_micro}µ"
 
 
-class CustomerWeeklyCost(models.Model):
+# The running sums' columns, Monday through Saturday (Sunday's is the week's total).
+RUNNING_SUMS = ("through_mon", "through_tue", "through_wed", "through_thu", "through_fri", "through_sat")
+
+
+class WeekRunningSums(models.Model):
+    """A week's running sums, in micro-units: its amount from Monday through each weekday.
+
+    Sunday's is the week's whole amount (the table's own column). With them one weekly row gives
+    the amount of any weekdays [first, end) of the week: through the day before `end` less
+    through the day before `first` (margins/calculations/day_pieces.py). Kept by the same
+    trigger as the week's total (margins/monthly.py).
+    """
+
+    through_mon = models.BigIntegerField(default=0)
+    through_tue = models.BigIntegerField(default=0)
+    through_wed = models.BigIntegerField(default=0)
+    through_thu = models.BigIntegerField(default=0)
+    through_fri = models.BigIntegerField(default=0)
+    through_sat = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class CustomerWeeklyCost(WeekRunningSums):
     """Cost per (org, cost-side customer, ISO week): the sum of that week's CustomerDailyCost.
 
     Kept by database triggers like CustomerMonthlyCost (margins/monthly.py). With the monthly
-    rows and the daily ones, any range of days is a few rows per customer
-    (margins/calculations/day_pieces.py): the v1 customer list's 180 days are about 36, not 180.
+    rows, any range of days is a few rows per customer (margins/calculations/day_pieces.py): the
+    v1 customer list's 180 days are about 22, not 180.
     """
 
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -264,10 +288,11 @@ class CustomerWeeklyCost(models.Model):
         return f"{self.customer_id} {self.week:%G-W%V} {self.cost_micro}µ"
 
 
-class CustomerWeeklyRevenue(models.Model):
+class CustomerWeeklyRevenue(WeekRunningSums):
     """Recognized revenue per (org, Stripe customer, ISO week): the sum of billing's RevenueDaily.
 
-    Kept by database triggers like CustomerMonthlyRevenue.
+    Kept by database triggers like CustomerMonthlyRevenue. The margin table reads the counted
+    days of a month in progress from these rows' running sums.
     """
 
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)

@@ -20,9 +20,10 @@ deleted organization.
 
 A month is the UTC calendar month of the row's `day` (a date, so no time zone is involved); a
 week is the ISO week (Monday to Sunday) holding it. Weeks and months are kept apart, not weeks
-inside months: a range of days is read as whole months, whole weeks and days at its ends
-(margins/calculations/day_pieces.py), and both are additive upserts, so concurrent ingestion
-batches and syncs never wait on each other beyond the rows they share.
+inside months; a week row also keeps its running sums through each weekday, so a range of days
+is read as whole months and weeks whole or in part (margins/calculations/day_pieces.py). Both
+are additive upserts, so concurrent ingestion batches and syncs never wait on each other beyond
+the rows they share.
 `rebuild` recomputes the monthly rows from the daily rows, for repair after a bulk change that
 bypassed triggers (TRUNCATE, or rows loaded with triggers disabled).
 """
@@ -33,6 +34,8 @@ from dataclasses import dataclass
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import UUIDField
+
+from margins.models import RUNNING_SUMS
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Rollup:
     key: str
     sums: tuple[str, ...]
     grain: str = "month"  # the column of the totals: "month" or "week" (of the row's day), or "day" (itself)
+    running: str = ""  # weeks: the summed column whose running sums through each weekday are kept too
 
 
 COST = Rollup(
@@ -71,7 +75,8 @@ FEATURE_DAYS = Rollup(
     ("cost_micro",),
     grain="day",
 )
-# Per ISO week: with the months, any range of days is a few rows per customer (the v1 list).
+# Per ISO week, with running sums: with the months, any range of days is a few rows per customer
+# (the v1 list), and so are the counted days of a month in progress (the margin table).
 COST_WEEKS = Rollup(
     "cost_weekly",
     "margins_customerdailycost",
@@ -79,6 +84,7 @@ COST_WEEKS = Rollup(
     "customer_id",
     ("cost_micro", "request_count"),
     grain="week",
+    running="cost_micro",
 )
 REVENUE_WEEKS = Rollup(
     "revenue_weekly",
@@ -87,6 +93,7 @@ REVENUE_WEEKS = Rollup(
     "stripe_customer_id",
     ("amount_micro",),
     grain="week",
+    running="amount_micro",
 )
 ROLLUPS = (COST, REVENUE, FEATURE_DAYS, COST_WEEKS, REVENUE_WEEKS)
 
@@ -97,6 +104,11 @@ _PERIODS = {
     ("postgresql", "week"): "date_trunc('week', {day}::timestamp)::date",
     ("sqlite", "week"): "date({day}, '-6 days', 'weekday 1')",
 }
+# The ISO weekday of a day, Monday 1 to Sunday 7 (SQLite's %w counts from Sunday 0).
+_WEEKDAYS = {
+    "postgresql": "extract(isodow FROM {day})",
+    "sqlite": "((CAST(strftime('%w', {day}) AS INTEGER) + 6) % 7 + 1)",
+}
 
 
 def _period(r: Rollup, vendor: str, day: str) -> str:
@@ -106,33 +118,54 @@ def _period(r: Rollup, vendor: str, day: str) -> str:
     return _PERIODS[vendor, r.grain].format(day=day)
 
 
+def _columns(r: Rollup) -> tuple[str, ...]:
+    """The totals table's summed columns: the sums, then the running sums of a week."""
+    return (*r.sums, *(RUNNING_SUMS if r.running else ()))
+
+
+def _values(r: Rollup, vendor: str, row: str = "") -> list[str]:
+    """What one daily row adds to each of `_columns`: its amounts, and to each running sum from
+    its own weekday on, its running column's amount. `row`: a prefix such as "new." for SQLite."""
+    weekday = _WEEKDAYS[vendor].format(day=f"{row}day")
+    running = [
+        f"CASE WHEN {weekday} <= {number} THEN {row}{r.running} ELSE 0 END"
+        for number in range(1, len(RUNNING_SUMS) + 1)
+        if r.running
+    ]
+    return [*(f"{row}{c}" for c in r.sums), *running]
+
+
 def _pg_function(r: Rollup) -> str:
-    cols = ", ".join(r.sums)
+    columns, values = _columns(r), _values(r, "postgresql")
+    cols = ", ".join(columns)
     g = r.grain
     keys = f"org_id, {r.key}, {g}"
     month = _period(r, "postgresql", "day")
-    summed = ", ".join(f"sum({c}) AS {c}" for c in r.sums)
-    negated = ", ".join(f"-{c}" for c in r.sums)
-    subtract = ", ".join(f"{c} = m.{c} - o.{c}" for c in r.sums)
-    add = ", ".join(f"{c} = {r.monthly}.{c} + EXCLUDED.{c}" for c in r.sums)
-    nonzero = " OR ".join(f"sum({c}) <> 0" for c in r.sums)
+    picked = ", ".join(f"{v} AS {c}" for c, v in zip(columns, values, strict=True))
+    negated = ", ".join(f"-({v})" for v in values)
+    summed = ", ".join(f"sum({c}) AS {c}" for c in columns)
+    subtract = ", ".join(f"{c} = m.{c} - o.{c}" for c in columns)
+    add = ", ".join(f"{c} = {r.monthly}.{c} + EXCLUDED.{c}" for c in columns)
+    nonzero = " OR ".join(f"sum({c}) <> 0" for c in columns)
     return f"""
 CREATE OR REPLACE FUNCTION margint_monthly_{r.name}() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
   IF TG_OP = 'DELETE' THEN
     UPDATE {r.monthly} AS m SET {subtract}
-      FROM (SELECT org_id, {r.key}, {month} AS {g}, {summed}
-              FROM old_rows GROUP BY 1, 2, 3) AS o
+      FROM (SELECT org_id, {r.key}, {g}, {summed}
+              FROM (SELECT org_id, {r.key}, {month} AS {g}, {picked} FROM old_rows) AS gone
+             GROUP BY 1, 2, 3) AS o
      WHERE m.org_id = o.org_id AND m.{r.key} = o.{r.key} AND m.{g} = o.{g};
   ELSIF TG_OP = 'INSERT' THEN
     INSERT INTO {r.monthly} ({keys}, {cols})
-    SELECT org_id, {r.key}, {month}, {", ".join(f"sum({c})" for c in r.sums)}
-      FROM new_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    SELECT org_id, {r.key}, {g}, {summed}
+      FROM (SELECT org_id, {r.key}, {month} AS {g}, {picked} FROM new_rows) AS came
+     GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
     ON CONFLICT (org_id, {r.key}, {g}) DO UPDATE SET {add};
   ELSE
     INSERT INTO {r.monthly} ({keys}, {cols})
-    SELECT org_id, {r.key}, {g}, {", ".join(f"sum({c})" for c in r.sums)}
-      FROM (SELECT org_id, {r.key}, {month} AS {g}, {cols} FROM new_rows
+    SELECT org_id, {r.key}, {g}, {summed}
+      FROM (SELECT org_id, {r.key}, {month} AS {g}, {picked} FROM new_rows
             UNION ALL
             SELECT org_id, {r.key}, {month}, {negated} FROM old_rows) AS delta
      GROUP BY 1, 2, 3 HAVING {nonzero} ORDER BY 1, 2, 3
@@ -165,19 +198,20 @@ def _pg_drop(r: Rollup) -> list[str]:
 
 
 def _sqlite_upsert(r: Rollup, row: str, sign: str) -> str:
-    cols = ", ".join(r.sums)
-    values = ", ".join(f"{sign}{row}.{c}" for c in r.sums)
-    add = ", ".join(f"{c} = {c} + excluded.{c}" for c in r.sums)
+    columns = _columns(r)
+    values = ", ".join(f"{sign}({v})" for v in _values(r, "sqlite", f"{row}."))
+    add = ", ".join(f"{c} = {c} + excluded.{c}" for c in columns)
     month = _period(r, "sqlite", f"{row}.day")
     return (
-        f"INSERT INTO {r.monthly} (org_id, {r.key}, {r.grain}, {cols}) "
+        f"INSERT INTO {r.monthly} (org_id, {r.key}, {r.grain}, {', '.join(columns)}) "
         f"VALUES ({row}.org_id, {row}.{r.key}, {month}, {values}) "
         f"ON CONFLICT (org_id, {r.key}, {r.grain}) DO UPDATE SET {add};"
     )
 
 
 def _sqlite_subtract(r: Rollup) -> str:
-    subtract = ", ".join(f"{c} = {c} - old.{c}" for c in r.sums)
+    pairs = zip(_columns(r), _values(r, "sqlite", "old."), strict=True)
+    subtract = ", ".join(f"{c} = {c} - ({v})" for c, v in pairs)
     month = _period(r, "sqlite", "old.day")
     return (
         f"UPDATE {r.monthly} SET {subtract} "
@@ -203,16 +237,15 @@ def _sqlite_drop(r: Rollup) -> list[str]:
 
 def _rebuild_statements(r: Rollup, vendor: str, org_id: object | None) -> tuple[list[str], list]:
     month = _period(r, vendor, "day")
-    cols = ", ".join(r.sums)
+    summed = ", ".join(f"sum({v})" for v in _values(r, vendor))
     where, params = ("WHERE org_id = %s", [org_id]) if org_id is not None else ("", [])
     # Writers wait while a table is rebuilt, so no daily change lands between delete and insert.
     lock = [f"LOCK TABLE {r.daily} IN SHARE ROW EXCLUSIVE MODE"] if vendor == "postgresql" else []
     return [
         *lock,
         f"DELETE FROM {r.monthly} {where}",
-        f"INSERT INTO {r.monthly} (org_id, {r.key}, {r.grain}, {cols}) "
-        f"SELECT org_id, {r.key}, {month}, {', '.join(f'sum({c})' for c in r.sums)} "
-        f"FROM {r.daily} {where} GROUP BY 1, 2, 3",
+        f"INSERT INTO {r.monthly} (org_id, {r.key}, {r.grain}, {', '.join(_columns(r))}) "
+        f"SELECT org_id, {r.key}, {month}, {summed} FROM {r.daily} {where} GROUP BY 1, 2, 3",
     ], params
 
 

@@ -7,26 +7,29 @@ count, the Stripe customers' names and the pivoted monthly rows, and a second on
 org's totals per month for the reconciliation. Nothing is kept between requests.
 
 `months` is an argument (oldest first, the period last), and so is `progress`: when the last
-month is in progress, both statements also add up its daily revenue rows of the fewer days (the
-counted ones, or the days still to come, taken away from the whole month's), so its revenue is
-that of the counted days, as its cost is (docs/month-in-progress.md), with no third statement.
+month is in progress, both statements also add up the revenue of its counted days, read from the
+ISO-week totals and their running sums (a few rows per customer, whatever the day of the month:
+`day_sums.pieces_sql`), so its revenue is that of the counted days, as its cost is
+(docs/month-in-progress.md), with no third statement.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from itertools import groupby
 from operator import itemgetter
 
 from django.db import connection
 from django.db.models import UUIDField
 
-from billing.models import RevenueDaily, StripeCustomer
+from billing.models import StripeCustomer
 from mappings import selectors as mapping_selectors
 from mappings.models import COUNTING_STATUSES, CustomerMapping
 from margins.calculations import Month, MonthProgress
 from margins.models import Customer, CustomerMonthlyCost, CustomerMonthlyRevenue
+from margins.selectors.day_sums import REVENUE, pieces_sql
 from margint.models import Organization
 
 # (tag value, lead Stripe customer id, its name or None, revenue per month, cost per month)
@@ -35,7 +38,7 @@ CustomerAmounts = tuple[str, str, str | None, tuple[int, ...], tuple[int, ...]]
 
 @dataclass(frozen=True, slots=True)
 class MappedAmounts:
-    """The mapped tag values' amounts, and the org's totals per month (mapped or not).
+    """The mapped tag values' amounts, and the org's totals of the last month (mapped or not).
 
     When the last month is in progress, its revenue (a customer's and the org's) is that of its
     counted days, and `whole` holds each tag value's revenue recognized for the whole month.
@@ -43,8 +46,8 @@ class MappedAmounts:
 
     months: tuple[Month, ...]
     customers: list[CustomerAmounts]
-    org_revenue: tuple[int, ...]
-    org_cost: tuple[int, ...]
+    org_revenue: int
+    org_cost: int
     whole: dict[str, int] | None = None
 
 
@@ -67,47 +70,35 @@ def mapped_month_amounts(
     org_id = UUIDField().get_db_prep_value(org.pk, connection)
     days = [month.first_day.isoformat() for month in months]
     read = _days_read(progress, months[-1])
-    totals: dict[tuple[str, str | None], int] = {}
+    org_revenue = org_cost = 0
     with connection.cursor() as cursor:
         cursor.execute(*_customers_sql(org_id, days, tag_value, read))
         rows = cursor.fetchall()
         if tag_value is None:  # one customer's read needs no org totals (they stay zeros)
-            cursor.execute(*_org_totals_sql(org_id, days, read))
-            for side, month, amount in cursor.fetchall():
-                totals[side, None if month is None else str(month)[:10]] = int(amount or 0)
+            cursor.execute(*_org_totals_sql(org_id, days[-1], read))
+            org_revenue, org_cost = (int(amount or 0) for amount in cursor.fetchone())
     customers, whole = _customers(rows, len(days), read)
-    org_revenue = [totals.get(("r", day), 0) for day in days]
-    if read is not None:  # ("d", None): the org's revenue of the days read
-        org_revenue[-1] = _cut(org_revenue[-1], totals.get(("d", None), 0), counting=read[2])
     return MappedAmounts(
         months=months,
         customers=customers,
-        org_revenue=tuple(org_revenue),
-        org_cost=tuple(totals.get(("c", day), 0) for day in days),
+        org_revenue=org_revenue,
+        org_cost=org_cost,
         whole=whole,
     )
 
 
-def _days_read(progress: MonthProgress | None, last: Month) -> tuple[str, str, bool] | None:
-    """The days [first, end) of the month in progress whose daily revenue is read, and whether they
-    are its counted days (else the days still to come): the fewer, at most half a month of rows."""
+def _days_read(progress: MonthProgress | None, last: Month) -> tuple[date, date] | None:
+    """The counted days [first, end) of the month in progress, whose revenue is read (none yet
+    before the month begins: first == end); None for a finished month."""
     if progress is None or not progress.is_partial:
         return None
     if progress.period != last:
         raise ValueError("the month in progress must be the last month read")
-    start, end = progress.period.bounds
-    counting = progress.counted_days <= progress.days_left
-    first, stop = (start, progress.counted_end) if counting else (progress.counted_end, end)
-    return first.isoformat(), stop.isoformat(), counting
-
-
-def _cut(whole: int, read: int, *, counting: bool) -> int:
-    """The counted days' revenue: the days read, or the whole month's less the days still to come."""
-    return read if counting else whole - read
+    return progress.period.first_day, progress.counted_end
 
 
 def _customers(
-    rows: list[tuple], count: int, read: tuple[str, str, bool] | None
+    rows: list[tuple], count: int, read: tuple[date, date] | None
 ) -> tuple[list[CustomerAmounts], dict[str, int] | None]:
     """One CustomerAmounts per tag value (rows in tag order), and the month in progress's whole revenue."""
     customers, whole = [], None if read is None else {}
@@ -115,7 +106,7 @@ def _customers(
         tag, stripe_id, name, revenue, cost, days_revenue = _customer(list(group), count)
         if whole is not None:
             whole[tag] = revenue[-1]
-            revenue = (*revenue[:-1], _cut(revenue[-1], days_revenue, counting=read[2]))
+            revenue = (*revenue[:-1], days_revenue)
         customers.append((tag, stripe_id, name, revenue, cost))
     return customers, whole
 
@@ -144,13 +135,13 @@ def _in(days: list[str]) -> str:
 
 
 _MAPPINGS, _STRIPE = CustomerMapping._meta.db_table, StripeCustomer._meta.db_table
-_CUSTOMERS, _DAILY_REVENUE = Customer._meta.db_table, RevenueDaily._meta.db_table
+_CUSTOMERS = Customer._meta.db_table
 _COST, _REVENUE = CustomerMonthlyCost._meta.db_table, CustomerMonthlyRevenue._meta.db_table
 
 
 # The statements are assembled from table names and placeholders only; every value is a parameter.
 def _customers_sql(
-    org_id: object, days: list[str], tag_value: str | None, read: tuple[str, str, bool] | None
+    org_id: object, days: list[str], tag_value: str | None, read: tuple[date, date] | None
 ) -> tuple[str, list]:
     revenue_picks, revenue_params = _pivot("amount_micro", days)
     cost_picks, cost_params = _pivot("cost_micro", days)
@@ -172,14 +163,13 @@ def _customers_sql(
         )
         tag_params = [org_id, tag_value]
     read_col, read_join, read_params = "0", "", []
-    if read is not None:  # the month in progress: the daily revenue of the days read
+    if read is not None and read[0] < read[1]:  # the month in progress: its counted days' revenue
+        pieces, read_params = pieces_sql(REVENUE, org_id, read, revenue_of_tag, tag_params)
         read_col = "COALESCE(d.amount, 0)"
         read_join = (
-            f"LEFT JOIN (SELECT stripe_customer_id AS id, CAST(SUM(amount_micro) AS BIGINT) AS amount "
-            f"FROM {_DAILY_REVENUE} WHERE org_id = %s AND day >= %s AND day < %s{revenue_of_tag} "
-            "GROUP BY stripe_customer_id) d ON d.id = s.id "
+            f"LEFT JOIN (SELECT key AS id, CAST(SUM(amount) AS BIGINT) AS amount FROM ({pieces}) AS p "
+            "GROUP BY key) d ON d.id = s.id "
         )
-        read_params = [org_id, read[0], read[1], *tag_params]
     sql = (
         f"SELECT m.tag_value, m.stripe_customer_id, s.name, {revenue_cols}, {cost_cols}, {read_col} "
         f"FROM {_MAPPINGS} m "
@@ -211,19 +201,16 @@ def _customers_sql(
     return sql, params + ([tag_value] if tag_value is not None else [])
 
 
-def _org_totals_sql(org_id: object, days: list[str], read: tuple[str, str, bool] | None) -> tuple[str, list]:
+def _org_totals_sql(org_id: object, month: str, read: tuple[date, date] | None) -> tuple[str, list]:
+    """The org's revenue and cost of one month (its counted days' revenue when it is in progress),
+    every Stripe and cost-side customer, mapped or not: what the reconciliation compares with."""
     # CAST: PostgreSQL sums bigints as numeric, which would arrive as Decimals.
-    sql = (
-        f"SELECT 'c', month, CAST(SUM(cost_micro) AS BIGINT) FROM {_COST} "
-        f"WHERE org_id = %s AND month IN ({_in(days)}) GROUP BY month UNION ALL "
-        f"SELECT 'r', month, CAST(SUM(amount_micro) AS BIGINT) FROM {_REVENUE} "
-        f"WHERE org_id = %s AND month IN ({_in(days)}) GROUP BY month"
-    )
-    params = [org_id, *days, org_id, *days]
-    if read is not None:  # the org's daily revenue of the days read, all Stripe customers
-        sql += (
-            f" UNION ALL SELECT 'd', NULL, CAST(SUM(amount_micro) AS BIGINT) FROM {_DAILY_REVENUE} "
-            "WHERE org_id = %s AND day >= %s AND day < %s"
-        )
-        params += [org_id, read[0], read[1]]
-    return sql, params
+    revenue = f"SELECT CAST(SUM(amount_micro) AS BIGINT) FROM {_REVENUE} WHERE org_id = %s AND month = %s"
+    revenue_params = [org_id, month]
+    if read is not None:  # in progress: the counted days only (none before the month begins)
+        revenue, revenue_params = "SELECT 0", []
+        if read[0] < read[1]:
+            pieces, revenue_params = pieces_sql(REVENUE, org_id, read)
+            revenue = f"SELECT CAST(SUM(amount) AS BIGINT) FROM ({pieces}) AS p"
+    cost = f"SELECT CAST(SUM(cost_micro) AS BIGINT) FROM {_COST} WHERE org_id = %s AND month = %s"
+    return f"SELECT ({revenue}), ({cost})", [*revenue_params, org_id, month]

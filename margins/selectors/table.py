@@ -56,12 +56,10 @@ class MarginReport:
 
 @dataclass(frozen=True)
 class MarginInputs:
-    """Monthly amounts per mapped tag value, and the org's totals per month, mapped or not."""
+    """Monthly amounts per mapped tag value."""
 
     months: tuple[Month, ...]
     customers: tuple[CustomerMonthly, ...]
-    org_revenue: Mapping[Month, int]
-    org_cost: Mapping[Month, int]
     progress: MonthProgress | None = None  # of the last month, when it is in progress
 
 
@@ -123,16 +121,14 @@ def ranked_margin_table(
         months=amounts.months, customers=amounts.customers, thresholds=thresholds, projection=projection
     )
     table = rank_table(period=period, ranked=ranked, progress=progress)
-    reconciliation = reconcile(
-        table.summary, org_revenue=amounts.org_revenue[-1], org_cost=amounts.org_cost[-1]
-    )
+    reconciliation = reconcile(table.summary, org_revenue=amounts.org_revenue, org_cost=amounts.org_cost)
     sync = sync_status(org=org, start=period.bounds[0], end=period.bounds[1]) if with_sync else None
     return MarginReport(table, reconciliation, sync, thresholds)
 
 
 def margin_inputs(*, org: Organization, months: Sequence[Month], as_of: date | None = None) -> MarginInputs:
     """Monthly amounts of every mapped tag value as `CustomerMonthly` values (the alerts compute two
-    months' tables from one read), and the org's totals per month.
+    months' tables from one read).
 
     `as_of` (a UTC day): when the last month is in progress on that day, its revenue is that of
     its counted days, and the whole month's is kept beside it.
@@ -143,8 +139,6 @@ def margin_inputs(*, org: Organization, months: Sequence[Month], as_of: date | N
     return MarginInputs(
         months=amounts.months,
         customers=tuple(_customer(amounts.months, facts, amounts.whole) for facts in amounts.customers),
-        org_revenue=dict(zip(amounts.months, amounts.org_revenue, strict=True)),
-        org_cost=dict(zip(amounts.months, amounts.org_cost, strict=True)),
         progress=progress,
     )
 

@@ -16,6 +16,7 @@ from margins.calculations.day_pieces import week_start
 from margins.costs.services import events_ingest
 from margins.costs.tests.ingestion_helpers import event
 from margins.models import (
+    RUNNING_SUMS,
     CustomerDailyCost,
     CustomerMonthlyCost,
     CustomerMonthlyRevenue,
@@ -47,8 +48,27 @@ def kept_cost(org, model, period_field) -> dict[tuple[str, date], tuple[int, int
     return {(ext, period): (cost, req) for ext, period, cost, req in rows if cost or req}
 
 
+def running_from_days(days) -> dict[tuple[str, date], tuple[int, ...]]:
+    """(key, day, amount) rows as each week's running sums, Monday through Saturday."""
+    running: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0] * 6)
+    for key, day, amount in days:
+        sums = running[(key, week_start(day))]
+        for weekday in range(day.weekday(), 6):
+            sums[weekday] += amount
+    return {key: tuple(sums) for key, sums in running.items() if any(sums)}
+
+
+def kept_running(rows) -> dict[tuple[str, date], tuple[int, ...]]:
+    return {(key, week): tuple(sums) for key, week, *sums in rows if any(sums)}
+
+
 def assert_cost_totals_follow_the_days(org):
     assert kept_cost(org, CustomerWeeklyCost, "week") == cost_from_days(org, week_start)
+    days = CustomerDailyCost.objects.filter(org=org).values_list("customer__external_id", "day", "cost_micro")
+    weeks = CustomerWeeklyCost.objects.filter(org=org).values_list(
+        "customer__external_id", "week", *RUNNING_SUMS
+    )
+    assert kept_running(weeks) == running_from_days(days)
     assert kept_cost(org, CustomerMonthlyCost, "month") == cost_from_days(org, lambda d: d.replace(day=1))
 
 
@@ -106,6 +126,30 @@ def test_revenue_weeks_follow_daily_revenue_across_a_leap_day_and_a_new_year(org
     assert weekly_revenue(org) == {("cus_a", date(2028, 2, 28)): -110, ("cus_a", date(2027, 12, 27)): 11}
     RevenueDaily.objects.filter(org=org, day=date(2028, 3, 5)).delete()
     assert weekly_revenue(org) == {("cus_a", date(2028, 2, 28)): -200, ("cus_a", date(2027, 12, 27)): 11}
+    assert_revenue_running_sums_follow_the_days(org)
+    # Monday 300, then the leap Tuesday's -500 on every later weekday; Friday 2027-12-31's 7.
+    assert kept_running(running_revenue(org))[("cus_a", date(2028, 2, 28))] == (
+        300,
+        -200,
+        -200,
+        -200,
+        -200,
+        -200,
+    )
+    assert kept_running(running_revenue(org))[("cus_a", date(2027, 12, 27))] == (0, 0, 0, 0, 7, 7)
+
+
+def running_revenue(org):
+    return CustomerWeeklyRevenue.objects.filter(org=org).values_list(
+        "stripe_customer__stripe_id", "week", *RUNNING_SUMS
+    )
+
+
+def assert_revenue_running_sums_follow_the_days(org):
+    days = RevenueDaily.objects.filter(org=org).values_list(
+        "stripe_customer__stripe_id", "day", "amount_micro"
+    )
+    assert kept_running(running_revenue(org)) == running_from_days(days)
 
 
 def test_deleting_an_organization_takes_its_weekly_rows_along(org, other_org):
@@ -121,12 +165,13 @@ def test_deleting_an_organization_takes_its_weekly_rows_along(org, other_org):
 def test_rebuild_command_repairs_weekly_totals_too(org):
     add_cost(org, "acme", date(2026, 4, 3), 30)
     add_revenue(org, "cus_a", date(2026, 4, 3), 70)
-    CustomerWeeklyCost.objects.all().update(cost_micro=999)
+    CustomerWeeklyCost.objects.all().update(cost_micro=999, through_wed=5)
     CustomerWeeklyRevenue.objects.all().delete()
     CustomerMonthlyRevenue.objects.all().update(amount_micro=1)
     call_command("rebuild_monthly_totals", "--org", org.public_id, stdout=io.StringIO())
     assert_cost_totals_follow_the_days(org)
     assert weekly_revenue(org) == {("cus_a", date(2026, 3, 30)): 70}
+    assert_revenue_running_sums_follow_the_days(org)
 
 
 @pytest.mark.postgres
