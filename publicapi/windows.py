@@ -5,7 +5,7 @@ window is the N days before it. Sparks have one bucket per day for 7d and 30d an
 on ISO weeks (Monday to Sunday): the newest is this week up to today (1 to 7 days), the eleven
 before it are whole weeks, and the oldest holds the rest of the 90 days (6 to 12). On ISO weeks
 because the weeks are kept as totals (margins/monthly.py): an 11-week stretch is 11 rows per
-customer, where seven days counted back from today would be seven daily rows each.
+customer, where seven days counted back from today would cut two weeks each.
 """
 
 from __future__ import annotations

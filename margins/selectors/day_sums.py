@@ -30,6 +30,7 @@ from margins.models import (
     CustomerWeeklyRevenue,
 )
 from margint.models import Organization
+from margint.sql import bigint_sum
 
 
 @dataclass(frozen=True)
@@ -103,9 +104,8 @@ def _sums_sql(side: _Side, org_id: object, ranges: Ranges, names: Collection[str
         of_names += f" AND {side.name} IN ({_in(names)}))"
         names_params = [org_id, *names]
     pieces, params = pieces_sql(side, org_id, edges, of_names, names_params)
-    # CAST: PostgreSQL sums bigints as numeric, which would arrive as Decimals.
     sums = ", ".join(
-        f"CAST(COALESCE(SUM(amount) FILTER ({_slices(edges, start, end)}), 0) AS BIGINT) AS r{index}"
+        f"COALESCE({bigint_sum('amount')} FILTER ({_slices(edges, start, end)}), 0) AS r{index}"
         for index, (start, end) in enumerate(ranges)
     )
     # Named after adding up: joining the names first would join every piece row.

@@ -31,6 +31,7 @@ from margins.calculations import Month, MonthProgress
 from margins.models import Customer, CustomerMonthlyCost, CustomerMonthlyRevenue
 from margins.selectors.day_sums import REVENUE, pieces_sql
 from margint.models import Organization
+from margint.sql import bigint_sum
 
 # (tag value, lead Stripe customer id, its name or None, revenue per month, cost per month)
 CustomerAmounts = tuple[str, str, str | None, tuple[int, ...], tuple[int, ...]]
@@ -167,7 +168,7 @@ def _customers_sql(
         pieces, read_params = pieces_sql(REVENUE, org_id, read, revenue_of_tag, tag_params)
         read_col = "COALESCE(d.amount, 0)"
         read_join = (
-            f"LEFT JOIN (SELECT key AS id, CAST(SUM(amount) AS BIGINT) AS amount FROM ({pieces}) AS p "
+            f"LEFT JOIN (SELECT key AS id, {bigint_sum('amount')} AS amount FROM ({pieces}) AS p "
             "GROUP BY key) d ON d.id = s.id "
         )
     sql = (
@@ -204,13 +205,12 @@ def _customers_sql(
 def _org_totals_sql(org_id: object, month: str, read: tuple[date, date] | None) -> tuple[str, list]:
     """The org's revenue and cost of one month (its counted days' revenue when it is in progress),
     every Stripe and cost-side customer, mapped or not: what the reconciliation compares with."""
-    # CAST: PostgreSQL sums bigints as numeric, which would arrive as Decimals.
-    revenue = f"SELECT CAST(SUM(amount_micro) AS BIGINT) FROM {_REVENUE} WHERE org_id = %s AND month = %s"
+    revenue = f"SELECT {bigint_sum('amount_micro')} FROM {_REVENUE} WHERE org_id = %s AND month = %s"
     revenue_params = [org_id, month]
     if read is not None:  # in progress: the counted days only (none before the month begins)
         revenue, revenue_params = "SELECT 0", []
         if read[0] < read[1]:
             pieces, revenue_params = pieces_sql(REVENUE, org_id, read)
-            revenue = f"SELECT CAST(SUM(amount) AS BIGINT) FROM ({pieces}) AS p"
-    cost = f"SELECT CAST(SUM(cost_micro) AS BIGINT) FROM {_COST} WHERE org_id = %s AND month = %s"
+            revenue = f"SELECT {bigint_sum('amount')} FROM ({pieces}) AS p"
+    cost = f"SELECT {bigint_sum('cost_micro')} FROM {_COST} WHERE org_id = %s AND month = %s"
     return f"SELECT ({revenue}), ({cost})", [*revenue_params, org_id, month]
