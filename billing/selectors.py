@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
@@ -209,8 +209,9 @@ def sync_status(
     )
 
 
-@dataclass(frozen=True)
-class CustomerMrr:
+class CustomerMrr(NamedTuple):
+    """A tuple: the v1 customer list reads one for each of 10,000 Stripe customers."""
+
     amount_micro: int
     source: str  # "subscriptions" | "invoices" | "none"
 
@@ -235,15 +236,20 @@ def mrr_by_customer(
     if subscriptions is None:
         subscriptions = subscription_facts_by_customer(org=org)
     result = {}
-    for stripe_id in trailing.keys() | subscriptions.keys():
+    for stripe_id, facts in subscriptions.items():
         mrr = compute_mrr(
-            subscriptions=subscriptions.get(stripe_id, ()),
+            subscriptions=facts,
             trailing_30d_revenue_micro=trailing.get(stripe_id, 0),
             as_of=as_of,
             currency=org.reporting_currency,
         )
         if mrr.source != "none":
             result[stripe_id] = CustomerMrr(mrr.amount_micro, mrr.source)
+    # Without subscriptions, compute_mrr is the trailing revenue when positive: most customers of a
+    # large org have none, and the list of 10,000 spends less without a call for each.
+    for stripe_id, amount in trailing.items():
+        if amount > 0 and stripe_id not in subscriptions:
+            result[stripe_id] = CustomerMrr(amount, "invoices")
     return result
 
 

@@ -94,35 +94,25 @@ def window_figures(
     zeros = (0,) * (len(window.query_edges) - 1)
     no_revenue = (0, 0, 0)
     rows = []
-    for ext, info in infos.items():
+    # Inline and positional: this loop runs for each of 10,000 customers.
+    for ext, (id_, name, email) in infos.items():
         stripe_ids = links.get(ext, ())
         buckets = sums.cost.get(ext, zeros)
         if len(stripe_ids) == 1:  # the common case, without the loops below
             previous_revenue, revenue, _ = sums.revenue.get(stripe_ids[0], no_revenue)
-            m = mrr.get(stripe_ids[0])
-            mrr_amount, source = (m.amount_micro, m.source) if m else _NO_MRR
+            mrr_amount, source = mrr.get(stripe_ids[0], _NO_MRR)
         else:
             amounts = [sums.revenue.get(sid, no_revenue) for sid in stripe_ids]
             previous_revenue, revenue = sum(a[0] for a in amounts), sum(a[1] for a in amounts)
             mrrs = [mrr[sid] for sid in stripe_ids if sid in mrr]
-            mrr_amount, source = sum(m.amount_micro for m in mrrs), _mrr_source(m.source for m in mrrs)
+            mrr_amount, source = sum(m[0] for m in mrrs), _mrr_source(m[1] for m in mrrs)
         spark = buckets[1:]
         rows.append(
             CustomerFigures(
-                id=info.id,
-                external_id=ext,
-                name=info.name,
-                email=info.email,
-                stripe_ids=stripe_ids,
-                cost=sum(spark),
-                previous_cost=buckets[0],
-                revenue=revenue,
-                previous_revenue=previous_revenue,
-                mrr=mrr_amount,
-                mrr_source=source,
-                spark=spark,
+                id_, ext, name, email, stripe_ids, sum(spark), buckets[0], revenue, previous_revenue,
+                mrr_amount, source, spark,
             )
-        )
+        )  # fmt: skip
     revenue_total = sum(amounts[1] for amounts in sums.revenue.values())
     previous_total = sum(amounts[0] for amounts in sums.revenue.values())
     return WindowFigures(tuple(rows), revenue_total, previous_total)

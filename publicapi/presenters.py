@@ -2,49 +2,81 @@
 
 Every cents figure is rounded half-even from its own micro-unit sum by
 `margins.calculations.micros_to_cents`, so `costCents + marginCents` can differ from
-`revenueCents` by a cent. Percentages come from `margin_percent` (two decimals, rounded once).
-Net revenue below zero in a window (refunds above charges) counts as no revenue for the
-percentage and the state; `marginCents` keeps the true difference.
+`revenueCents` by a cent. Percentages are `margin_percent` (two decimals, rounded once), computed
+as its integer hundredths. Net revenue below zero in a window (refunds above charges) counts as
+no revenue for the percentage and the state; `marginCents` keeps the true difference.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 import orjson
 
 from margins.calculations import (
-    MonthAmounts,
+    Tier,
+    TierBounds,
     TierThresholds,
-    health_tier,
-    margin_percent,
+    margin_hundredths,
     micros_to_cents,
+    micros_to_cents_each,
+    tier_bounds,
+    tier_for_hundredths,
 )
 from publicapi.customers import CustomerFigures, WindowFigures
 from publicapi.windows import RollingWindow
 
 INACTIVE = "inactive"  # neither revenue nor cost in the window: no margin to judge
+_STATES = {tier: tier.value for tier in Tier}  # plain strings, read 20,000 times a list
+_CRITICAL = Tier.CRITICAL.value
 
 
-def percent_of(revenue: int, cost: int) -> Decimal:
-    return margin_percent(max(revenue, 0), cost)
+def _percent_number(hundredths: int, revenue: int, cost: int) -> float:
+    """The JSON number of `margin_percent`: h / 100 is the float of the Decimal h / 100 (both are
+    correctly rounded), but a loss under half a hundredth of a percent rounds to Decimal -0.00,
+    whose float the documents have always written as -0.0."""
+    if hundredths == 0 and 0 < revenue < cost:
+        return -0.0
+    return hundredths / 100
 
 
-def margin_state(revenue: int, cost: int, thresholds: TierThresholds) -> str:
-    if revenue == 0 and cost == 0:
-        return INACTIVE
-    return health_tier(MonthAmounts(revenue=max(revenue, 0), cost=cost), thresholds).value
+def percent_number(revenue: int, cost: int) -> float:
+    """`margin_percent(max(revenue, 0), cost)` as a JSON number."""
+    return _percent_number(margin_hundredths(revenue, cost), revenue, cost)
 
 
-def _number(value: Decimal) -> float:
-    # A JSON number; the Decimal is already rounded to two places, so the float prints the same digits.
-    return float(value)
+def margin_figures(revenue: int, cost: int, bounds: TierBounds) -> tuple[float, str]:
+    """A window's margin percent (as `percent_number`) and state, from one division.
+
+    The state is the `health_tier` of (max(revenue, 0), cost): critical for cost without income,
+    the tier of 0 % for refunds alone (no cost), and inactive when nothing happened.
+    """
+    hundredths = margin_hundredths(revenue, cost)  # 0 without positive revenue
+    if not revenue and not cost:
+        state = INACTIVE
+    elif revenue <= 0 and cost:
+        state = _CRITICAL  # spending (or refunding) with no income is the worst case
+    else:
+        state = _STATES[tier_for_hundredths(hundredths, bounds)]
+    return _percent_number(hundredths, revenue, cost), state
 
 
 def customer_row(figures: CustomerFigures, thresholds: TierThresholds) -> dict[str, Any]:
+    return _row(figures, tier_bounds(thresholds))
+
+
+def _row(figures: CustomerFigures, bounds: TierBounds) -> dict[str, Any]:
     f = figures
+    # One call rounds all of the row's amounts (a list has 10,000 rows), in the order unpacked below.
+    cents = micros_to_cents_each((
+        f.mrr, f.cost, f.previous_cost, f.revenue, f.previous_revenue,
+        f.revenue - f.cost, f.previous_revenue - f.previous_cost, *f.spark,
+    ))  # fmt: skip
+    mrr, cost, previous_cost, revenue, previous_revenue, margin, previous_margin, *spark = cents
+    percent, state = margin_figures(f.revenue, f.cost, bounds)
+    previous_percent, previous_state = margin_figures(f.previous_revenue, f.previous_cost, bounds)
     return {
         "id": f.id,
         "externalId": f.external_id,
@@ -52,29 +84,29 @@ def customer_row(figures: CustomerFigures, thresholds: TierThresholds) -> dict[s
         "email": f.email or None,
         "stripeCustomerId": f.stripe_ids[0] if f.stripe_ids else None,
         "stripeCustomerIds": list(f.stripe_ids),
-        "mrrCents": micros_to_cents(f.mrr),
+        "mrrCents": mrr,
         "mrrSource": f.mrr_source,
-        "costCents": micros_to_cents(f.cost),
-        "previousCostCents": micros_to_cents(f.previous_cost),
-        "revenueCents": micros_to_cents(f.revenue),
-        "previousRevenueCents": micros_to_cents(f.previous_revenue),
-        "marginCents": micros_to_cents(f.revenue - f.cost),
-        "previousMarginCents": micros_to_cents(f.previous_revenue - f.previous_cost),
-        "marginPercent": _number(percent_of(f.revenue, f.cost)),
-        "previousMarginPercent": _number(percent_of(f.previous_revenue, f.previous_cost)),
-        "marginState": margin_state(f.revenue, f.cost, thresholds),
-        "previousMarginState": margin_state(f.previous_revenue, f.previous_cost, thresholds),
-        "spark": [micros_to_cents(amount) for amount in f.spark],
+        "costCents": cost,
+        "previousCostCents": previous_cost,
+        "revenueCents": revenue,
+        "previousRevenueCents": previous_revenue,
+        "marginCents": margin,
+        "previousMarginCents": previous_margin,
+        "marginPercent": percent,
+        "previousMarginPercent": previous_percent,
+        "marginState": state,
+        "previousMarginState": previous_state,
+        "spark": spark,
     }
-
-
-def _row_order(figures: CustomerFigures) -> tuple[int, str]:
-    return -figures.cost, figures.external_id
 
 
 def customer_rows_body(figures: Sequence[CustomerFigures], thresholds: TierThresholds) -> bytes:
     """`{"data": [rows]}` as JSON bytes, rows by cost in the window (largest first, then by external id)."""
-    rows = [customer_row(f, thresholds) for f in sorted(figures, key=_row_order)]
+    # Two stable sorts on C keys, not one on a Python key function: the later sort keeps the
+    # order of the earlier among equal costs (also with reverse=True).
+    by_id = sorted(figures, key=attrgetter("external_id"))
+    bounds = tier_bounds(thresholds)
+    rows = [_row(f, bounds) for f in sorted(by_id, key=attrgetter("cost"), reverse=True)]
     return orjson.dumps({"data": rows})
 
 
@@ -120,7 +152,7 @@ def _totals_json(figures: WindowFigures, *, previous: bool) -> dict[str, Any]:
         "costCents": micros_to_cents(side["cost"]),
         "revenueCents": micros_to_cents(side["revenue"]),
         "marginCents": micros_to_cents(side["revenue"] - side["cost"]),
-        "marginPercent": _number(percent_of(side["revenue"], side["cost"])),
+        "marginPercent": percent_number(side["revenue"], side["cost"]),
         "customerCount": side["customers"],
         "unprofitableCount": side["unprofitable"],
         "unattributedCostCents": micros_to_cents(side["unattributed"]),

@@ -2,7 +2,8 @@
 
 Pure: no ORM, no clock, no I/O. Selectors gather facts into the input dataclasses, the API
 layer serialises the output ones. Every amount is integer micro-units of the org's reporting
-currency; every percentage is a Decimal rounded by `round_percent` and nowhere else.
+currency; every percentage is a Decimal rounded by `round_percent` and nowhere else, or in a
+10,000-row loop integer hundredths of a percent that round the same way (`margin_hundredths`).
 
 `periods` holds the calendar month, `progress` the counted days of a month in progress and its
 month-end projection, `tiers` the tiers, thresholds and percentages, `rows` one
@@ -12,7 +13,13 @@ conversions of micro-units at the edges. Every public name is importable from he
 
 from __future__ import annotations
 
-from margins.calculations.money import MICROS_PER_CENT, MICROS_PER_UNIT, micros_to_cents, micros_to_dollars
+from margins.calculations.money import (
+    MICROS_PER_CENT,
+    MICROS_PER_UNIT,
+    micros_to_cents,
+    micros_to_cents_each,
+    micros_to_dollars,
+)
 from margins.calculations.periods import InvalidPeriod, Month
 from margins.calculations.progress import (
     ALERT_MIN_DAYS,
@@ -59,10 +66,15 @@ from margins.calculations.tables import (
 )
 from margins.calculations.tiers import (
     Tier,
+    TierBounds,
     TierThresholds,
     budget_suggestion,
+    divided_half_up,
+    margin_hundredths,
     margin_percent,
     round_percent,
+    tier_bounds,
+    tier_for_hundredths,
     tier_for_percent,
     tier_worsened,
 )
@@ -90,17 +102,21 @@ __all__ = [
     "RowFigures",
     "SparkPoint",
     "Tier",
+    "TierBounds",
     "TierThresholds",
     "alert_ready",
     "budget_suggestion",
     "build_sparkline",
     "compute_customer_row",
     "compute_margin_table",
+    "divided_half_up",
     "health_tier",
+    "margin_hundredths",
     "margin_percent",
     "margin_rows",
     "monthly_series",
     "micros_to_cents",
+    "micros_to_cents_each",
     "micros_to_dollars",
     "month_progress",
     "project_cost",
@@ -115,6 +131,8 @@ __all__ = [
     "round_percent",
     "summarize",
     "summary_of",
+    "tier_bounds",
+    "tier_for_hundredths",
     "tier_for_percent",
     "tier_worsened",
     "worst_first",

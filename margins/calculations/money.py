@@ -5,6 +5,9 @@ Every amount inside Margint is integer micro-units of the org's reporting curren
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from itertools import repeat
+
 MICROS_PER_UNIT = 1_000_000
 MICROS_PER_CENT = 10_000
 
@@ -31,3 +34,15 @@ def micros_to_cents(amount: int) -> int:
     if rest > half or (rest == half and cents % 2):
         cents += 1
     return cents
+
+
+def micros_to_cents_each(amounts: Iterable[int]) -> list[int]:
+    """`micros_to_cents` of each amount, in one call: a v1 list row rounds 7 amounts and its spark.
+
+    The same rule once more, without a Python call per amount; tests hold the two equal.
+    """
+    half = MICROS_PER_CENT // 2
+    return [
+        cents + 1 if rest > half or (rest == half and cents % 2) else cents
+        for cents, rest in map(divmod, amounts, repeat(MICROS_PER_CENT))
+    ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -16,10 +16,15 @@ from margins.calculations.periods import Month
 from margins.calculations.progress import MonthProgress, Projection, project_cost, projection_of
 from margins.calculations.tiers import (
     Tier,
+    TierBounds,
     TierThresholds,
     budget_suggestion,
+    divided_half_up,
+    margin_hundredths,
     margin_percent,
     round_percent,
+    tier_bounds,
+    tier_for_hundredths,
     tier_for_percent,
 )
 
@@ -146,49 +151,18 @@ def _line_weights(count: int) -> tuple[tuple[Decimal, ...], Decimal]:
 
 # --- the hot loop: integers ------------------------------------------------------------------
 # A table computes 10,000 rows per request, so a row is computed on plain tuples in integer
-# hundredths of a percent, and Decimals are made only for the values a row keeps. Each result
-# equals the Decimal formula of `margin_percent` / `project_next` rounded by `round_percent`
-# (half up, ties away from zero): the exact quotient is rounded once, in integers.
+# hundredths of a percent (`margin_hundredths` and its kin in tiers), and Decimals are made only
+# for the values a row keeps. Each result equals the Decimal formula of `margin_percent` /
+# `project_next` rounded by `round_percent` (half up, ties away from zero).
 
 _FLOOR_HUNDREDTHS = -10_000  # -100.00 %
-
-
-def _divided_half_up(numerator: int, denominator: int) -> int:
-    """numerator / denominator (> 0) rounded to an integer, ties away from zero."""
-    if numerator >= 0:
-        return (2 * numerator + denominator) // (2 * denominator)
-    return -((denominator - 2 * numerator) // (2 * denominator))
-
-
-def _hundredths(revenue: int, cost: int) -> int:
-    """`margin_percent` in integer hundredths of a percent."""
-    if revenue <= 0:
-        return 0
-    return _divided_half_up((revenue - cost) * 10_000, revenue)
 
 
 def _as_percent(hundredths: int) -> Decimal:
     return Decimal(hundredths).scaleb(-2)
 
 
-def _bounds(thresholds: TierThresholds) -> tuple[int, int, int]:
-    """The thresholds in hundredths, rounded up: p >= t exactly when p x 100 >= ceil(t x 100)."""
-    return tuple(
-        int((t * 100).to_integral_value(rounding=ROUND_CEILING))
-        for t in (thresholds.healthy, thresholds.moderate, thresholds.at_risk)
-    )
-
-
-_HEALTHY, _MODERATE, _AT_RISK, _CRITICAL = Tier.HEALTHY, Tier.MODERATE, Tier.AT_RISK, Tier.CRITICAL
-
-
-def _tier_of(hundredths: int, bounds: tuple[int, int, int]) -> Tier:
-    healthy, moderate, at_risk = bounds
-    if hundredths >= healthy:
-        return _HEALTHY
-    if hundredths >= moderate:
-        return _MODERATE
-    return _AT_RISK if hundredths >= at_risk else _CRITICAL
+_CRITICAL = Tier.CRITICAL
 
 
 def _spark_values(revenue: Sequence[int], cost: Sequence[int]) -> tuple[list[int | None], int | None]:
@@ -196,7 +170,7 @@ def _spark_values(revenue: Sequence[int], cost: Sequence[int]) -> tuple[list[int
     the period (None for a month with neither revenue nor cost: no point), and the projected value
     of the next month (None without a projection)."""
     values = [
-        (_FLOOR_HUNDREDTHS if r <= 0 else _hundredths(r, c)) if r or c else None
+        (_FLOOR_HUNDREDTHS if r <= 0 else margin_hundredths(r, c)) if r or c else None
         for r, c in zip(revenue, cost, strict=True)
     ]
     if len(values) < SPARKLINE_MONTHS or None in values:
@@ -204,7 +178,7 @@ def _spark_values(revenue: Sequence[int], cost: Sequence[int]) -> tuple[list[int
     # The least-squares line through three points at x = 0, 1, 2, read at x = 3:
     # mean + 2 x slope = (v0 + v1 + v2) / 3 + (v2 - v0) = (-2 v0 + v1 + 4 v2) / 3.
     v0, v1, v2 = values
-    return values, _divided_half_up(4 * v2 + v1 - 2 * v0, 3)
+    return values, divided_half_up(4 * v2 + v1 - 2 * v0, 3)
 
 
 def _spark_points(
@@ -257,7 +231,7 @@ class RankedRows:
     figures: list[RowFigures]
     spark_months: tuple[Month, ...]
     thresholds: TierThresholds
-    bounds: tuple[int, int, int]
+    bounds: TierBounds
 
     @property
     def next_month(self) -> Month:
@@ -268,7 +242,9 @@ class RankedRows:
         """What completes a row of `figures`, in integers (see `RowDetails`)."""
         values, projected = _spark_values(figure.spark_revenue, figure.spark_cost)
         tier = figure.health_tier
-        worsens = projected is not None and _tier_of(projected, self.bounds).severity > tier.severity
+        worsens = False
+        if projected is not None:
+            worsens = tier_for_hundredths(projected, self.bounds).severity > tier.severity
         suggestion = None
         if tier is _CRITICAL:
             suggestion = budget_suggestion(revenue=figure.revenue, tier=tier, thresholds=self.thresholds)
@@ -306,7 +282,7 @@ def rank_rows(
     for the whole month (the period's amounts are those of its counted days); each row then
     carries its month-end revenue and cost (docs/month-in-progress.md).
     """
-    bounds, last = _bounds(thresholds), -SPARKLINE_MONTHS
+    bounds, last = tier_bounds(thresholds), -SPARKLINE_MONTHS
     progress, whole = projection if projection is not None and projection[0].is_partial else (None, None)
     whole = whole or {}
     keyed = []  # (percent in hundredths, margin, tag, figures): sorting them sorts worst first
@@ -314,8 +290,8 @@ def rank_rows(
         r, c = revenue[-1], cost[-1]
         if not r and not c:
             continue
-        value = _hundredths(r, c)
-        tier = _CRITICAL if r <= 0 else _tier_of(value, bounds)
+        value = margin_hundredths(r, c)
+        tier = _CRITICAL if r <= 0 else tier_for_hundredths(value, bounds)
         ahead_revenue = ahead_cost = None
         if progress is not None:
             ahead_revenue, ahead_cost = whole.get(tag, r), project_cost(c, progress)
