@@ -29,6 +29,7 @@ from margins.calculations import (
     Tier,
     margin_percent,
     micros_to_dollars,
+    projection_hundredths,
 )
 from margins.costs.selectors import BreakdownRow
 from margins.selectors import CustomerDetail, MarginReport
@@ -92,19 +93,20 @@ def row_json(row: MarginRow) -> dict[str, Any]:
         sparkline_json(row.sparkline),
         row.projected_tier_worsening,
         row.budget_suggestion,
-        row.projection,
+        _projection_values(row.projection),
     )
 
 
 def ranked_rows_json(table: RankedTable) -> list[dict[str, Any]]:
     """Every row of a ranked table as `row_json` writes it, from its figures and their details:
     no MarginRow, SparkPoint nor Decimal in between. A percentage in integer hundredths h is
-    written h / 100, the float of the Decimal h / 100 (both are correctly rounded)."""
+    written h / 100, the float of the Decimal h / 100 (both are correctly rounded); the month-end
+    projection's too, but for a zero (`_projected_values`)."""
     ranked = table.ranked
     texts = [_period_text(month) for month in ranked.spark_months]
-    next_text, rows = _period_text(ranked.next_month), []
+    next_text, bounds, rows = _period_text(ranked.next_month), ranked.bounds, []
     for figure in ranked.figures:
-        values, projected, worsens, suggestion, projection = ranked.details(figure)
+        values, projected, worsens, suggestion = ranked.details(figure)
         sparkline = [
             {"period": text, "marginPercent": value / 100}
             for text, value in zip(texts, values, strict=True)
@@ -112,8 +114,21 @@ def ranked_rows_json(table: RankedTable) -> list[dict[str, Any]]:
         ]
         if projected is not None:
             sparkline.append({"period": next_text, "marginPercent": projected / 100, "projected": True})
-        rows.append(_row_body(figure, figure.hundredths / 100, sparkline, worsens, suggestion, projection))
+        ahead = _NO_PROJECTION
+        if figure.projected_revenue is not None:
+            ahead = _projected_values(figure.projected_revenue, figure.projected_cost, bounds)
+        rows.append(_row_body(figure, figure.hundredths / 100, sparkline, worsens, suggestion, ahead))
     return rows
+
+
+def _projected_values(revenue: int, cost: int | None, bounds: tuple[int, int, int]) -> tuple:
+    """`_projection_values` of a row's `projection_of`, from integers. A zero percent is asked of
+    `margin_percent`, whose -0.00 (a loss under 0.005 %) writes -0.0."""
+    value, tier = projection_hundredths(revenue, cost, bounds)
+    if value is None:
+        return revenue, cost, None, None
+    percent = value / 100 if value else float(margin_percent(revenue, cost))
+    return revenue, cost, percent, _TIER_TEXT[tier] if tier is not None else None
 
 
 def _row_body(
@@ -122,9 +137,12 @@ def _row_body(
     sparkline: list[dict[str, Any]],
     worsens: bool,
     suggestion: int | None,
-    projection: Projection | None,
+    projection: tuple,
 ) -> dict[str, Any]:
-    body = {
+    """`projection`: the values of its fields (`_projection_values`), written in the same dict
+    literal as the row's (not a second dict merged in: 10,000 rows)."""
+    projected_revenue, projected_cost, projected_percent, projected_tier = projection
+    return {
         "stripeCustomerId": row.stripe_customer_id,
         "customerName": row.customer_name,
         "avatarUrl": row.avatar_url,
@@ -137,22 +155,29 @@ def _row_body(
         "sparkline": sparkline,
         "projectedTierWorsening": worsens,
         "budgetSuggestionMicrodollars": suggestion,
+        "projectedRevenueMicrodollars": projected_revenue,
+        "projectedCostMicrodollars": projected_cost,
+        "projectedMarginPercent": projected_percent,
+        "projectedHealthTier": projected_tier,
     }
-    body.update(projection_json(projection))
-    return body
 
 
 def projection_json(projection: Projection | None) -> dict[str, Any]:
     """The month-end projection of a month in progress; every field null for a finished month."""
+    return dict(zip(_PROJECTION_FIELDS, _projection_values(projection), strict=True))
+
+
+def _projection_values(projection: Projection | None) -> tuple:
+    """The JSON values of a projection's fields (`_PROJECTION_FIELDS`); all None without one."""
     if projection is None:
-        return dict.fromkeys(_PROJECTION_FIELDS)
+        return _NO_PROJECTION
     revenue, cost, percent, tier = projection
-    return {
-        "projectedRevenueMicrodollars": revenue,
-        "projectedCostMicrodollars": cost,
-        "projectedMarginPercent": float(percent) if percent is not None else None,
-        "projectedHealthTier": _TIER_TEXT[tier] if tier is not None else None,
-    }
+    return (
+        revenue,
+        cost,
+        float(percent) if percent is not None else None,
+        _TIER_TEXT[tier] if tier is not None else None,
+    )
 
 
 _PROJECTION_FIELDS = (
@@ -161,6 +186,7 @@ _PROJECTION_FIELDS = (
     "projectedMarginPercent",
     "projectedHealthTier",
 )
+_NO_PROJECTION = (None, None, None, None)
 
 
 def progress_json(progress: MonthProgress) -> dict[str, Any]:

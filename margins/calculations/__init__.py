@@ -48,6 +48,7 @@ from margins.calculations.rows import (
     margin_rows,
     monthly_series,
     project_next,
+    projection_hundredths,
     rank_rows,
     revenue_over_time,
 )
@@ -123,6 +124,7 @@ __all__ = [
     "project_month",
     "project_next",
     "projected_sums",
+    "projection_hundredths",
     "projection_of",
     "rank_rows",
     "rank_table",

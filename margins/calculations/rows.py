@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from operator import attrgetter
 from typing import NamedTuple
 
 from margins.calculations.periods import Month
@@ -32,6 +33,8 @@ SPARKLINE_MONTHS = 3
 REVENUE_OVER_TIME_MONTHS = 6
 
 _HALF = Decimal("0.5")
+_HUNDRED = Decimal(100)
+_new_row = tuple.__new__  # a NamedTuple made without its Python __new__ (see rank_rows)
 
 
 @dataclass(frozen=True)
@@ -156,29 +159,79 @@ def _line_weights(count: int) -> tuple[tuple[Decimal, ...], Decimal]:
 # `project_next` rounded by `round_percent` (half up, ties away from zero).
 
 _FLOOR_HUNDREDTHS = -10_000  # -100.00 %
+_CRITICAL = Tier.CRITICAL
 
 
+@lru_cache(maxsize=16_384)
 def _as_percent(hundredths: int) -> Decimal:
+    # A table makes one per row, of a few thousand values (most margins lie within +-100.00 %):
+    # a Decimal is immutable, so one made once serves every row and request that has its value.
     return Decimal(hundredths).scaleb(-2)
 
 
-_CRITICAL = Tier.CRITICAL
+def projection_hundredths(
+    revenue: int, cost: int | None, bounds: TierBounds
+) -> tuple[int | None, Tier | None]:
+    """`projection_of`'s margin percent, in integer hundredths, and tier, from the table's `bounds`
+    (None, None without a projected cost). The percent is `margin_percent`'s but for the sign of
+    a zero: `margin_percent` rounds a loss under 0.005 % to -0.00."""
+    if cost is None:
+        return None, None
+    value = margin_hundredths(revenue, cost)
+    if not revenue and not cost:
+        return value, None
+    return value, _CRITICAL if revenue <= 0 else tier_for_hundredths(value, bounds)
+
+
+def _budget_of(revenue: int, thresholds: TierThresholds) -> int | None:
+    """`budget_suggestion` of a critical row, in integers where its Decimals compute exactly (28
+    digits hold a revenue below 10**20 times a share of up to 8 digits): the same rounding of the
+    same number, revenue x (100 - healthy) / 100 rounded half to even."""
+    share = _allowed_share(thresholds.healthy)
+    if share is None or revenue >= _EXACT_REVENUE:
+        return budget_suggestion(revenue=revenue, tier=_CRITICAL, thresholds=thresholds)
+    if revenue <= 0:
+        return None
+    numerator, denominator = share
+    quotient, remainder = divmod(revenue * numerator, denominator)
+    if 2 * remainder > denominator or (2 * remainder == denominator and quotient % 2):
+        quotient += 1
+    return quotient
+
+
+_EXACT_REVENUE = 10**20
+
+
+@lru_cache(maxsize=64)
+def _allowed_share(healthy: Decimal) -> tuple[int, int] | None:
+    """(100 - healthy) / 100 as an exact fraction; None past 8 digits (see `_budget_of`)."""
+    allowed = _HUNDRED - healthy  # the Decimal that budget_suggestion multiplies by
+    if len(allowed.as_tuple().digits) > 8:
+        return None
+    numerator, denominator = allowed.as_integer_ratio()
+    return numerator, denominator * 100
 
 
 def _spark_values(revenue: Sequence[int], cost: Sequence[int]) -> tuple[list[int | None], int | None]:
     """`build_sparkline` in integer hundredths: the value of each of the SPARKLINE_MONTHS ending with
     the period (None for a month with neither revenue nor cost: no point), and the projected value
     of the next month (None without a projection)."""
-    values = [
-        (_FLOOR_HUNDREDTHS if r <= 0 else margin_hundredths(r, c)) if r or c else None
-        for r, c in zip(revenue, cost, strict=True)
-    ]
+    if len(revenue) != len(cost):
+        raise ValueError("a sparkline needs as many months of cost as of revenue")
+    values = list(map(_spark_value, revenue, cost))  # map: no comprehension frame per row
     if len(values) < SPARKLINE_MONTHS or None in values:
         return values, None
     # The least-squares line through three points at x = 0, 1, 2, read at x = 3:
     # mean + 2 x slope = (v0 + v1 + v2) / 3 + (v2 - v0) = (-2 v0 + v1 + 4 v2) / 3.
     v0, v1, v2 = values
     return values, divided_half_up(4 * v2 + v1 - 2 * v0, 3)
+
+
+def _spark_value(revenue: int, cost: int) -> int | None:
+    # A month's point: its margin, -100 % when it spent (or refunded) without income, none when idle.
+    if revenue > 0:
+        return margin_hundredths(revenue, cost)
+    return _FLOOR_HUNDREDTHS if revenue or cost else None
 
 
 def _spark_points(
@@ -218,10 +271,13 @@ class RowFigures(NamedTuple):
     projected_cost: int | None  # None also when no day counts yet
 
 
-# What completes a row: its sparkline's values in hundredths, one per month of `spark_months`
-# (None: no point), and the projected next month's value (None without one), whether that
-# projection is a worse tier, the budget suggestion, and the month-end projection.
-RowDetails = tuple[list[int | None], int | None, bool, int | None, Projection | None]
+# What completes a row but its month-end projection: its sparkline's values in hundredths, one
+# per month of `spark_months` (None: no point), and the projected next month's value (None
+# without one), whether that projection is a worse tier, and the budget suggestion.
+RowDetails = tuple[list[int | None], int | None, bool, int | None]
+
+# Severities read from a dict: `Tier.severity` is a property, a Python call per row.
+_SEVERITY = {tier: tier.severity for tier in Tier}
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,29 +295,32 @@ class RankedRows:
         return _next_month(self.spark_months[-1])
 
     def details(self, figure: RowFigures) -> RowDetails:
-        """What completes a row of `figures`, in integers (see `RowDetails`)."""
+        """What completes a row of `figures` but its projection, in integers (see `RowDetails`)."""
         values, projected = _spark_values(figure.spark_revenue, figure.spark_cost)
         tier = figure.health_tier
-        worsens = False
-        if projected is not None:
-            worsens = tier_for_hundredths(projected, self.bounds).severity > tier.severity
+        worsens = (
+            projected is not None and _SEVERITY[tier_for_hundredths(projected, self.bounds)] > _SEVERITY[tier]
+        )
         suggestion = None
         if tier is _CRITICAL:
-            suggestion = budget_suggestion(revenue=figure.revenue, tier=tier, thresholds=self.thresholds)
-        ahead = None
-        if figure.projected_revenue is not None:
-            ahead = projection_of(
-                revenue=figure.projected_revenue, cost=figure.projected_cost, thresholds=self.thresholds
-            )
-        return values, projected, worsens, suggestion, ahead
+            suggestion = _budget_of(figure.revenue, self.thresholds)
+        return values, projected, worsens, suggestion
+
+    def projection(self, figure: RowFigures) -> Projection | None:
+        """The row's month-end projection (a month in progress's rows only)."""
+        if figure.projected_revenue is None:
+            return None
+        return projection_of(
+            revenue=figure.projected_revenue, cost=figure.projected_cost, thresholds=self.thresholds
+        )
 
     def complete(self, figures: Iterable[RowFigures]) -> list[MarginRow]:
         """Each row of `figures` (some of this table's) with its sparkline, projection and suggestion."""
         rows, months, next_month = [], self.spark_months, self.next_month
         for figure in figures:
-            values, projected, worsens, suggestion, ahead = self.details(figure)
+            values, projected, worsens, suggestion = self.details(figure)
             sparkline = _spark_points(months, values, projected, next_month)
-            rows.append(MarginRow(*figure[:9], sparkline, worsens, suggestion, ahead))
+            rows.append(MarginRow(*figure[:9], sparkline, worsens, suggestion, self.projection(figure)))
         return rows
 
 
@@ -285,7 +344,7 @@ def rank_rows(
     bounds, last = tier_bounds(thresholds), -SPARKLINE_MONTHS
     progress, whole = projection if projection is not None and projection[0].is_partial else (None, None)
     whole = whole or {}
-    keyed = []  # (percent in hundredths, margin, tag, figures): sorting them sorts worst first
+    rows = []  # RowFigures
     for tag, stripe_id, name, revenue, cost in customers:
         r, c = revenue[-1], cost[-1]
         if not r and not c:
@@ -295,28 +354,38 @@ def rank_rows(
         ahead_revenue = ahead_cost = None
         if progress is not None:
             ahead_revenue, ahead_cost = whole.get(tag, r), project_cost(c, progress)
-        figures = RowFigures(
-            tag,
-            stripe_id,
-            name,
-            None,
-            r,
-            c,
-            r - c,
-            _as_percent(value),
-            tier,
-            value,
-            revenue[last:],
-            cost[last:],
-            ahead_revenue,
-            ahead_cost,
+        # tuple.__new__ is RowFigures(...) without the Python call of a NamedTuple's __new__.
+        figures = _new_row(
+            RowFigures,
+            (
+                tag,
+                stripe_id,
+                name,
+                None,
+                r,
+                c,
+                r - c,
+                _as_percent(value),
+                tier,
+                value,
+                revenue[last:],
+                cost[last:],
+                ahead_revenue,
+                ahead_cost,
+            ),
         )
-        keyed.append((value, r - c, tag, figures))
-    if len({item[2] for item in keyed}) != len(keyed):
+        rows.append(figures)
+    if len(set(map(_TAG, rows))) != len(rows):
         raise ValueError("each tag value may appear only once in a margin table")
-    keyed.sort()  # the tags are unique, so two rows themselves are never compared
-    ordered = [item[3] for item in keyed]
-    return RankedRows(ordered, tuple(months[last:]), thresholds, bounds)
+    for key in _WORST_FIRST_KEYS:  # no key tuple per row: 10,000 fewer objects to collect
+        rows.sort(key=key)
+    return RankedRows(rows, tuple(months[last:]), thresholds, bounds)
+
+
+# `worst_first` of RowFigures (percent, then margin, then tag, unique: a total order) as one stable
+# sort per key, the last key first; the keys are read in C.
+_TAG = attrgetter("tag_value")
+_WORST_FIRST_KEYS = (_TAG, attrgetter("margin"), attrgetter("hundredths"))
 
 
 def margin_rows(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter, countOf
 
 from margins.calculations.periods import Month
 from margins.calculations.progress import MonthProgress, Projection, projection_of
@@ -80,32 +81,28 @@ def worst_first(row: MarginRow | RowFigures) -> tuple[Decimal, int, str]:
 
 def summarize(rows: Sequence[RowFigures], *, projecting: TierThresholds | None = None) -> MarginSummary:
     """The rows' sums; `projecting` (the thresholds) for a month in progress adds the projection."""
-    revenue = cost = critical = at_risk = 0
-    for row in rows:  # one pass: a table has 10,000 rows
-        revenue += row.revenue
-        cost += row.cost
-        if row.health_tier is Tier.CRITICAL:
-            critical += 1
-        elif row.health_tier is Tier.AT_RISK:
-            at_risk += 1
+    # Each sum and count is a pass in C (map, sum, countOf), no Python statement per row: a table
+    # has 10,000 rows.
+    tiers = list(map(_TIER, rows))
     return summary_of(
-        total_revenue=revenue,
-        total_cost=cost,
-        critical_count=critical,
-        at_risk_count=at_risk,
+        total_revenue=sum(map(_REVENUE, rows)),
+        total_cost=sum(map(_COST, rows)),
+        critical_count=countOf(tiers, Tier.CRITICAL),
+        at_risk_count=countOf(tiers, Tier.AT_RISK),
         projected=projected_sums(rows) if projecting is not None else None,
         thresholds=projecting,
     )
 
 
+_TIER, _REVENUE, _COST = attrgetter("health_tier"), attrgetter("revenue"), attrgetter("cost")
+_AHEAD_REVENUE, _AHEAD_COST = attrgetter("projected_revenue"), attrgetter("projected_cost")
+
+
 def projected_sums(rows: Iterable[RowFigures]) -> tuple[int, int | None]:
     """Month-end revenue and cost of rows: the sums of theirs (cost None when a row has none)."""
-    revenue, cost = 0, 0
-    for row in rows:
-        if row.projected_revenue is not None:
-            revenue += row.projected_revenue
-            cost = None if cost is None or row.projected_cost is None else cost + row.projected_cost
-    return revenue, cost
+    ahead = [row for row in rows if row.projected_revenue is not None]
+    costs = list(map(_AHEAD_COST, ahead))
+    return sum(map(_AHEAD_REVENUE, ahead)), None if None in costs else sum(costs)
 
 
 def summary_of(

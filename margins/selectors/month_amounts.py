@@ -102,6 +102,15 @@ def _customers(
     rows: list[tuple], count: int, read: tuple[date, date] | None
 ) -> tuple[list[CustomerAmounts], dict[str, int] | None]:
     """One CustomerAmounts per tag value (rows in tag order), and the month in progress's whole revenue."""
+    if len(set(map(itemgetter(0), rows))) == len(rows):
+        return _lone_customers(rows, count, read)
+    return _grouped_customers(rows, count, read)
+
+
+def _grouped_customers(
+    rows: list[tuple], count: int, read: tuple[date, date] | None
+) -> tuple[list[CustomerAmounts], dict[str, int] | None]:
+    """`_customers` of any rows: a tag value's rows (its Stripe customers) add up (`_customer`)."""
     customers, whole = [], None if read is None else {}
     for _tag, group in groupby(rows, key=itemgetter(0)):
         tag, stripe_id, name, revenue, cost, days_revenue = _customer(list(group), count)
@@ -109,6 +118,22 @@ def _customers(
             whole[tag] = revenue[-1]
             revenue = (*revenue[:-1], days_revenue)
         customers.append((tag, stripe_id, name, revenue, cost))
+    return customers, whole
+
+
+def _lone_customers(
+    rows: list[tuple], count: int, read: tuple[date, date] | None
+) -> tuple[list[CustomerAmounts], dict[str, int] | None]:
+    """`_customers` when each tag value has one row (one Stripe customer), the common case: a row is
+    its tag value's amounts as they are, with no group nor call per row (a table has 10,000)."""
+    end = 3 + count  # revenue: row[3:end], cost: row[end:end + count]
+    if read is None:
+        return [(row[0], row[1], row[2] or None, row[3:end], row[end : end + count]) for row in rows], None
+    # In progress: the last month's revenue is the whole month's, the counted days' is the last column.
+    whole = {row[0]: row[end - 1] for row in rows}
+    customers = [
+        (row[0], row[1], row[2] or None, (*row[3 : end - 1], row[-1]), row[end : end + count]) for row in rows
+    ]
     return customers, whole
 
 

@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime
 import pytest
 from django.test import Client
 
+from margins.calculations import RankedRows, RankedTable
+from margins.selectors import MarginReport
 from margins.tests.factories import StripeConnectionFactory, add_cost, add_revenue, add_unconverted, map_tag
 
 M = 1_000_000
@@ -59,6 +61,14 @@ def test_viewer_sees_summary_and_rows_with_formatted_numbers(viewer, acme):
     assert "spark-projected" in acme_row  # three months: a dashed projected point
     assert ">-$2.00<" in html and ">-20.0%<" in html and "badge-critical" in html
     assert 'href="/margins/export.csv?period=2026-04"' in html
+
+
+def test_the_templates_hold_no_table(viewer, acme):
+    # A template's Context is a reference cycle: a table it held (10,000 rows) would wait for the
+    # garbage collector instead of going with the request.
+    response = viewer.page_client().get("/margins/?period=2026-04")
+    held = [value for context in response.context for value in context.flatten().values()]
+    assert held and not any(isinstance(value, (MarginReport, RankedTable, RankedRows)) for value in held)
 
 
 def test_htmx_request_returns_the_table_fragment_and_summary_out_of_band(viewer, acme):

@@ -73,8 +73,10 @@ def picture_context(picture, *, period: Month, base_qs: dict[str, str] | None = 
         params = QueryDict(mutable=True)
         params.update({"period": str(period), **(base_qs or {}), "tier": tier})
         tier_qs[tier] = params.urlencode()
+    # Not the report itself: a template's Context is a reference cycle, so whatever it holds waits
+    # for the collector, and the report holds every row of the table (10,000 of them).
     return {
-        "report": report,
+        "reconciliation": report.reconciliation,
         "summary": report.table.summary,
         "projection": report.table.summary.projection,
         "month_label": month_label(report.table.progress),
