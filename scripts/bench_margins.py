@@ -34,6 +34,8 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from bench_machine import machine_line
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -232,10 +234,6 @@ def percentile(samples: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def load_average() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
 def run(args: argparse.Namespace) -> None:
     from django.conf import settings
     from django.test import Client
@@ -264,7 +262,7 @@ def run(args: argparse.Namespace) -> None:
     collector = "interpreter defaults" if args.default_gc else "as margint/apps.py"
     print(f"\nBars ({args.runs} runs each, every cache cleared before each request, cache: {cache_backend})")
     print(f"garbage collector: {collector}, thresholds {gc.get_threshold()}, {gc.get_freeze_count()} frozen")
-    print(f"load average {load_average()} on {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    print(f"{machine_line()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     for label, (p50_bar, p99_bar), samples, *_ in results:
         if p50_bar is None:
             continue
@@ -279,7 +277,7 @@ def run(args: argparse.Namespace) -> None:
             f"{min(samples):8.1f} {queries:8d} {size:10,}"
         )
     print(f"first request of the process (GET /api/margins): {first_ms:.1f} ms")
-    print(f"load average at the end: {load_average()} on {os.cpu_count()} cores")
+    print(f"at the end: {machine_line()}")
 
 
 def main() -> None:

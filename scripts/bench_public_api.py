@@ -32,6 +32,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
+from bench_machine import machine_line
+
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 DAYS = 180
@@ -256,10 +258,6 @@ def ingest(port: int, headers: dict[str, str], customers: int, round_: int) -> N
         sys.exit(f"POST /api/v1/events answered {status}")
 
 
-def load_average() -> str:
-    return " ".join(f"{value:.2f}" for value in os.getloadavg())
-
-
 def report(label: str, timings: list[float]) -> None:
     ordered = sorted(timings)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
@@ -308,7 +306,7 @@ def main() -> None:
             changed.extend(measure(args.port, [listing], headers))
         stamp = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
         print(f"\nBars (gunicorn, {args.workers} workers, nothing cached; {stamp} UTC)")
-        print(f"load average {load_average()} on {os.cpu_count()} cores", flush=True)
+        print(machine_line(), flush=True)
         bar("budgets/check (computed)", checked, 5, 15)
         bar("customers?range=90d (computed)", listed, 300, None)
         print()
@@ -316,7 +314,7 @@ def main() -> None:
         report("budgets/check computed, a new customer each time", checked)
         report("customers?range=90d computed", listed)
         report("customers?range=90d computed, 10 customers' events ingested before each", changed)
-        print(f"load average after: {load_average()}", flush=True)
+        print(f"after: {machine_line()}", flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)
