@@ -33,6 +33,7 @@ from billing.recognition import (
     SubscriptionFacts,
     SubscriptionItemFacts,
     compute_mrr,
+    trailing_mrr,
 )
 from billing.sync.runner import FAILURE_INTERNAL, FAILURE_KEY_REFUSED, FAILURE_UNREACHABLE
 from billing.sync.schedule import next_scheduled_sync
@@ -245,11 +246,11 @@ def mrr_by_customer(
         )
         if mrr.source != "none":
             result[stripe_id] = CustomerMrr(mrr.amount_micro, mrr.source)
-    # Without subscriptions, compute_mrr is the trailing revenue when positive: most customers of a
-    # large org have none, and the list of 10,000 spends less without a call for each.
+    # Most customers of a large org have no subscription: only the trailing revenue's rule applies
+    # to them, without compute_mrr's reading of subscriptions for each of 10,000.
     for stripe_id, amount in trailing.items():
-        if amount > 0 and stripe_id not in subscriptions:
-            result[stripe_id] = CustomerMrr(amount, "invoices")
+        if stripe_id not in subscriptions and (mrr := trailing_mrr(amount)).source != "none":
+            result[stripe_id] = CustomerMrr(mrr.amount_micro, mrr.source)
     return result
 
 

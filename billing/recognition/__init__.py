@@ -42,6 +42,7 @@ from billing.recognition.mrr import (
     SubscriptionFacts,
     SubscriptionItemFacts,
     compute_mrr,
+    trailing_mrr,
 )
 
 __all__ = [
@@ -69,6 +70,7 @@ __all__ = [
     "allocate_invoice",
     "allocated_micro",
     "compute_mrr",
+    "trailing_mrr",
     "credit_note_net_micro",
     "invoice_net_micro",
     "line_net_minor",

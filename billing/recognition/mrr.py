@@ -106,6 +106,12 @@ def compute_mrr(
                     decimal_minor_to_micro(sum(counted, Decimal(0)), currency),
                     "subscriptions",
                 )
+    return trailing_mrr(trailing_30d_revenue_micro)
+
+
+def trailing_mrr(trailing_30d_revenue_micro: int) -> Mrr:
+    """The MRR of a customer without counted subscriptions: its trailing 30 days of recognized
+    revenue when positive ("invoices"), else 0 ("none")."""
     if trailing_30d_revenue_micro > 0:
         return Mrr(trailing_30d_revenue_micro, "invoices")
     return Mrr(0, "none")
