@@ -10,7 +10,8 @@ WEEKS = (monthly.COST_WEEKS, monthly.REVENUE_WEEKS)
 
 
 def drop(apps, schema_editor):
-    # SQLite adds a column by copying the table, and checks the triggers that name it on the way.
+    # SQLite adds or removes a column by copying the table, and checks the triggers that name it
+    # on the way: none may name the weekly tables while their columns change.
     monthly.drop_triggers(schema_editor.connection, WEEKS)
 
 
@@ -20,11 +21,9 @@ def install(apps, schema_editor):
     monthly.rebuild(schema_editor.connection, rollups=WEEKS)
 
 
-def uninstall(apps, schema_editor):
+def install_before(apps, schema_editor):
     # Back to 0009's triggers, which know no running sums.
-    monthly.install_triggers(
-        schema_editor.connection, tuple(replace(r, running="") for r in WEEKS)
-    )
+    monthly.install_triggers(schema_editor.connection, tuple(replace(r, running="") for r in WEEKS))
 
 
 class Migration(migrations.Migration):
@@ -34,7 +33,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(drop, migrations.RunPython.noop),
+        migrations.RunPython(drop, install_before),
         migrations.AddField(
             model_name='customerweeklycost',
             name='through_fri',
@@ -95,5 +94,5 @@ class Migration(migrations.Migration):
             name='through_wed',
             field=models.BigIntegerField(default=0),
         ),
-        migrations.RunPython(install, uninstall),
+        migrations.RunPython(install, drop),
     ]
