@@ -33,7 +33,6 @@ SPARKLINE_MONTHS = 3
 REVENUE_OVER_TIME_MONTHS = 6
 
 _HALF = Decimal("0.5")
-_HUNDRED = Decimal(100)
 _new_row = tuple.__new__  # a NamedTuple made without its Python __new__ (see rank_rows)
 
 
@@ -183,35 +182,6 @@ def projection_hundredths(
     return value, _CRITICAL if revenue <= 0 else tier_for_hundredths(value, bounds)
 
 
-def _budget_of(revenue: int, thresholds: TierThresholds) -> int | None:
-    """`budget_suggestion` of a critical row, in integers where its Decimals compute exactly (28
-    digits hold a revenue below 10**20 times a share of up to 8 digits): the same rounding of the
-    same number, revenue x (100 - healthy) / 100 rounded half to even."""
-    share = _allowed_share(thresholds.healthy)
-    if share is None or revenue >= _EXACT_REVENUE:
-        return budget_suggestion(revenue=revenue, tier=_CRITICAL, thresholds=thresholds)
-    if revenue <= 0:
-        return None
-    numerator, denominator = share
-    quotient, remainder = divmod(revenue * numerator, denominator)
-    if 2 * remainder > denominator or (2 * remainder == denominator and quotient % 2):
-        quotient += 1
-    return quotient
-
-
-_EXACT_REVENUE = 10**20
-
-
-@lru_cache(maxsize=64)
-def _allowed_share(healthy: Decimal) -> tuple[int, int] | None:
-    """(100 - healthy) / 100 as an exact fraction; None past 8 digits (see `_budget_of`)."""
-    allowed = _HUNDRED - healthy  # the Decimal that budget_suggestion multiplies by
-    if len(allowed.as_tuple().digits) > 8:
-        return None
-    numerator, denominator = allowed.as_integer_ratio()
-    return numerator, denominator * 100
-
-
 def _spark_values(revenue: Sequence[int], cost: Sequence[int]) -> tuple[list[int | None], int | None]:
     """`build_sparkline` in integer hundredths: the value of each of the SPARKLINE_MONTHS ending with
     the period (None for a month with neither revenue nor cost: no point), and the projected value
@@ -303,7 +273,7 @@ class RankedRows:
         )
         suggestion = None
         if tier is _CRITICAL:
-            suggestion = _budget_of(figure.revenue, self.thresholds)
+            suggestion = budget_suggestion(revenue=figure.revenue, tier=tier, thresholds=self.thresholds)
         return values, projected, worsens, suggestion
 
     def projection(self, figure: RowFigures) -> Projection | None:

@@ -1,9 +1,9 @@
 """The margin table's fast paths give what the plain paths they stand for give.
 
-The JSON writer, the budget suggestion and the month-end projection of a row are computed in
-integers, and a tag value with one Stripe customer skips the grouping of several: each is checked
-here against the Decimal or general path on many seeded random cases and on the edge cases
-(refunds, cost without income, a loss under 0.005 %, huge amounts, long thresholds).
+The JSON writer and the month-end projection of a row are computed in integers, and a tag value
+with one Stripe customer skips the grouping of several: each is checked here against the Decimal
+or general path on many seeded random cases and on the edge cases (refunds, cost without income,
+a loss under 0.005 %, huge amounts, long thresholds).
 """
 
 from __future__ import annotations
@@ -38,16 +38,13 @@ THRESHOLDS = (
     TierThresholds(),
     TierThresholds(healthy=Decimal("33.33"), moderate=Decimal("12.5"), at_risk=Decimal("-5")),
     TierThresholds(healthy=Decimal("100"), moderate=Decimal("0"), at_risk=Decimal("-100")),
-    # Past the 8 digits the integer budget handles: budget_suggestion's own Decimals then.
+    # A threshold with more digits than a percentage is usually written with.
     TierThresholds(healthy=Decimal("33.333333333333"), moderate=Decimal(0), at_risk=Decimal(0)),
 )
 # Edge amounts: nothing, a refund, a dollar, a loss under 0.005 % (a Decimal -0.00), a large one;
 # HUGE, more than a table holds (JSON integers stop at 2**63: the JSON test keeps to EDGES).
 EDGES = (0, -1, -5_000_000, 1, 1_000_000, 1_000_001, 99_999_999, 10**16)
 HUGE = (10**19, 10**20 - 1, 10**20, 10**21 + 7)
-# Past Decimal's 28 digits in budget_suggestion's product, which it rounds before the quotient: of
-# 10**25 + 4_985 and a healthy 33.33 %, it suggests one micro-unit more than the exact amount.
-GIANT = (10**26 + 12_345, 10**25 + 4_985)
 
 
 def _amount(rng: random.Random, edges: tuple[int, ...] = EDGES) -> int:
@@ -92,7 +89,7 @@ def test_the_json_writer_writes_what_row_json_writes_of_the_completed_rows(thres
 @pytest.mark.parametrize("thresholds", THRESHOLDS)
 def test_a_row_s_budget_suggestion_is_budget_suggestion(thresholds):
     rng = random.Random(str(thresholds))
-    revenues = [*EDGES, *HUGE, *GIANT, *(_amount(rng, EDGES + HUGE) for _ in range(2000))]
+    revenues = [*EDGES, *HUGE, *(_amount(rng, EDGES + HUGE) for _ in range(200))]
     customers = [(f"t{i}", "cus", None, (0, 0, r), (0, 0, r * 3 + 1)) for i, r in enumerate(revenues)]
     ranked = rank_rows(months=MONTHS, customers=customers, thresholds=thresholds)
 
