@@ -20,17 +20,16 @@ from margins.calculations import (
     TierBounds,
     TierThresholds,
     margin_hundredths,
+    margin_tier,
     micros_to_cents,
     micros_to_cents_each,
     tier_bounds,
-    tier_for_hundredths,
 )
 from publicapi.customers import CustomerFigures, WindowFigures
 from publicapi.windows import RollingWindow
 
 INACTIVE = "inactive"  # neither revenue nor cost in the window: no margin to judge
 _STATES = {tier: tier.value for tier in Tier}  # plain strings, read 20,000 times a list
-_CRITICAL = Tier.CRITICAL.value
 
 
 def _percent_number(hundredths: int, revenue: int, cost: int) -> float:
@@ -53,14 +52,10 @@ def margin_figures(revenue: int, cost: int, bounds: TierBounds) -> tuple[float, 
     The state is the `health_tier` of (max(revenue, 0), cost): critical for cost without income,
     the tier of 0 % for refunds alone (no cost), and inactive when nothing happened.
     """
-    hundredths = margin_hundredths(revenue, cost)  # 0 without positive revenue
     if not revenue and not cost:
-        state = INACTIVE
-    elif revenue <= 0 and cost:
-        state = _CRITICAL  # spending (or refunding) with no income is the worst case
-    else:
-        state = _STATES[tier_for_hundredths(hundredths, bounds)]
-    return _percent_number(hundredths, revenue, cost), state
+        return _percent_number(0, revenue, cost), INACTIVE
+    hundredths, tier = margin_tier(max(revenue, 0), cost, bounds)  # refunds alone: the tier of 0 %
+    return _percent_number(hundredths, revenue, cost), _STATES[tier]
 
 
 def customer_row(figures: CustomerFigures, thresholds: TierThresholds) -> dict[str, Any]:

@@ -26,22 +26,15 @@ def micros_to_dollars(amount: int) -> str:
 def micros_to_cents(amount: int) -> int:
     """Micro-units as whole cents; a tie goes to the even cent.
 
-    Integer arithmetic, the same result as Decimal half-even rounding: a 10,000-row API page
-    rounds some 200,000 amounts. divmod floors, so the remainder is never negative.
+    Integer arithmetic (`micros_to_cents_each`), the same result as Decimal half-even rounding.
     """
-    cents, rest = divmod(amount, MICROS_PER_CENT)
-    half = MICROS_PER_CENT // 2
-    if rest > half or (rest == half and cents % 2):
-        cents += 1
-    return cents
+    return micros_to_cents_each((amount,))[0]
 
 
 def micros_to_cents_each(amounts: Iterable[int]) -> list[int]:
-    """`micros_to_cents` of each amount, in one call: a v1 list row rounds 7 amounts and its spark.
-
-    The same rule once more, without a Python call per amount; tests hold the two equal.
-    """
-    half = MICROS_PER_CENT // 2
+    """`micros_to_cents` of each amount, in one call (the rule is written here): a v1 list row
+    rounds 7 amounts and its spark, without a Python call per amount."""
+    half = MICROS_PER_CENT // 2  # divmod floors, so the remainder is never negative
     return [
         cents + 1 if rest > half or (rest == half and cents % 2) else cents
         for cents, rest in map(divmod, amounts, repeat(MICROS_PER_CENT))

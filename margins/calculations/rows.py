@@ -23,6 +23,7 @@ from margins.calculations.tiers import (
     divided_half_up,
     margin_hundredths,
     margin_percent,
+    margin_tier,
     round_percent,
     tier_bounds,
     tier_for_hundredths,
@@ -176,10 +177,9 @@ def projection_hundredths(
     a zero: `margin_percent` rounds a loss under 0.005 % to -0.00."""
     if cost is None:
         return None, None
-    value = margin_hundredths(revenue, cost)
     if not revenue and not cost:
-        return value, None
-    return value, _CRITICAL if revenue <= 0 else tier_for_hundredths(value, bounds)
+        return 0, None
+    return margin_tier(revenue, cost, bounds)
 
 
 def _spark_values(revenue: Sequence[int], cost: Sequence[int]) -> tuple[list[int | None], int | None]:
@@ -319,8 +319,7 @@ def rank_rows(
         r, c = revenue[-1], cost[-1]
         if not r and not c:
             continue
-        value = margin_hundredths(r, c)
-        tier = _CRITICAL if r <= 0 else tier_for_hundredths(value, bounds)
+        value, tier = margin_tier(r, c, bounds)
         ahead_revenue = ahead_cost = None
         if progress is not None:
             ahead_revenue, ahead_cost = whole.get(tag, r), project_cost(c, progress)

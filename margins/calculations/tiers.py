@@ -142,3 +142,12 @@ def tier_for_hundredths(hundredths: int, bounds: TierBounds) -> Tier:
     if hundredths >= moderate:
         return _MODERATE
     return _AT_RISK if hundredths >= at_risk else _CRITICAL
+
+
+def margin_tier(revenue: int, cost: int, bounds: TierBounds) -> tuple[int, Tier]:
+    """A margin's percent in hundredths and its tier: critical when something happened but nothing
+    was earned (as `MonthAmounts.has_no_income`), else the tier of its percent."""
+    hundredths = margin_hundredths(revenue, cost)
+    if revenue <= 0 and (revenue or cost):
+        return hundredths, _CRITICAL
+    return hundredths, tier_for_hundredths(hundredths, bounds)

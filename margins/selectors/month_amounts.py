@@ -4,7 +4,7 @@ The margin table of 10,000 customers needs, per mapped tag value, its Stripe cus
 three months of recognized revenue and three of cost. The monthly totals (margins/monthly.py)
 are kept by the writers in their own statements, so one SQL statement joins the mappings that
 count, the Stripe customers' names and the pivoted monthly rows, and a second one adds up the
-org's totals per month for the reconciliation. Nothing is kept between requests.
+org's totals of the period for the reconciliation. Nothing is kept between requests.
 
 `months` is an argument (oldest first, the period last), and so is `progress`: when the last
 month is in progress, both statements also add up the revenue of its counted days, read from the
@@ -58,8 +58,10 @@ def mapped_month_amounts(
     months: Sequence[Month],
     tag_value: str | None = None,
     progress: MonthProgress | None = None,
+    org_totals: bool = True,
 ) -> MappedAmounts:
-    """Every mapped tag value (or the one named) with its amounts per month of `months`; two queries.
+    """Every mapped tag value (or the one named) with its amounts per month of `months`; two queries
+    (one without `org_totals`, or for one tag value: the org's totals then stay zeros).
 
     Several Stripe customers may map to one tag value (one company, two Stripe accounts): their
     revenue adds up in the row, which names the one with the most revenue in the last month,
@@ -75,7 +77,7 @@ def mapped_month_amounts(
     with connection.cursor() as cursor:
         cursor.execute(*_customers_sql(org_id, days, tag_value, read))
         rows = cursor.fetchall()
-        if tag_value is None:  # one customer's read needs no org totals (they stay zeros)
+        if org_totals and tag_value is None:
             cursor.execute(*_org_totals_sql(org_id, days[-1], read))
             org_revenue, org_cost = (int(amount or 0) for amount in cursor.fetchone())
     customers, whole = _customers(rows, len(days), read)

@@ -135,7 +135,8 @@ def margin_inputs(*, org: Organization, months: Sequence[Month], as_of: date | N
     """
     months = tuple(months)
     progress = month_progress(months[-1], as_of) if as_of is not None else None
-    amounts = mapped_month_amounts(org=org, months=months, progress=progress)
+    # The alerts read no reconciliation: no org totals.
+    amounts = mapped_month_amounts(org=org, months=months, progress=progress, org_totals=False)
     return MarginInputs(
         months=amounts.months,
         customers=tuple(_customer(amounts.months, facts, amounts.whole) for facts in amounts.customers),
