@@ -189,13 +189,35 @@ class CustomerDailyCost(models.Model):
         indexes = [models.Index(fields=["org", "day"])]
 
 
-class CustomerMonthlyCost(models.Model):
+# The running sums' columns: through_01 is a month's amount on its 1st, through_02 on its 1st and
+# 2nd, ... through_30 through its 30th. Through its last day is the month's total (its own column).
+RUNNING_SUMS = tuple(f"through_{day:02d}" for day in range(1, 31))
+
+
+class MonthRunningSums(models.Model):
+    """A month's running sums, in micro-units: its amount from the 1st through each day.
+
+    With them one monthly row gives the amount of any of its days: through the last of them less
+    through the day before the first (margins/calculations/month_parts.py), so any range of days is
+    one row per month it touches. Kept by the same trigger as the month's total (margins/monthly.py).
+    A month shorter than 31 days repeats its total in the columns past its last day.
+    """
+
+    class Meta:
+        abstract = True
+
+
+for _column in RUNNING_SUMS:  # 30 columns alike; a loop says so better than 30 lines
+    MonthRunningSums.add_to_class(_column, models.BigIntegerField(default=0))
+
+
+class CustomerMonthlyCost(MonthRunningSums):
     """Cost per (org, cost-side customer, calendar month): the sum of that month's CustomerDailyCost.
 
-    Database triggers on CustomerDailyCost (migration 0002) keep it, in the same statement as
+    Database triggers on CustomerDailyCost (margins/monthly.py) keep it, in the same statement as
     every write to the daily rows, whoever makes it; application code only reads it (and
     `manage.py rebuild_monthly_totals` recomputes it for repair). Wide margin tables read
-    3 rows per customer here instead of 90 daily rows.
+    3 rows per customer here instead of 90 daily rows, and the v1 list's 180 days are 7.
     """
 
     # No separate org index: the unique constraint and the month index both start with org, and
@@ -216,11 +238,12 @@ class CustomerMonthlyCost(models.Model):
         return f"{self.customer_id} {self.month:%Y-%m} {self.cost_micro}µ"
 
 
-class CustomerMonthlyRevenue(models.Model):
+class CustomerMonthlyRevenue(MonthRunningSums):
     """Recognized revenue per (org, Stripe customer, calendar month): the sum of billing's RevenueDaily.
 
-    Kept by database triggers on billing's RevenueDaily table (migration 0002) like
-    CustomerMonthlyCost; billing code never needs to know it exists.
+    Kept by database triggers on billing's RevenueDaily table like CustomerMonthlyCost; billing
+    code never needs to know it exists. The margin table reads the counted days of a month in
+    progress from its running sums.
     """
 
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -238,78 +261,6 @@ class CustomerMonthlyRevenue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stripe_customer_id} {self.month:%Y-%m} {self.amount_micro}µ"
-
-
-# The running sums' columns, Monday through Saturday (Sunday's is the week's total).
-RUNNING_SUMS = ("through_mon", "through_tue", "through_wed", "through_thu", "through_fri", "through_sat")
-
-
-class WeekRunningSums(models.Model):
-    """A week's running sums, in micro-units: its amount from Monday through each weekday.
-
-    Sunday's is the week's whole amount (the table's own column). With them one weekly row gives
-    the amount of any weekdays [first, end) of the week: through the day before `end` less
-    through the day before `first` (margins/calculations/day_pieces.py). Kept by the same
-    trigger as the week's total (margins/monthly.py).
-    """
-
-    through_mon = models.BigIntegerField(default=0)
-    through_tue = models.BigIntegerField(default=0)
-    through_wed = models.BigIntegerField(default=0)
-    through_thu = models.BigIntegerField(default=0)
-    through_fri = models.BigIntegerField(default=0)
-    through_sat = models.BigIntegerField(default=0)
-
-    class Meta:
-        abstract = True
-
-
-class CustomerWeeklyCost(WeekRunningSums):
-    """Cost per (org, cost-side customer, ISO week): the sum of that week's CustomerDailyCost.
-
-    Kept by database triggers like CustomerMonthlyCost (margins/monthly.py). With the monthly
-    rows, any range of days is a few rows per customer (margins/calculations/day_pieces.py): the
-    v1 customer list's 180 days are about 22, not 180.
-    """
-
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
-    week = models.DateField(help_text="Monday of the ISO week.")
-    cost_micro = models.BigIntegerField(default=0)
-    request_count = models.BigIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["org", "customer", "week"], name="customer_weekly_cost_unique"),
-        ]
-        indexes = [models.Index(fields=["org", "week"], name="customer_weekly_cost_week")]
-
-    def __str__(self) -> str:
-        return f"{self.customer_id} {self.week:%G-W%V} {self.cost_micro}µ"
-
-
-class CustomerWeeklyRevenue(WeekRunningSums):
-    """Recognized revenue per (org, Stripe customer, ISO week): the sum of billing's RevenueDaily.
-
-    Kept by database triggers like CustomerMonthlyRevenue. The margin table reads the counted
-    days of a month in progress from these rows' running sums.
-    """
-
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
-    stripe_customer = models.ForeignKey("billing.StripeCustomer", on_delete=models.CASCADE, related_name="+")
-    week = models.DateField(help_text="Monday of the ISO week.")
-    amount_micro = models.BigIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["org", "stripe_customer", "week"], name="customer_weekly_revenue_unique"
-            ),
-        ]
-        indexes = [models.Index(fields=["org", "week"], name="customer_weekly_revenue_week")]
-
-    def __str__(self) -> str:
-        return f"{self.stripe_customer_id} {self.week:%G-W%V} {self.amount_micro}µ"
 
 
 class OrgFeatureDailyCost(models.Model):

@@ -1,7 +1,6 @@
-"""Totals kept by the database: per customer and month, per customer and ISO week, per feature and day.
+"""Totals kept by the database: per customer and month (with its running sums), per feature and day.
 
-CustomerMonthlyCost and CustomerMonthlyRevenue, CustomerWeeklyCost and CustomerWeeklyRevenue,
-OrgFeatureDailyCost.
+CustomerMonthlyCost and CustomerMonthlyRevenue, OrgFeatureDailyCost.
 
 Why triggers: a margin table for 10,000 customers needs three months of cost and revenue per
 customer. Summing the daily rows (about 900,000 of each for three months) takes seconds; reading
@@ -18,18 +17,19 @@ Deletes only subtract from monthly rows that exist and never insert one: while a
 is being deleted, its monthly rows may already be gone, and inserting one would point at a
 deleted organization.
 
-A month is the UTC calendar month of the row's `day` (a date, so no time zone is involved); a
-week is the ISO week (Monday to Sunday) holding it. Weeks and months are kept apart, not weeks
-inside months; a week row also keeps its running sums through each weekday, so a range of days
-is read as whole months and weeks whole or in part (margins/calculations/day_pieces.py). Both
-are additive upserts, so concurrent ingestion batches and syncs never wait on each other beyond
-the rows they share.
+A month is the UTC calendar month of the row's `day` (a date, so no time zone is involved). A
+monthly row also keeps its running sums through each day of the month, so any range of days is
+one row per month it touches (margins/calculations/month_parts.py). The upserts are additive, so
+concurrent ingestion batches and syncs never wait on each other beyond the rows they share.
 New totals rows are written period by period (ORDER BY org, period, key), by the triggers as by
 `rebuild`: a period's rows then sit together on disk, as a day's ingestion leaves them, and a
-reader of one week or month of every customer reads a few hundred pages, not one page per row.
+reader of one month of every customer reads a few hundred pages, not one page per row.
 The same order for every writer is also what keeps concurrent upserts from deadlocking.
 `rebuild` recomputes the monthly rows from the daily rows, for repair after a bulk change that
 bypassed triggers (TRUNCATE, or rows loaded with triggers disabled).
+
+The ISO-week totals kept from margins 0009 to 0011 were `Rollup`s of grain "week" with running
+sums through each weekday; their migrations still build them with this module.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ class Rollup:
     key: str
     sums: tuple[str, ...]
     grain: str = "month"  # the column of the totals: "month" or "week" (of the row's day), or "day" (itself)
-    running: str = ""  # weeks: the summed column whose running sums through each weekday are kept too
+    running: str = ""  # the summed column whose running sums through each day of the period are kept too
 
 
 COST = Rollup(
@@ -62,6 +62,7 @@ COST = Rollup(
     "margins_customermonthlycost",
     "customer_id",
     ("cost_micro", "request_count"),
+    running="cost_micro",
 )
 REVENUE = Rollup(
     "revenue",
@@ -69,6 +70,7 @@ REVENUE = Rollup(
     "margins_customermonthlyrevenue",
     "stripe_customer_id",
     ("amount_micro",),
+    running="amount_micro",
 )
 # The org's cost per (UTC day, feature), from the per-feature rollups: a budget's month-to-date
 # spend of a workspace or a feature is then a month's few rows at most, whatever the customer count.
@@ -80,27 +82,7 @@ FEATURE_DAYS = Rollup(
     ("cost_micro",),
     grain="day",
 )
-# Per ISO week, with running sums: with the months, any range of days is a few rows per customer
-# (the v1 list), and so are the counted days of a month in progress (the margin table).
-COST_WEEKS = Rollup(
-    "cost_weekly",
-    "margins_customerdailycost",
-    "margins_customerweeklycost",
-    "customer_id",
-    ("cost_micro", "request_count"),
-    grain="week",
-    running="cost_micro",
-)
-REVENUE_WEEKS = Rollup(
-    "revenue_weekly",
-    "billing_revenuedaily",
-    "margins_customerweeklyrevenue",
-    "stripe_customer_id",
-    ("amount_micro",),
-    grain="week",
-    running="amount_micro",
-)
-ROLLUPS = (COST, REVENUE, FEATURE_DAYS, COST_WEEKS, REVENUE_WEEKS)
+ROLLUPS = (COST, REVENUE, FEATURE_DAYS)
 
 _PERIODS = {
     ("postgresql", "month"): "date_trunc('month', {day}::timestamp)::date",
@@ -109,10 +91,18 @@ _PERIODS = {
     ("postgresql", "week"): "date_trunc('week', {day}::timestamp)::date",
     ("sqlite", "week"): "date({day}, '-6 days', 'weekday 1')",
 }
-# The ISO weekday of a day, Monday 1 to Sunday 7 (SQLite's %w counts from Sunday 0).
-_WEEKDAYS = {
-    "postgresql": "extract(isodow FROM {day})",
-    "sqlite": "((CAST(strftime('%w', {day}) AS INTEGER) + 6) % 7 + 1)",
+# A day's number in its period, from 1: the day of the month, or the ISO weekday (Monday 1 to
+# Sunday 7; SQLite's %w counts from Sunday 0).
+_DAY_NUMBERS = {
+    ("postgresql", "month"): "extract(day FROM {day})",
+    ("sqlite", "month"): "CAST(strftime('%d', {day}) AS INTEGER)",
+    ("postgresql", "week"): "extract(isodow FROM {day})",
+    ("sqlite", "week"): "((CAST(strftime('%w', {day}) AS INTEGER) + 6) % 7 + 1)",
+}
+# The running sums' columns of each grain: through each day but the last the period can have.
+_RUNNING_SUMS = {
+    "month": RUNNING_SUMS,
+    "week": ("through_mon", "through_tue", "through_wed", "through_thu", "through_fri", "through_sat"),
 }
 
 
@@ -123,21 +113,26 @@ def _period(r: Rollup, vendor: str, day: str) -> str:
     return _PERIODS[vendor, r.grain].format(day=day)
 
 
+def _running_sums(r: Rollup) -> tuple[str, ...]:
+    return _RUNNING_SUMS[r.grain] if r.running else ()
+
+
 def _columns(r: Rollup) -> tuple[str, ...]:
-    """The totals table's summed columns: the sums, then the running sums of a week."""
-    return (*r.sums, *(RUNNING_SUMS if r.running else ()))
+    """The totals table's summed columns: the sums, then the running sums."""
+    return (*r.sums, *_running_sums(r))
 
 
 def _values(r: Rollup, vendor: str, row: str = "") -> list[str]:
     """What one daily row adds to each of `_columns`: its amounts, and to each running sum from
-    its own weekday on, its running column's amount. `row`: a prefix such as "new." for SQLite."""
-    weekday = _WEEKDAYS[vendor].format(day=f"{row}day")
-    running = [
-        f"CASE WHEN {weekday} <= {number} THEN {row}{r.running} ELSE 0 END"
-        for number in range(1, len(RUNNING_SUMS) + 1)
-        if r.running
-    ]
-    return [*(f"{row}{c}" for c in r.sums), *running]
+    its own day of the period on, its running column's amount. `row`: a prefix such as "new." for SQLite."""
+    values = [f"{row}{c}" for c in r.sums]
+    if r.running:
+        number = _DAY_NUMBERS[vendor, r.grain].format(day=f"{row}day")
+        values += [
+            f"CASE WHEN {number} <= {through} THEN {row}{r.running} ELSE 0 END"
+            for through in range(1, len(_running_sums(r)) + 1)
+        ]
+    return values
 
 
 def _pg_function(r: Rollup) -> str:

@@ -10,7 +10,7 @@ def bigint_sum(expression: str) -> str:
 
     PostgreSQL's SUM(bigint) adds in a 128-bit state and answers numeric (a Decimal in Python,
     hence the CASTs it needs); `bigint_sum` (margint migration 0002) adds with the bigint `+`,
-    state by value: a quarter less time over the 200,000 pieces of the v1 list, and an overflow
+    state by value: a quarter less time over the v1 list's monthly rows, and an overflow
     is an error, as the CAST's would be. SQLite's SUM of integers is already an integer.
     """
     return f"bigint_sum({expression})" if connection.vendor == "postgresql" else f"SUM({expression})"

@@ -1,7 +1,7 @@
 """Per-customer sums of a rolling window: cost per spark bucket, revenue per range, read on each request.
 
-Read from the kept totals (months, ISO weeks, and days at the ends: margins.selectors.day_sums).
-Cost limited to some features is read from the per-feature daily rollups, which have no weekly
+Read from the monthly totals and their running sums through each day (margins.selectors.day_sums).
+Cost limited to some features is read from the per-feature daily rollups, which have no monthly
 or monthly totals: a filtered list sums daily rows.
 """
 

@@ -3,9 +3,8 @@
 A range of N days is the N UTC days ending with today: [today - N + 1, today + 1). The previous
 window is the N days before it. Sparks have one bucket per day for 7d and 30d and 13 for 90d,
 on ISO weeks (Monday to Sunday): the newest is this week up to today (1 to 7 days), the eleven
-before it are whole weeks, and the oldest holds the rest of the 90 days (6 to 12). On ISO weeks
-because the weeks are kept as totals (margins/monthly.py): an 11-week stretch is 11 rows per
-customer, where seven days counted back from today would cut two weeks each.
+before it are whole weeks, and the oldest holds the rest of the 90 days (6 to 12). On calendar
+weeks, so a bucket is the same week whichever day the list is read.
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 from margins import monthly
+from margins.migrations._totals import MONTHS_0002
 
-MONTHLY = (monthly.COST, monthly.REVENUE)  # the totals this migration creates
+MONTHLY = MONTHS_0002  # the totals this migration creates
 
 
 def install(apps, schema_editor):

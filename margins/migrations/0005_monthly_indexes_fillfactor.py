@@ -4,6 +4,7 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 from margins import monthly
+from margins.migrations._totals import MONTHS_0002
 
 # Ingestion's monthly-total trigger updates CustomerMonthlyCost rows all day, like the daily rows
 # (0003): room on each page lets those updates be HOT (no index writes).
@@ -22,11 +23,11 @@ def reset_fillfactor(apps, schema_editor):
 # SQLite alters a table by copying it, and renaming the copy fails while a trigger on a daily
 # table names the monthly one: the triggers go for the alteration and come back after it.
 def drop_triggers(apps, schema_editor):
-    monthly.drop_triggers(schema_editor.connection)
+    monthly.drop_triggers(schema_editor.connection, MONTHS_0002)
 
 
 def install_triggers(apps, schema_editor):
-    monthly.install_triggers(schema_editor.connection)
+    monthly.install_triggers(schema_editor.connection, MONTHS_0002)
 
 
 class Migration(migrations.Migration):

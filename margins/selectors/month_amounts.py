@@ -7,10 +7,9 @@ count, the Stripe customers' names and the pivoted monthly rows, and a second on
 org's totals of the period for the reconciliation. Nothing is kept between requests.
 
 `months` is an argument (oldest first, the period last), and so is `progress`: when the last
-month is in progress, both statements also add up the revenue of its counted days, read from the
-ISO-week totals and their running sums (a few rows per customer, whatever the day of the month:
-`day_sums.pieces_sql`), so its revenue is that of the counted days, as its cost is
-(docs/month-in-progress.md), with no third statement.
+month is in progress, both statements also read the revenue of its counted days, the monthly
+row's running sum through the last counted day (`day_sums.through`), so its revenue is that of
+the counted days, as its cost is (docs/month-in-progress.md), from the same rows.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from mappings import selectors as mapping_selectors
 from mappings.models import COUNTING_STATUSES, CustomerMapping
 from margins.calculations import Month, MonthProgress
 from margins.models import Customer, CustomerMonthlyCost, CustomerMonthlyRevenue
-from margins.selectors.day_sums import REVENUE, pieces_sql
+from margins.selectors.day_sums import REVENUE, through
 from margint.models import Organization
 from margint.sql import bigint_sum
 
@@ -158,6 +157,14 @@ def _pivot(column: str, days: list[str]) -> tuple[str, list[str]]:
     return picks, list(days)
 
 
+def _counted(read: tuple[date, date] | None) -> str | None:
+    """The monthly revenue column holding the counted days' revenue of the month in progress, or
+    None when there is none to read (a finished month, or none counted yet)."""
+    if read is None or read[0] >= read[1]:
+        return None
+    return through(REVENUE, read[0], (read[1] - read[0]).days)
+
+
 def _in(days: list[str]) -> str:
     return ", ".join(["%s"] * len(days))
 
@@ -190,14 +197,11 @@ def _customers_sql(
             f" AND customer_id IN (SELECT id FROM {_CUSTOMERS} WHERE org_id = %s AND external_id = %s)"
         )
         tag_params = [org_id, tag_value]
-    read_col, read_join, read_params = "0", "", []
-    if read is not None and read[0] < read[1]:  # the month in progress: its counted days' revenue
-        pieces, read_params = pieces_sql(REVENUE, org_id, read, revenue_of_tag, tag_params)
-        read_col = "COALESCE(d.amount, 0)"
-        read_join = (
-            f"LEFT JOIN (SELECT key AS id, {bigint_sum('amount')} AS amount FROM ({pieces}) AS p "
-            "GROUP BY key) d ON d.id = s.id "
-        )
+    read_col, counted = "0", _counted(read)
+    if counted is not None:  # the month in progress: its counted days' revenue, from its own row
+        revenue_picks += f", MAX({counted}) FILTER (WHERE month = %s) AS counted"
+        revenue_params = [*revenue_params, days[-1]]
+        read_col = "COALESCE(r.counted, 0)"
     sql = (
         f"SELECT m.tag_value, m.stripe_customer_id, s.name, {revenue_cols}, {cost_cols}, {read_col} "
         f"FROM {_MAPPINGS} m "
@@ -205,7 +209,6 @@ def _customers_sql(
         f"LEFT JOIN (SELECT stripe_customer_id AS id, {revenue_picks} FROM {_REVENUE} "
         f"WHERE org_id = %s AND month IN ({_in(days)}){revenue_of_tag} GROUP BY stripe_customer_id) r "
         "ON r.id = s.id "
-        f"{read_join}"
         f"LEFT JOIN {_CUSTOMERS} c ON c.org_id = m.org_id AND c.external_id = m.tag_value "
         f"LEFT JOIN (SELECT customer_id AS id, {cost_picks} FROM {_COST} "
         f"WHERE org_id = %s AND month IN ({_in(days)}){cost_of_tag} GROUP BY customer_id) k ON k.id = c.id "
@@ -217,7 +220,6 @@ def _customers_sql(
         org_id,
         *days,
         *tag_params,
-        *read_params,
         *cost_params,
         org_id,
         *days,
@@ -232,12 +234,11 @@ def _customers_sql(
 def _org_totals_sql(org_id: object, month: str, read: tuple[date, date] | None) -> tuple[str, list]:
     """The org's revenue and cost of one month (its counted days' revenue when it is in progress),
     every Stripe and cost-side customer, mapped or not: what the reconciliation compares with."""
-    revenue = f"SELECT {bigint_sum('amount_micro')} FROM {_REVENUE} WHERE org_id = %s AND month = %s"
-    revenue_params = [org_id, month]
-    if read is not None:  # in progress: the counted days only (none before the month begins)
-        revenue, revenue_params = "SELECT 0", []
-        if read[0] < read[1]:
-            pieces, revenue_params = pieces_sql(REVENUE, org_id, read)
-            revenue = f"SELECT {bigint_sum('amount')} FROM ({pieces}) AS p"
+    # In progress: the counted days only (none before the month begins).
+    column = "amount_micro" if read is None else _counted(read)
+    revenue, revenue_params = "SELECT 0", []
+    if column is not None:
+        revenue = f"SELECT {bigint_sum(column)} FROM {_REVENUE} WHERE org_id = %s AND month = %s"
+        revenue_params = [org_id, month]
     cost = f"SELECT {bigint_sum('cost_micro')} FROM {_COST} WHERE org_id = %s AND month = %s"
     return f"SELECT ({revenue}), ({cost})", [*revenue_params, org_id, month]

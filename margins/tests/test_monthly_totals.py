@@ -129,18 +129,12 @@ def test_postgres_triggers_are_statement_level(requires_postgres):
         "margint_monthly_cost_del",
         "margint_monthly_cost_ins",
         "margint_monthly_cost_upd",
-        "margint_monthly_cost_weekly_del",
-        "margint_monthly_cost_weekly_ins",
-        "margint_monthly_cost_weekly_upd",
         "margint_monthly_feature_daily_del",
         "margint_monthly_feature_daily_ins",
         "margint_monthly_feature_daily_upd",
         "margint_monthly_revenue_del",
         "margint_monthly_revenue_ins",
         "margint_monthly_revenue_upd",
-        "margint_monthly_revenue_weekly_del",
-        "margint_monthly_revenue_weekly_ins",
-        "margint_monthly_revenue_weekly_upd",
     ]
     assert {level for _, level in rows} == {0}
 

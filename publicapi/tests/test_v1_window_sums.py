@@ -1,4 +1,4 @@
-"""The v1 window figures, read from month and ISO-week totals, equal plain sums of the daily rows.
+"""The v1 window figures, read from the monthly totals and their running sums, equal plain sums of the daily rows.
 
 Random cost and revenue on random days around a year end and a leap day; each range (7d, 30d,
 90d) read on several days of the week, at month ends and on a leap day, compared with sums of the

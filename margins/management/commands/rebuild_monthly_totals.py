@@ -7,7 +7,7 @@ from margint.models import Organization
 
 
 class Command(BaseCommand):
-    help = "Recompute the monthly and weekly totals from the daily rows (repair; triggers keep them)."
+    help = "Recompute the monthly totals and running sums from the daily rows (repair; triggers keep them)."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--org", help="public id (org_...) of one organization; default: all")
