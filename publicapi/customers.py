@@ -2,7 +2,9 @@
 
 Facts come only through the other apps' selectors: cost from margins, revenue and MRR from
 billing, the Stripe-customer → customer links from mappings. Amounts stay micro-units here;
-`publicapi.presenters` turns them into the document's cents.
+`publicapi.presenters` turns them into the document's cents. The cost and revenue statements,
+the longest reads, run on connections of their own while the rest is read here
+(`margint.reads.read_aside`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import NamedTuple
 
 from billing import selectors as billing_selectors
@@ -19,6 +22,7 @@ from margins.calculations import TierThresholds
 from margins.costs import selectors as cost_selectors
 from margins.costs.selectors import CustomerLabel
 from margint.models import Organization
+from margint.reads import read_aside
 from publicapi import window_sums
 from publicapi.windows import RollingWindow
 
@@ -73,36 +77,36 @@ def window_figures(
     revenue totals are theirs, not the organization's.
     """
     features = sorted(features) if features else None
-    links = mapping_selectors.counting_links(org=org)
-    if external_ids is None:
-        sums = window_sums.window_sums(org=org, window=window, now=now, features=features)
-    else:
-        external_ids = set(external_ids)
-        linked = {sid for ext in external_ids for sid in links.get(ext, ())}
-        sums = window_sums.window_sums(
-            org=org, window=window, now=now, features=features, external_ids=external_ids, stripe_ids=linked
-        )
-    infos = cost_selectors.cost_customer_labels(org=org, external_ids=external_ids)
-    infos.update(_revenue_only_labels(org, links, sums.revenue, infos, external_ids))
-    trailing = {sid: amounts[2] for sid, amounts in sums.revenue.items() if amounts[2]}
-    mrr = billing_selectors.mrr_by_customer(
-        org=org,
-        as_of=now,
-        trailing=trailing,
-        subscriptions=billing_selectors.subscription_facts_by_customer(org=org),
+    external_ids = None if external_ids is None else set(external_ids)
+    cost_read = read_aside(
+        partial(window_sums.cost_sums, org=org, window=window, features=features, external_ids=external_ids)
     )
+    links = mapping_selectors.counting_links(org=org)
+    linked = None if external_ids is None else {sid for ext in external_ids for sid in links.get(ext, ())}
+    revenue_read = read_aside(
+        partial(window_sums.revenue_sums, org=org, window=window, now=now, stripe_ids=linked)
+    )
+    infos = cost_selectors.cost_customer_labels(org=org, external_ids=external_ids)
+    subscriptions = billing_selectors.subscription_facts_by_customer(org=org)
+    revenue_sums = revenue_read.result()
+    infos.update(_revenue_only_labels(org, links, revenue_sums, infos, external_ids))
+    trailing = {sid: amounts[2] for sid, amounts in revenue_sums.items() if amounts[2]}
+    mrr = billing_selectors.mrr_by_customer(
+        org=org, as_of=now, trailing=trailing, subscriptions=subscriptions
+    )
+    cost_sums = cost_read.result()
     zeros = (0,) * (len(window.query_edges) - 1)
     no_revenue = (0, 0, 0)
     rows = []
     # Inline and positional: this loop runs for each of 10,000 customers.
     for ext, (id_, name, email) in infos.items():
         stripe_ids = links.get(ext, ())
-        buckets = sums.cost.get(ext, zeros)
+        buckets = cost_sums.get(ext, zeros)
         if len(stripe_ids) == 1:  # the common case, without the loops below
-            previous_revenue, revenue, _ = sums.revenue.get(stripe_ids[0], no_revenue)
+            previous_revenue, revenue, _ = revenue_sums.get(stripe_ids[0], no_revenue)
             mrr_amount, source = mrr.get(stripe_ids[0], _NO_MRR)
         else:
-            amounts = [sums.revenue.get(sid, no_revenue) for sid in stripe_ids]
+            amounts = [revenue_sums.get(sid, no_revenue) for sid in stripe_ids]
             previous_revenue, revenue = sum(a[0] for a in amounts), sum(a[1] for a in amounts)
             mrrs = [mrr[sid] for sid in stripe_ids if sid in mrr]
             mrr_amount, source = sum(m[0] for m in mrrs), _mrr_source(m[1] for m in mrrs)
@@ -113,8 +117,8 @@ def window_figures(
                 mrr_amount, source, spark,
             )
         )  # fmt: skip
-    revenue_total = sum(amounts[1] for amounts in sums.revenue.values())
-    previous_total = sum(amounts[0] for amounts in sums.revenue.values())
+    revenue_total = sum(amounts[1] for amounts in revenue_sums.values())
+    previous_total = sum(amounts[0] for amounts in revenue_sums.values())
     return WindowFigures(tuple(rows), revenue_total, previous_total)
 
 

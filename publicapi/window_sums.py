@@ -2,13 +2,12 @@
 
 Read from the monthly totals and their running sums through each day (margins.selectors.day_sums).
 Cost limited to some features is read from the per-feature daily rollups, which have no monthly
-or monthly totals: a filtered list sums daily rows.
+totals: a filtered list sums daily rows. Amounts are micro-units; customers without rows are absent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import pairwise
 
@@ -19,19 +18,6 @@ from margint.models import Organization
 from publicapi.windows import RollingWindow
 
 
-@dataclass(frozen=True)
-class WindowSums:
-    """Cost per customer and bucket, revenue per Stripe customer and range, in micro-units.
-
-    `cost[external_id]`: the previous window, then each spark bucket (`window.query_edges`).
-    `revenue[stripe_id]`: the previous window, the window, and the trailing 30 days of MRR.
-    Customers without rows are absent.
-    """
-
-    cost: dict[str, tuple[int, ...]]
-    revenue: dict[str, tuple[int, ...]]
-
-
 def revenue_ranges(window: RollingWindow, now: datetime) -> tuple[tuple[date, date], ...]:
     return (
         (window.previous_start, window.start),
@@ -40,29 +26,36 @@ def revenue_ranges(window: RollingWindow, now: datetime) -> tuple[tuple[date, da
     )
 
 
-def window_sums(
+def cost_sums(
     *,
     org: Organization,
     window: RollingWindow,
-    now: datetime,
     features: Iterable[str] | None = None,
     external_ids: Collection[str] | None = None,
-    stripe_ids: Collection[str] | None = None,
-) -> WindowSums:
-    """The sums of every customer, or of the named ones (two queries at most).
+) -> dict[str, tuple[int, ...]]:
+    """Cost per external id: the previous window, then each spark bucket (`window.query_edges`).
 
-    `external_ids` and `stripe_ids` name the customers of each side to read; an empty one reads none.
+    `external_ids` names the customers to read (an empty one reads none); one query.
     """
-    cost, revenue = {}, {}
-    if features and (external_ids is None or external_ids):
-        cost = cost_selectors.cost_by_customer_buckets(
+    if external_ids is not None and not external_ids:
+        return {}
+    if features:
+        return cost_selectors.cost_by_customer_buckets(
             org=org, edges=window.query_edges, features=features, external_ids=external_ids
         )
-    elif external_ids is None or external_ids:
-        ranges = tuple(pairwise(window.query_edges))
-        cost = day_sums.cost_by_customer_ranges(org=org, ranges=ranges, external_ids=external_ids)
-    if stripe_ids is None or stripe_ids:
-        revenue = day_sums.revenue_by_customer_ranges(
-            org=org, ranges=revenue_ranges(window, now), stripe_ids=stripe_ids
-        )
-    return WindowSums(cost, revenue)
+    ranges = tuple(pairwise(window.query_edges))
+    return day_sums.cost_by_customer_ranges(org=org, ranges=ranges, external_ids=external_ids)
+
+
+def revenue_sums(
+    *, org: Organization, window: RollingWindow, now: datetime, stripe_ids: Collection[str] | None = None
+) -> dict[str, tuple[int, ...]]:
+    """Revenue per Stripe customer id: the previous window, the window, the trailing 30 days of MRR.
+
+    `stripe_ids` names the Stripe customers to read (an empty one reads none); one query.
+    """
+    if stripe_ids is not None and not stripe_ids:
+        return {}
+    return day_sums.revenue_by_customer_ranges(
+        org=org, ranges=revenue_ranges(window, now), stripe_ids=stripe_ids
+    )

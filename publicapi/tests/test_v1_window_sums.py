@@ -72,6 +72,23 @@ def test_every_figure_equals_the_sum_of_its_daily_rows(org, random_days, range_,
         assert row.previous_revenue == plain_sum(revenue, stripe_id, window.previous_start, window.start)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_cost_read_aside_gives_the_same_figures(
+    requires_postgres, org, random_days
+):
+    # As a request reads: no transaction, so the cost statement runs on a second connection.
+    cost, revenue, _ = random_days
+    window = rolling_window("90d", TODAYS[0])
+    rows = window_figures(org=org, window=window, now=_noon(TODAYS[0])).customers
+    assert {row.external_id for row in rows} == set(CUSTOMERS)
+    for row in rows:
+        assert row.spark == tuple(
+            plain_sum(cost, row.external_id, lo, hi) for lo, hi in pairwise(window.spark_edges)
+        )
+        assert row.previous_cost == plain_sum(cost, row.external_id, window.previous_start, window.start)
+        assert row.revenue == plain_sum(revenue, f"cus_{row.external_id}", window.start, window.end)
+
+
 @pytest.mark.parametrize("today", TODAYS)
 def test_overlapping_revenue_ranges_each_equal_their_daily_rows(org, random_days, today):
     _, revenue, _ = random_days
