@@ -12,7 +12,7 @@ from itertools import pairwise
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import CharField, Q, Sum
+from django.db.models import CharField, Q, Sum, UUIDField
 from django.db.models.functions import Cast, TruncMonth
 
 from margins.models import Customer, CustomerDailyCost, CustomerMonthlyCost, DailyRollup, OrgFeatureDailyCost
@@ -181,32 +181,53 @@ def cost_by_customer_buckets(
 
 
 @dataclass(frozen=True)
-class CostWithFeature:
-    total: int  # micro-units, every feature
-    feature: int  # micro-units, the one feature named
+class ScopeSpend:
+    """Cost of each budget scope over a day range, in micro-units."""
+
+    org: int  # the org's, every feature
+    org_feature: int  # the org's, of the one feature named
+    customer: int  # the one customer's, every feature
+    customer_feature: int  # the customer's, of the feature
 
 
-def org_cost_with_feature(*, org: Organization, start: date, end: date, feature: str) -> CostWithFeature:
-    """The org's cost over the days [start, end), in all and of one feature, in one query over the
-    per-day feature totals (OrgFeatureDailyCost): a few rows a day whatever the number of customers."""
-    rows = OrgFeatureDailyCost.objects.filter(org=org, day__gte=start, day__lt=end)
-    return _total_and_feature(rows, feature)
+# The org's side from its per-day feature totals (a few rows a day whatever the number of
+# customers), the customer's from its daily rollups (which the writer keeps with the daily totals
+# in one transaction): at most a month of rows each, in one statement of one row, with the
+# parameters of scope_spend_params. Raw SQL, because this is the budget check's hot path (which
+# joins it to the budgets, publicapi.budgets.selectors) and the ORM's two aggregates cost it more
+# than the reading itself.
+SCOPE_SPEND_SQL = f"""
+SELECT o.total AS org_total, o.feature AS org_feature,
+       c.total AS customer_total, c.feature AS customer_feature
+FROM (SELECT COALESCE(SUM(cost_micro), 0) AS total,
+             COALESCE(SUM(cost_micro) FILTER (WHERE feature = %(feature)s), 0) AS feature
+      FROM {OrgFeatureDailyCost._meta.db_table}
+      WHERE org_id = %(org)s AND day >= %(start)s AND day < %(end)s) AS o,
+     (SELECT COALESCE(SUM(r.cost_micro), 0) AS total,
+             COALESCE(SUM(r.cost_micro) FILTER (WHERE r.feature = %(feature)s), 0) AS feature
+      FROM {DailyRollup._meta.db_table} AS r
+      JOIN {Customer._meta.db_table} AS k ON k.id = r.customer_id
+      WHERE k.org_id = %(org)s AND k.external_id = %(customer)s
+        AND r.org_id = %(org)s AND r.day >= %(start)s AND r.day < %(end)s) AS c
+"""  # noqa: S608 (table names from the models)
 
 
-def customer_cost_with_feature(
-    *, org: Organization, external_id: str, start: date, end: date, feature: str
-) -> CostWithFeature:
-    """One customer's cost over the days [start, end), in all and of one feature, in one query over
-    its daily rollups (which add up to its daily totals: the writer keeps both in one transaction)."""
-    rows = DailyRollup.objects.filter(org=org, customer__external_id=external_id, day__gte=start, day__lt=end)
-    return _total_and_feature(rows, feature)
+def scope_spend(*, org: Organization, customer: str, feature: str, start: date, end: date) -> ScopeSpend:
+    """The cost over the days [start, end) of the org and of one customer, each in all and of one
+    feature: what the four budget scopes cover."""
+    with connection.cursor() as cursor:
+        cursor.execute(SCOPE_SPEND_SQL, scope_spend_params(org, customer, feature, start, end))
+        return ScopeSpend(*map(int, cursor.fetchone()))
 
 
-def _total_and_feature(rows, feature: str) -> CostWithFeature:
-    sums = rows.aggregate(
-        total=Sum("cost_micro", default=0), feature=Sum("cost_micro", filter=Q(feature=feature), default=0)
-    )
-    return CostWithFeature(total=int(sums["total"]), feature=int(sums["feature"]))
+def scope_spend_params(org: Organization, customer: str, feature: str, start: date, end: date) -> dict:
+    return {
+        "org": UUIDField().get_db_prep_value(org.pk, connection),
+        "customer": customer,
+        "feature": feature,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+    }
 
 
 def cost_total(*, org: Organization, start: date, end: date) -> int:

@@ -4,7 +4,7 @@ They go out through the signed delivery of the margin alerts
 (`publicapi.notifications.services.webhook_event_emit`), whose dedupe key keeps each event to a single
 delivery however often a crossing is seen again: the key names the budget, the month and the
 threshold (or "exceeded"), so a new month alerts anew. Crossings are looked for when a budget
-check is computed (a cache miss) and every five minutes for every budget (`budget_alerts_scan`).
+check is computed and every five minutes for every budget (`budget_alerts_scan`).
 """
 
 from __future__ import annotations

@@ -97,8 +97,8 @@ class BudgetCheckView(KeyedApiView):
         operation_id="checkBudget",
         summary="Check whether a customer is within active budgets",
         description="Returns whether an LLM call for this (customer, feature) would be allowed given the "
-        "configured budgets. Cached for 60s; new events of the customer and budget changes "
-        "refresh it at once.",
+        "configured budgets. Computed on every call: an ingest already answered and a budget "
+        "change show at once.",
         parameters=[serializers.BudgetCheckQuery],
         responses={
             200: OpenApiResponse(
@@ -123,7 +123,7 @@ class BudgetCheckView(KeyedApiView):
 
 def _check_target(params) -> tuple[str, str]:
     """customer (1..255 characters) and feature (0..128), checked by hand: this is the hot path,
-    and a serializer costs more than the cached answer. The errors read as a serializer's."""
+    and a serializer costs more than the check itself. The errors read as a serializer's."""
     customer, feature = params.get("customer", "").strip(), params.get("feature", "").strip()
     problems: dict[str, list[str]] = {}
     if "customer" not in params:

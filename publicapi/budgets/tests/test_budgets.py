@@ -266,20 +266,23 @@ def test_the_check_reads_as_many_queries_whatever_the_customer_count(api, org, b
     assert queries_with(3) == queries_with(30)
 
 
-def test_the_spend_of_every_applying_budget_is_read_in_one_query_for_the_org_and_one_for_the_customer(
-    org, budgets, django_assert_num_queries
-):
+def test_the_spend_of_every_applying_budget_is_read_in_one_query(org, budgets, django_assert_num_queries):
     today = date(2026, 3, 18)
-    with django_assert_num_queries(3):  # the budgets, the org's spend, acme's spend
+    with django_assert_num_queries(1):  # the budgets with the org's and acme's spend
         statuses = budget_statuses(org=org, customer="acme", feature="search", today=today)
     spent = {status.rule.scope: status.spent for status in statuses}
     assert spent == {"workspace": 7_000_000, "customer": 5_000_000, "customer_feature": 1_000_000}
-    with django_assert_num_queries(2):  # a customer under no budget of its own: no customer query
+    with django_assert_num_queries(1):
         statuses = budget_statuses(org=org, customer="newcomer", feature="chat", today=today)
     assert {status.rule.scope: status.spent for status in statuses} == {
         "workspace": 7_000_000,
         "feature": 6_000_000,
     }
+
+
+def test_a_check_under_no_budget_finds_no_status(org, spend, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert budget_statuses(org=org, customer="acme", feature="search", today=date(2026, 3, 18)) == []
 
 
 def test_creating_or_deleting_a_budget_changes_the_next_answer(api, org, spend):
