@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db import connection
+from django.db.models import UUIDField
 
 
 def bigint_sum(expression: str) -> str:
@@ -14,3 +17,9 @@ def bigint_sum(expression: str) -> str:
     is an error, as the CAST's would be. SQLite's SUM of integers is already an integer.
     """
     return f"bigint_sum({expression})" if connection.vendor == "postgresql" else f"SUM({expression})"
+
+
+def uuid_param(value: UUID) -> object:
+    """A UUID (an org's id) as a hand-written statement's parameter on this database: a uuid on
+    PostgreSQL, the 32 hex characters Django stores on SQLite."""
+    return UUIDField().get_db_prep_value(value, connection)

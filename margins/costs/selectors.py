@@ -12,11 +12,12 @@ from itertools import pairwise
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import CharField, Q, Sum, UUIDField
+from django.db.models import CharField, Q, Sum
 from django.db.models.functions import Cast, TruncMonth
 
 from margins.models import Customer, CustomerDailyCost, CustomerMonthlyCost, DailyRollup, OrgFeatureDailyCost
 from margint.models import Organization
+from margint.sql import uuid_param
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,7 @@ def scope_spend(*, org: Organization, customer: str, feature: str, start: date, 
 
 def scope_spend_params(org: Organization, customer: str, feature: str, start: date, end: date) -> dict:
     return {
-        "org": UUIDField().get_db_prep_value(org.pk, connection),
+        "org": uuid_param(org.pk),
         "customer": customer,
         "feature": feature,
         "start": start.isoformat(),

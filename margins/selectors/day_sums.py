@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import UUIDField
 
 from billing.models import StripeCustomer
 from margins.calculations.month_parts import MonthPart, days_in, month_parts
 from margins.models import RUNNING_SUMS, Customer, CustomerMonthlyCost, CustomerMonthlyRevenue
 from margint.models import Organization
-from margint.sql import bigint_sum
+from margint.sql import bigint_sum, uuid_param
 
 
 @dataclass(frozen=True)
@@ -92,7 +91,7 @@ def _sums(side: _Side, org: Organization, ranges: Ranges, names: Collection[str]
         raise ValueError("ranges must be non-empty day ranges")
     if names is not None and not names:
         return {}
-    sql, params = _sums_sql(side, UUIDField().get_db_prep_value(org.pk, connection), ranges, names)
+    sql, params = _sums_sql(side, uuid_param(org.pk), ranges, names)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0]: row[1:] for row in cursor.fetchall()}

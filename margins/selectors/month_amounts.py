@@ -21,7 +21,6 @@ from itertools import groupby
 from operator import itemgetter
 
 from django.db import connection
-from django.db.models import UUIDField
 
 from billing.models import StripeCustomer
 from mappings import selectors as mapping_selectors
@@ -30,7 +29,7 @@ from margins.calculations import Month, MonthProgress
 from margins.models import Customer, CustomerMonthlyCost, CustomerMonthlyRevenue
 from margins.selectors.day_sums import REVENUE, through
 from margint.models import Organization
-from margint.sql import bigint_sum
+from margint.sql import bigint_sum, uuid_param
 
 # (tag value, lead Stripe customer id, its name or None, revenue per month, cost per month)
 CustomerAmounts = tuple[str, str, str | None, tuple[int, ...], tuple[int, ...]]
@@ -69,7 +68,7 @@ def mapped_month_amounts(
     `progress`: the last month's, when it is in progress; its revenue then counts its counted days.
     """
     months = tuple(months)
-    org_id = UUIDField().get_db_prep_value(org.pk, connection)
+    org_id = uuid_param(org.pk)
     days = [month.first_day.isoformat() for month in months]
     read = _days_read(progress, months[-1])
     org_revenue = org_cost = 0

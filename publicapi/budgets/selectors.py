@@ -14,10 +14,10 @@ from uuid import UUID
 
 import orjson
 from django.db import connection
-from django.db.models import UUIDField
 
 from margins.costs import selectors as cost_selectors
 from margint.models import Organization
+from margint.sql import uuid_param
 from publicapi.budgets import calculations
 from publicapi.budgets.calculations import BudgetRule, BudgetStatus
 from publicapi.budgets.models import Budget
@@ -49,7 +49,7 @@ WHERE b.org_id = %(org)s ORDER BY b.created_at, b.id
 
 def budget_rules(*, org: Organization) -> list[BudgetRule]:
     with connection.cursor() as cursor:
-        cursor.execute(_RULES_SQL, [UUIDField().get_db_prep_value(org.pk, connection)])
+        cursor.execute(_RULES_SQL, [uuid_param(org.pk)])
         return [_rule(row) for row in cursor.fetchall()]
 
 
@@ -109,7 +109,7 @@ def _by_scope(spend: cost_selectors.ScopeSpend) -> dict[str, int]:
 def _rule(row: tuple) -> BudgetRule:
     pk, scope, customer, feature, limit, action, thresholds = row
     return BudgetRule(
-        id=str(UUID(str(pk))),
+        id=str(UUID(str(pk))),  # PostgreSQL gives a UUID, SQLite its 32 hex characters
         scope=scope,
         customer=customer,
         feature=feature,
