@@ -8,12 +8,12 @@ this module).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 _HUNDRED = Decimal(100)
 _HUNDREDTH = Decimal("0.01")
-_ONE = Decimal(1)
 
 
 class Tier(StrEnum):
@@ -89,11 +89,21 @@ def budget_suggestion(*, revenue: int, tier: Tier, thresholds: TierThresholds) -
 
     revenue x (1 - healthy / 100), rounded half-even to the micro-unit. None unless the
     customer is critical and has revenue (no cost level fixes a margin with no income).
+    In integers: most rows of a table are critical in a bad month, each with a suggestion.
     """
     if tier is not Tier.CRITICAL or revenue <= 0:
         return None
-    allowed = Decimal(revenue) * (_HUNDRED - thresholds.healthy) / _HUNDRED
-    return int(allowed.quantize(_ONE, rounding=ROUND_HALF_EVEN))
+    kept, whole = _kept_share(thresholds.healthy)
+    quotient, remainder = divmod(revenue * kept, whole)
+    if 2 * remainder > whole or (2 * remainder == whole and quotient % 2):
+        quotient += 1
+    return quotient
+
+
+@lru_cache(maxsize=64)
+def _kept_share(healthy: Decimal) -> tuple[int, int]:
+    # 1 - healthy / 100 as an exact fraction: a Decimal threshold is a finite decimal.
+    return ((_HUNDRED - healthy) / _HUNDRED).as_integer_ratio()
 
 
 # --- the hot loop: integers ------------------------------------------------------------------
@@ -114,7 +124,11 @@ def margin_hundredths(revenue: int, cost: int) -> int:
     """`margin_percent` in integer hundredths of a percent (h / 100 is the percent)."""
     if revenue <= 0:
         return 0
-    return divided_half_up((revenue - cost) * 10_000, revenue)
+    # divided_half_up((revenue - cost) * 10_000, revenue), written out: a table asks 40,000 times.
+    doubled = (revenue - cost) * 20_000
+    if doubled >= 0:
+        return (doubled + revenue) // (2 * revenue)
+    return -((revenue - doubled) // (2 * revenue))
 
 
 TierBounds = tuple[int, int, int]

@@ -4,7 +4,8 @@ The margin table of 10,000 customers needs, per mapped tag value, its Stripe cus
 three months of recognized revenue and three of cost. The monthly totals (margins/monthly.py)
 are kept by the writers in their own statements, so one SQL statement joins the mappings that
 count, the Stripe customers' names and the pivoted monthly rows, and a second one adds up the
-org's totals of the period for the reconciliation. Nothing is kept between requests.
+org's totals of the period for the reconciliation, at the same time on a connection of its own
+(`margint.reads.read_aside`). Nothing is kept between requests.
 
 `months` is an argument (oldest first, the period last), and so is `progress`: when the last
 month is in progress, both statements also read the revenue of its counted days, the monthly
@@ -17,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from itertools import groupby
 from operator import itemgetter
 
@@ -29,6 +31,7 @@ from margins.calculations import Month, MonthProgress
 from margins.models import Customer, CustomerMonthlyCost, CustomerMonthlyRevenue
 from margins.selectors.day_sums import REVENUE, through
 from margint.models import Organization
+from margint.reads import read_aside
 from margint.sql import bigint_sum, uuid_param
 
 # (tag value, lead Stripe customer id, its name or None, revenue per month, cost per month)
@@ -58,8 +61,8 @@ def mapped_month_amounts(
     progress: MonthProgress | None = None,
     org_totals: bool = True,
 ) -> MappedAmounts:
-    """Every mapped tag value (or the one named) with its amounts per month of `months`; two queries
-    (one without `org_totals`, or for one tag value: the org's totals then stay zeros).
+    """Every mapped tag value (or the one named) with its amounts per month of `months`; two queries,
+    run at once (one without `org_totals`, or for one tag value: the org's totals then stay zeros).
 
     Several Stripe customers may map to one tag value (one company, two Stripe accounts): their
     revenue adds up in the row, which names the one with the most revenue in the last month,
@@ -71,14 +74,14 @@ def mapped_month_amounts(
     org_id = uuid_param(org.pk)
     days = [month.first_day.isoformat() for month in months]
     read = _days_read(progress, months[-1])
-    org_revenue = org_cost = 0
+    totals = None
+    if org_totals and tag_value is None:  # beside the customers' read: neither waits for the other
+        totals = read_aside(partial(_org_totals, org_id, days[-1], read))
     with connection.cursor() as cursor:
         cursor.execute(*_customers_sql(org_id, days, tag_value, read))
         rows = cursor.fetchall()
-        if org_totals and tag_value is None:
-            cursor.execute(*_org_totals_sql(org_id, days[-1], read))
-            org_revenue, org_cost = (int(amount or 0) for amount in cursor.fetchone())
     customers, whole = _customers(rows, len(days), read)
+    org_revenue, org_cost = totals.result() if totals is not None else (0, 0)
     return MappedAmounts(
         months=months,
         customers=customers,
@@ -86,6 +89,12 @@ def mapped_month_amounts(
         org_cost=org_cost,
         whole=whole,
     )
+
+
+def _org_totals(org_id: object, month: str, read: tuple[date, date] | None) -> tuple[int, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(*_org_totals_sql(org_id, month, read))
+        return tuple(int(amount or 0) for amount in cursor.fetchone())
 
 
 def _days_read(progress: MonthProgress | None, last: Month) -> tuple[date, date] | None:
@@ -212,6 +221,7 @@ def _customers_sql(
         f"LEFT JOIN (SELECT customer_id AS id, {cost_picks} FROM {_COST} "
         f"WHERE org_id = %s AND month IN ({_in(days)}){cost_of_tag} GROUP BY customer_id) k ON k.id = c.id "
         f"WHERE m.org_id = %s AND m.tag_key = %s AND m.status IN ({_in(statuses)}){one_tag} "
+        # In tag order: rank_rows sorts by tag first, and an ordered list takes it no time.
         "ORDER BY m.tag_value, m.stripe_customer_id"
     )
     params = [
