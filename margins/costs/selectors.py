@@ -193,32 +193,28 @@ class ScopeSpend:
 
 # The org's side from its per-day feature totals (a few rows a day whatever the number of
 # customers), the customer's from its daily rollups (which the writer keeps with the daily totals
-# in one transaction): at most a month of rows each, in one statement of one row, with the
-# parameters of scope_spend_params. Raw SQL, because this is the budget check's hot path (which
-# joins it to the budgets, publicapi.budgets.selectors) and the ORM's two aggregates cost it more
-# than the reading itself.
-SCOPE_SPEND_SQL = f"""
+# in one transaction): at most a month of rows each, in one statement of one row. Raw SQL, because
+# this is the budget check's hot path (which joins it to the budgets, publicapi.budgets.selectors)
+# and the ORM's two aggregates cost it more than the reading itself.
+def scope_spend_sql(customer: str, feature: str) -> str:
+    """A statement of one row, `ScopeSpend`'s four sums (org_total, org_feature, customer_total,
+    customer_feature), over the days [%(start)s, %(end)s) of the org %(org)s (the parameters of
+    `scope_spend_params`). `customer` and `feature` are SQL expressions: placeholders, or the
+    columns of a row of an outer statement that it is a subquery of."""
+    return f"""
 SELECT o.total AS org_total, o.feature AS org_feature,
        c.total AS customer_total, c.feature AS customer_feature
 FROM (SELECT COALESCE(SUM(cost_micro), 0) AS total,
-             COALESCE(SUM(cost_micro) FILTER (WHERE feature = %(feature)s), 0) AS feature
+             COALESCE(SUM(cost_micro) FILTER (WHERE feature = {feature}), 0) AS feature
       FROM {OrgFeatureDailyCost._meta.db_table}
       WHERE org_id = %(org)s AND day >= %(start)s AND day < %(end)s) AS o,
      (SELECT COALESCE(SUM(r.cost_micro), 0) AS total,
-             COALESCE(SUM(r.cost_micro) FILTER (WHERE r.feature = %(feature)s), 0) AS feature
+             COALESCE(SUM(r.cost_micro) FILTER (WHERE r.feature = {feature}), 0) AS feature
       FROM {DailyRollup._meta.db_table} AS r
       JOIN {Customer._meta.db_table} AS k ON k.id = r.customer_id
-      WHERE k.org_id = %(org)s AND k.external_id = %(customer)s
+      WHERE k.org_id = %(org)s AND k.external_id = {customer}
         AND r.org_id = %(org)s AND r.day >= %(start)s AND r.day < %(end)s) AS c
-"""  # noqa: S608 (table names from the models)
-
-
-def scope_spend(*, org: Organization, customer: str, feature: str, start: date, end: date) -> ScopeSpend:
-    """The cost over the days [start, end) of the org and of one customer, each in all and of one
-    feature: what the four budget scopes cover."""
-    with connection.cursor() as cursor:
-        cursor.execute(SCOPE_SPEND_SQL, scope_spend_params(org, customer, feature, start, end))
-        return ScopeSpend(*map(int, cursor.fetchone()))
+"""  # noqa: S608 (table names from the models, expressions from the caller's code)
 
 
 def scope_spend_params(org: Organization, customer: str, feature: str, start: date, end: date) -> dict:

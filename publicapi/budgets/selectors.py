@@ -1,10 +1,12 @@
 """Budgets' reads: an org's budgets, and each with the month-to-date spend of what it covers.
 
-Spend comes from totals the writers keep in their own transactions, one statement for all four
-scopes (margins.costs.selectors.scope_spend): the org's per-day feature totals for workspace and
-feature budgets, the customer's daily rollups for customer budgets. Each is a month of rows at
-most whatever the number of customers, so nothing is cached and a status read after an ingest has
-been answered sees that ingest, whatever the budget's scope.
+Spend comes from totals the writers keep in their own transactions (margins.costs.selectors.
+scope_spend_sql): the org's per-day feature totals for workspace and feature budgets, the
+customer's daily rollups for customer budgets. The budgets and their spend are one statement,
+whether for a check (the spend of the check's customer and feature) or for the budgets page and
+the alerts (each budget's own). Each is a month of rows at most whatever the number of customers,
+so nothing is cached and a status read after an ingest has been answered sees that ingest,
+whatever the budget's scope.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from django.db import connection
 
 from margins.costs import selectors as cost_selectors
 from margint.models import Organization
-from margint.sql import uuid_param
 from publicapi.budgets import calculations
 from publicapi.budgets.calculations import BudgetRule, BudgetStatus
 from publicapi.budgets.models import Budget
@@ -33,24 +34,42 @@ def budget_get(*, org: Organization, budget_id: str) -> Budget | None:
 
 # Plain SQL on the check's hot path: building Budget instances (and decoding their JSON field)
 # costs it more than the query. The check reads the rules and the spend of every scope in one
-# statement: a round trip is most of what a check costs.
+# statement: a round trip is most of what a check costs. The page and the alerts read each budget
+# with its own spend, in one statement too.
 _RULE_COLUMNS = (
     "b.id, b.scope, b.customer_external_id, b.feature, b.monthly_limit_micro, b.action, b.thresholds"
 )
-_RULES_SQL = f"""
-SELECT {_RULE_COLUMNS} FROM {Budget._meta.db_table} AS b WHERE b.org_id = %s ORDER BY b.created_at, b.id
-"""  # noqa: S608 (the model's table)
 _RULES_WITH_SPEND_SQL = f"""
 SELECT {_RULE_COLUMNS}, s.org_total, s.org_feature, s.customer_total, s.customer_feature
-FROM {Budget._meta.db_table} AS b CROSS JOIN ({cost_selectors.SCOPE_SPEND_SQL}) AS s
+FROM {Budget._meta.db_table} AS b
+CROSS JOIN ({cost_selectors.scope_spend_sql("%(customer)s", "%(feature)s")}) AS s
 WHERE b.org_id = %(org)s ORDER BY b.created_at, b.id
 """  # noqa: S608 (the models' tables)
+# The spend of a budget's own scope, of the columns of scope_spend_sql.
+_SPENT_OF_SCOPE = (
+    f"CASE b.scope WHEN '{calculations.WORKSPACE}' THEN s.org_total "
+    f"WHEN '{calculations.FEATURE}' THEN s.org_feature "
+    f"WHEN '{calculations.CUSTOMER}' THEN s.customer_total ELSE s.customer_feature END"
+)
 
 
-def budget_rules(*, org: Organization) -> list[BudgetRule]:
-    with connection.cursor() as cursor:
-        cursor.execute(_RULES_SQL, [uuid_param(org.pk)])
-        return [_rule(row) for row in cursor.fetchall()]
+def _rules_with_own_spend_sql(which: str) -> str:
+    """Budgets (`which`: a condition on them, or none) each with the spend of its own scope, the
+    sums of `scope_spend_sql` of its customer and feature."""
+    return f"""
+SELECT {_RULE_COLUMNS}, (
+  SELECT {_SPENT_OF_SCOPE}
+  FROM ({cost_selectors.scope_spend_sql("b.customer_external_id", "b.feature")}) AS s
+)
+FROM {Budget._meta.db_table} AS b
+WHERE b.org_id = %(org)s {which}
+ORDER BY b.created_at, b.id
+"""  # noqa: S608 (the models' tables, the scopes' names)
+
+
+_OF_ORG = _rules_with_own_spend_sql("")
+# The workspace's and every feature's budgets (no customer named), and the customer's own.
+_OF_CUSTOMER = _rules_with_own_spend_sql("AND b.customer_external_id IN ('', %(customer)s)")
 
 
 def budget_statuses(*, org: Organization, customer: str, feature: str, today: date) -> list[BudgetStatus]:
@@ -71,30 +90,23 @@ def budget_statuses(*, org: Organization, customer: str, feature: str, today: da
 
 
 def org_budget_statuses(*, org: Organization, today: date) -> list[BudgetStatus]:
-    """Every budget of the org with the month-to-date spend of what it covers (one query each)."""
-    return _statuses(org, budget_rules(org=org), today)
+    """Every budget of the org with the month-to-date spend of what it covers, in one statement."""
+    return _own_statuses(_OF_ORG, org, "", today)
 
 
 def customer_budget_statuses(*, org: Organization, customer: str, today: date) -> list[BudgetStatus]:
     """The budgets a check for this customer can apply, whatever feature it names: the workspace's,
     every feature's, and the customer's own (alone or with a feature), each with its spend."""
-    rules = budget_rules(org=org)
-    return _statuses(org, [r for r in rules if r.customer in ("", customer)], today)
+    return _own_statuses(_OF_CUSTOMER, org, customer, today)
 
 
-def _statuses(org: Organization, rules: list[BudgetRule], today: date) -> list[BudgetStatus]:
-    statuses = []
-    for rule in rules:
-        spent = _month_to_date_spend(org, rule.customer, rule.feature, today)
-        statuses.append(calculations.evaluate(rule, spent[rule.scope], today))
-    return statuses
-
-
-def _month_to_date_spend(org: Organization, customer: str, feature: str, today: date) -> dict[str, int]:
+def _own_statuses(sql: str, org: Organization, customer: str, today: date) -> list[BudgetStatus]:
     start, end = calculations.month_to_date(today)
-    return _by_scope(
-        cost_selectors.scope_spend(org=org, customer=customer, feature=feature, start=start, end=end)
-    )
+    params = cost_selectors.scope_spend_params(org, customer, "", start, end)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [calculations.evaluate(_rule(row[:7]), int(row[7]), today) for row in rows]
 
 
 def _by_scope(spend: cost_selectors.ScopeSpend) -> dict[str, int]:

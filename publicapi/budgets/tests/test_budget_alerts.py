@@ -9,7 +9,7 @@ from django.core.cache import cache
 from margins.calculations import Month
 from publicapi.budgets.alerts import budget_alerts
 from publicapi.budgets.calculations import BudgetRule, evaluate
-from publicapi.budgets.selectors import org_budget_statuses
+from publicapi.budgets.selectors import customer_budget_statuses, org_budget_statuses
 from publicapi.budgets.services import budget_create
 from publicapi.budgets.tasks import budget_alerts_scan
 from publicapi.notifications.models import WebhookEvent
@@ -56,6 +56,49 @@ def test_org_statuses_measure_each_budget_on_what_it_covers(org, other_org, froz
     )
     spent = {s.rule.id: s.spent for s in org_budget_statuses(org=org, today=date(2026, 3, 18))}
     assert spent == {str(workspace.pk): 1_200_000, str(chat.pk): 900_000, str(beta.pk): 300_000}
+
+
+def test_every_scope_is_read_with_its_own_spend_in_one_statement(
+    org, other_org, frozen_now, django_assert_num_queries
+):
+    add_cost(org, "acme", date(2026, 3, 2), 900_000, feature="chat")
+    add_cost(org, "acme", date(2026, 3, 4), 70_000, feature="search")
+    add_cost(org, "acme", date(2026, 2, 27), 4_000_000, feature="chat")  # last month: not this one's
+    add_cost(org, "beta", date(2026, 3, 3), 300_000, feature="chat")
+    add_cost(other_org, "acme", date(2026, 3, 3), 5_000_000, feature="chat")
+    limits = {"monthly_limit_micro": 1_000_000, "action": "warn"}
+    ids = {
+        "workspace": budget_create(org=org, scope="workspace", **limits).pk,
+        "chat": budget_create(org=org, scope="feature", feature="chat", **limits).pk,
+        "acme": budget_create(org=org, scope="customer", customer="acme", **limits).pk,
+        "acme chat": budget_create(
+            org=org, scope="customer_feature", customer="acme", feature="chat", **limits
+        ).pk,
+        "beta search": budget_create(
+            org=org, scope="customer_feature", customer="beta", feature="search", **limits
+        ).pk,
+        "nobody": budget_create(org=org, scope="customer", customer="nobody", **limits).pk,
+    }
+    budget_create(org=other_org, scope="workspace", **limits)
+    with django_assert_num_queries(1):
+        statuses = org_budget_statuses(org=org, today=date(2026, 3, 18))
+    names = {str(pk): name for name, pk in ids.items()}
+    assert {names[s.rule.id]: s.spent for s in statuses} == {
+        "workspace": 1_270_000,
+        "chat": 1_200_000,
+        "acme": 970_000,
+        "acme chat": 900_000,
+        "beta search": 0,
+        "nobody": 0,
+    }
+    with django_assert_num_queries(1):
+        acme = customer_budget_statuses(org=org, customer="acme", today=date(2026, 3, 18))
+    assert {names[s.rule.id]: s.spent for s in acme} == {
+        "workspace": 1_270_000,
+        "chat": 1_200_000,
+        "acme": 970_000,
+        "acme chat": 900_000,
+    }
 
 
 def test_a_computed_check_emits_each_crossing_once_as_a_signed_webhook_event(api, org, frozen_now):
