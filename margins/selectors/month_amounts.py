@@ -1,16 +1,19 @@
-"""Each mapped tag value's revenue and cost per month, read in one statement over the monthly totals.
+"""Each mapped tag value's revenue and cost per month, read over the monthly totals.
 
 The margin table of 10,000 customers needs, per mapped tag value, its Stripe customer (named),
 three months of recognized revenue and three of cost. The monthly totals (margins/monthly.py)
-are kept by the writers in their own statements, so one SQL statement joins the mappings that
-count, the Stripe customers' names and the pivoted monthly rows, and a second one adds up the
-org's totals of the period for the reconciliation, at the same time on a connection of its own
-(`margint.reads.read_aside`). Nothing is kept between requests.
+are kept by the writers in their own statements, so three statements read it all, at the same
+time, each on a connection of its own (`margint.reads.read_aside`; one after another inside a
+transaction): the mappings that count with their Stripe customers' names and pivoted monthly
+revenue; the mapped tag values' pivoted monthly cost; the org's totals of the period for the
+reconciliation. Each runs on a core of its own, and the request joins the cost to the revenue by
+tag value in Python. Nothing is kept between requests.
 
 `months` is an argument (oldest first, the period last), and so is `progress`: when the last
-month is in progress, both statements also read the revenue of its counted days, the monthly
-row's running sum through the last counted day (`day_sums.through`), so its revenue is that of
-the counted days, as its cost is (docs/month-in-progress.md), from the same rows.
+month is in progress, the revenue's and the totals' statements also read the revenue of its
+counted days, the monthly row's running sum through the last counted day (`day_sums.through`), so
+its revenue is that of the counted days, as its cost is (docs/month-in-progress.md), from the
+same rows.
 """
 
 from __future__ import annotations
@@ -61,8 +64,9 @@ def mapped_month_amounts(
     progress: MonthProgress | None = None,
     org_totals: bool = True,
 ) -> MappedAmounts:
-    """Every mapped tag value (or the one named) with its amounts per month of `months`; two queries,
-    run at once (one without `org_totals`, or for one tag value: the org's totals then stay zeros).
+    """Every mapped tag value (or the one named) with its amounts per month of `months`; three
+    queries, run at once (two without `org_totals`; for one tag value, two one after the other:
+    the org's totals then stay zeros).
 
     Several Stripe customers may map to one tag value (one company, two Stripe accounts): their
     revenue adds up in the row, which names the one with the most revenue in the last month,
@@ -74,13 +78,15 @@ def mapped_month_amounts(
     org_id = uuid_param(org.pk)
     days = [month.first_day.isoformat() for month in months]
     read = _days_read(progress, months[-1])
-    totals = None
-    if org_totals and tag_value is None:  # beside the customers' read: neither waits for the other
-        totals = read_aside(partial(_org_totals, org_id, days[-1], read))
+    costs = totals = None
+    if tag_value is None:  # beside the revenue's read, each on a connection of its own
+        costs = read_aside(partial(_costs, org_id, days, None))
+        totals = read_aside(partial(_org_totals, org_id, days[-1], read)) if org_totals else None
     with connection.cursor() as cursor:
-        cursor.execute(*_customers_sql(org_id, days, tag_value, read))
+        cursor.execute(*_revenue_sql(org_id, days, tag_value, read))
         rows = cursor.fetchall()
-    customers, whole = _customers(rows, len(days), read)
+    cost = costs.result() if costs is not None else _costs(org_id, days, tag_value)
+    customers, whole = _customers(rows, cost, len(days), read)
     org_revenue, org_cost = totals.result() if totals is not None else (0, 0)
     return MappedAmounts(
         months=months,
@@ -89,6 +95,13 @@ def mapped_month_amounts(
         org_cost=org_cost,
         whole=whole,
     )
+
+
+def _costs(org_id: object, days: list[str], tag_value: str | None) -> dict[str, tuple[int, ...]]:
+    """Each mapped tag value's cost per month of `days`, of those with any."""
+    with connection.cursor() as cursor:
+        cursor.execute(*_cost_sql(org_id, days, tag_value))
+        return {row[0]: row[1:] for row in cursor.fetchall()}
 
 
 def _org_totals(org_id: object, month: str, read: tuple[date, date] | None) -> tuple[int, int]:
@@ -108,46 +121,47 @@ def _days_read(progress: MonthProgress | None, last: Month) -> tuple[date, date]
 
 
 def _customers(
-    rows: list[tuple], count: int, read: tuple[date, date] | None
+    rows: list[tuple], costs: dict[str, tuple[int, ...]], count: int, read: tuple[date, date] | None
 ) -> tuple[list[CustomerAmounts], dict[str, int] | None]:
-    """One CustomerAmounts per tag value (rows in tag order), and the month in progress's whole revenue."""
+    """One CustomerAmounts per tag value (rows in tag order) with its `costs` (zeros without), and
+    the month in progress's whole revenue."""
     if len(set(map(itemgetter(0), rows))) == len(rows):
-        return _lone_customers(rows, count, read)
-    return _grouped_customers(rows, count, read)
+        return _lone_customers(rows, costs, count, read)
+    return _grouped_customers(rows, costs, count, read)
 
 
 def _grouped_customers(
-    rows: list[tuple], count: int, read: tuple[date, date] | None
+    rows: list[tuple], costs: dict[str, tuple[int, ...]], count: int, read: tuple[date, date] | None
 ) -> tuple[list[CustomerAmounts], dict[str, int] | None]:
     """`_customers` of any rows: a tag value's rows (its Stripe customers) add up (`_customer`)."""
-    customers, whole = [], None if read is None else {}
+    customers, whole, none = [], None if read is None else {}, (0,) * count
     for _tag, group in groupby(rows, key=itemgetter(0)):
-        tag, stripe_id, name, revenue, cost, days_revenue = _customer(list(group), count)
+        tag, stripe_id, name, revenue, days_revenue = _customer(list(group), count)
         if whole is not None:
             whole[tag] = revenue[-1]
             revenue = (*revenue[:-1], days_revenue)
-        customers.append((tag, stripe_id, name, revenue, cost))
+        customers.append((tag, stripe_id, name, revenue, costs.get(tag, none)))
     return customers, whole
 
 
 def _lone_customers(
-    rows: list[tuple], count: int, read: tuple[date, date] | None
+    rows: list[tuple], costs: dict[str, tuple[int, ...]], count: int, read: tuple[date, date] | None
 ) -> tuple[list[CustomerAmounts], dict[str, int] | None]:
     """`_customers` when each tag value has one row (one Stripe customer), the common case: a row is
     its tag value's amounts as they are, with no group nor call per row (a table has 10,000)."""
-    end = 3 + count  # revenue: row[3:end], cost: row[end:end + count]
+    end, none, cost = 3 + count, (0,) * count, costs.get  # revenue: row[3:end]
     if read is None:
-        return [(row[0], row[1], row[2] or None, row[3:end], row[end : end + count]) for row in rows], None
+        return [(row[0], row[1], row[2] or None, row[3:end], cost(row[0], none)) for row in rows], None
     # In progress: the last month's revenue is the whole month's, the counted days' is the last column.
     whole = {row[0]: row[end - 1] for row in rows}
     customers = [
-        (row[0], row[1], row[2] or None, (*row[3 : end - 1], row[-1]), row[end : end + count]) for row in rows
+        (row[0], row[1], row[2] or None, (*row[3 : end - 1], row[-1]), cost(row[0], none)) for row in rows
     ]
     return customers, whole
 
 
 def _customer(rows: list[tuple], count: int) -> tuple:
-    # A row: tag, Stripe id, name, revenue per month..., cost per month..., revenue of the days read.
+    # A row: tag, Stripe id, name, revenue per month..., revenue of the days read.
     if len(rows) > 1:
         rows.sort(key=lambda row: (-row[2 + count], row[1]))
         revenue = tuple(sum(row[3 + i] for row in rows) for i in range(count))
@@ -155,7 +169,7 @@ def _customer(rows: list[tuple], count: int) -> tuple:
     else:
         revenue, days_revenue = rows[0][3 : 3 + count], rows[0][-1]
     lead = rows[0]
-    return lead[0], lead[1], lead[2] or None, revenue, lead[3 + count : 3 + 2 * count], days_revenue
+    return lead[0], lead[1], lead[2] or None, revenue, days_revenue
 
 
 def _pivot(column: str, days: list[str]) -> tuple[str, list[str]]:
@@ -183,16 +197,14 @@ _COST, _REVENUE = CustomerMonthlyCost._meta.db_table, CustomerMonthlyRevenue._me
 
 
 # The statements are assembled from table names and placeholders only; every value is a parameter.
-def _customers_sql(
+def _revenue_sql(
     org_id: object, days: list[str], tag_value: str | None, read: tuple[date, date] | None
 ) -> tuple[str, list]:
+    """The mappings that count (or the one tag value's), each with its Stripe customer's name and
+    revenue per month, and the counted days' revenue of a month in progress (else 0), in tag order."""
     revenue_picks, revenue_params = _pivot("amount_micro", days)
-    cost_picks, cost_params = _pivot("cost_micro", days)
-    count = len(days)
-    revenue_cols = ", ".join(f"COALESCE(r.m{i}, 0)" for i in range(count))
-    cost_cols = ", ".join(f"COALESCE(k.m{i}, 0)" for i in range(count))
-    statuses = [str(status) for status in COUNTING_STATUSES]
-    one_tag = revenue_of_tag = cost_of_tag = ""
+    revenue_cols = ", ".join(f"COALESCE(r.m{i}, 0)" for i in range(len(days)))
+    one_tag = revenue_of_tag = ""
     tag_params: list = []
     if tag_value is not None:  # only that tag's monthly rows are added up
         one_tag = " AND m.tag_value = %s"
@@ -201,43 +213,50 @@ def _customers_sql(
             " ON m.org_id = s.org_id AND m.stripe_customer_id = s.stripe_id"
             " WHERE s.org_id = %s AND m.tag_value = %s)"
         )
-        cost_of_tag = (
-            f" AND customer_id IN (SELECT id FROM {_CUSTOMERS} WHERE org_id = %s AND external_id = %s)"
-        )
         tag_params = [org_id, tag_value]
     read_col, counted = "0", _counted(read)
     if counted is not None:  # the month in progress: its counted days' revenue, from its own row
         revenue_picks += f", MAX({counted}) FILTER (WHERE month = %s) AS counted"
         revenue_params = [*revenue_params, days[-1]]
         read_col = "COALESCE(r.counted, 0)"
+    mapped, mapped_params = _mapped(org_id)
     sql = (
-        f"SELECT m.tag_value, m.stripe_customer_id, s.name, {revenue_cols}, {cost_cols}, {read_col} "
+        f"SELECT m.tag_value, m.stripe_customer_id, s.name, {revenue_cols}, {read_col} "
         f"FROM {_MAPPINGS} m "
         f"LEFT JOIN {_STRIPE} s ON s.org_id = m.org_id AND s.stripe_id = m.stripe_customer_id "
         f"LEFT JOIN (SELECT stripe_customer_id AS id, {revenue_picks} FROM {_REVENUE} "
         f"WHERE org_id = %s AND month IN ({_in(days)}){revenue_of_tag} GROUP BY stripe_customer_id) r "
-        "ON r.id = s.id "
-        f"LEFT JOIN {_CUSTOMERS} c ON c.org_id = m.org_id AND c.external_id = m.tag_value "
-        f"LEFT JOIN (SELECT customer_id AS id, {cost_picks} FROM {_COST} "
-        f"WHERE org_id = %s AND month IN ({_in(days)}){cost_of_tag} GROUP BY customer_id) k ON k.id = c.id "
-        f"WHERE m.org_id = %s AND m.tag_key = %s AND m.status IN ({_in(statuses)}){one_tag} "
+        f"ON r.id = s.id WHERE {mapped}{one_tag} "
         # In tag order: rank_rows sorts by tag first, and an ordered list takes it no time.
         "ORDER BY m.tag_value, m.stripe_customer_id"
     )
-    params = [
-        *revenue_params,
-        org_id,
-        *days,
-        *tag_params,
-        *cost_params,
-        org_id,
-        *days,
-        *tag_params,
-        org_id,
-        mapping_selectors.MARGIN_TAG_KEY,
-        *statuses,
-    ]
+    params = [*revenue_params, org_id, *days, *tag_params, *mapped_params]
     return sql, params + ([tag_value] if tag_value is not None else [])
+
+
+def _cost_sql(org_id: object, days: list[str], tag_value: str | None) -> tuple[str, list]:
+    """Each mapped tag value (or the one named) with any cost in `days`' months: its cost per month."""
+    cost_picks, cost_params = _pivot("cost_micro", days)
+    cost_cols = ", ".join(f"COALESCE(k.m{i}, 0)" for i in range(len(days)))
+    of_tag, tag_params = "", []
+    if tag_value is not None:  # only that tag's monthly rows are added up
+        of_tag = f" AND customer_id IN (SELECT id FROM {_CUSTOMERS} WHERE org_id = %s AND external_id = %s)"
+        tag_params = [org_id, tag_value]
+    mapped, mapped_params = _mapped(org_id)
+    sql = (
+        f"SELECT c.external_id, {cost_cols} FROM {_CUSTOMERS} c "
+        f"JOIN (SELECT customer_id AS id, {cost_picks} FROM {_COST} "
+        f"WHERE org_id = %s AND month IN ({_in(days)}){of_tag} GROUP BY customer_id) k ON k.id = c.id "
+        f"WHERE c.org_id = %s AND c.external_id IN (SELECT m.tag_value FROM {_MAPPINGS} m WHERE {mapped})"
+    )
+    return sql, [*cost_params, org_id, *days, *tag_params, org_id, *mapped_params]
+
+
+def _mapped(org_id: object) -> tuple[str, list]:
+    """The condition on the mappings (as `m`) that count in margins."""
+    statuses = [str(status) for status in COUNTING_STATUSES]
+    condition = f"m.org_id = %s AND m.tag_key = %s AND m.status IN ({_in(statuses)})"
+    return condition, [org_id, mapping_selectors.MARGIN_TAG_KEY, *statuses]
 
 
 def _org_totals_sql(org_id: object, month: str, read: tuple[date, date] | None) -> tuple[str, list]:

@@ -101,8 +101,9 @@ def margin_table(
     including `as_of`'s UTC day (billing spreads each invoice line over its service period)
     against the cost incurred on them; a finished month counts all its days. A month in progress
     also gets its month-end projection (docs/month-in-progress.md). `with_sync=False` leaves the
-    sync state unread (None), for callers that read it themselves. Two queries (five with the sync
-    state); a month in progress adds its daily revenue to the same two statements.
+    sync state unread (None), for callers that read it themselves. Three queries, run at once (six
+    with the sync state); a month in progress adds its daily revenue to the revenue's and the
+    totals' statements.
     """
     report = ranked_margin_table(org=org, period=period, as_of=as_of, with_sync=with_sync)
     return replace(report, table=report.table.completed())

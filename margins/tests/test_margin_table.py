@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 
 from margins.calculations import Month, SparkPoint, Tier
 from margins.selectors import margin_customer_detail, margin_table
@@ -68,6 +69,22 @@ def test_rows_add_up_revenue_of_every_stripe_customer_mapped_to_a_tag(mixed_org)
         Tier.CRITICAL,
     )
     assert beta.budget_suggestion == 5 * M
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_reads_aside_give_the_same_table(requires_postgres, mixed_org):
+    # As a request reads: no transaction, so the cost and the org's totals are read on connections
+    # of their own while the revenue is read; inside one, all three run on the request's.
+    outside = margin_table(org=mixed_org, period=APR, as_of=AFTER_APRIL)
+    with transaction.atomic():
+        inside = margin_table(org=mixed_org, period=APR, as_of=AFTER_APRIL)
+    assert outside.table == inside.table and outside.reconciliation == inside.reconciliation
+    rows = {row.tag_value: (row.revenue, row.cost) for row in outside.table.rows}
+    assert rows == {"acme": (100 * M, 30 * M), "beta": (10 * M, 15 * M)}
+    assert (outside.reconciliation.unattributed_cost, outside.reconciliation.unmatched_revenue) == (
+        4_000_123,
+        2_500_007,
+    )
 
 
 def test_rows_plus_unattributed_cost_plus_unmatched_revenue_equal_org_totals(mixed_org):
@@ -189,10 +206,10 @@ def _customers(org, count: int) -> None:
 @pytest.mark.parametrize("count", [3, 30])
 def test_margin_table_reads_in_a_fixed_number_of_queries(org, count, django_assert_num_queries):
     _customers(org, count)
-    # The mapped customers' monthly amounts and the org's monthly totals (one statement each; April
-    # is in progress on AS_OF: the same two statements read its counted days' revenue), then the
-    # sync state: the connection, its last successful run, whether one runs.
-    with django_assert_num_queries(5):
+    # The mapped customers' monthly revenue, their monthly cost and the org's monthly totals (one
+    # statement each; April is in progress on AS_OF: the revenue's and the totals' read its counted
+    # days' revenue), then the sync state: the connection, its last successful run, whether one runs.
+    with django_assert_num_queries(6):
         report = margin_table(org=org, period=APR, as_of=AS_OF)
     assert len(report.table.rows) == count
 
@@ -200,9 +217,9 @@ def test_margin_table_reads_in_a_fixed_number_of_queries(org, count, django_asse
 @pytest.mark.parametrize("count", [3, 30])
 def test_customer_detail_reads_in_a_fixed_number_of_queries(org, count, django_assert_num_queries):
     _customers(org, count)
-    # The customer's monthly amounts (one statement, with the revenue of April's counted days:
-    # April is in progress on AS_OF); model and feature breakdowns.
-    with django_assert_num_queries(3):
+    # The customer's monthly revenue (with that of April's counted days: April is in progress on
+    # AS_OF) and monthly cost; model and feature breakdowns.
+    with django_assert_num_queries(4):
         detail = margin_customer_detail(org=org, tag_value="tag-1", period=APR, as_of=AS_OF)
     assert (detail.row.revenue, detail.row.cost) == (101, 21)
 

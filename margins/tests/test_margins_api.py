@@ -312,9 +312,9 @@ def test_the_table_endpoint_makes_a_fixed_number_of_queries(viewer, org, count, 
     _customers(org, count)
     client = viewer.client()
     client.get("/api/me")  # the session's own queries are not the table's
-    # Session, user and membership (3); the mapped customers' monthly amounts and the org's
-    # monthly totals (2, margins/selectors/month_amounts.py); the sync state for the summary (3).
-    with django_assert_num_queries(3 + 2 + 3):
+    # Session, user and membership (3); the mapped customers' monthly revenue and cost and the org's
+    # monthly totals (3, margins/selectors/month_amounts.py); the sync state for the summary (3).
+    with django_assert_num_queries(3 + 3 + 3):
         response = client.get("/api/margins?period=2026-04")
     assert len(response.json()["data"]["customers"]) == count
 
@@ -324,6 +324,6 @@ def test_every_request_computes_from_the_latest_totals(viewer, org, django_asser
     client = viewer.client()
     client.get("/api/margins?period=2026-04")
     add_cost(org, "tag-0", date(2026, 4, 2), 1000)  # the same day row, updated
-    with django_assert_num_queries(3 + 2 + 3):
+    with django_assert_num_queries(3 + 3 + 3):
         row = client.get("/api/margins?period=2026-04").json()["data"]["customers"]
     assert {r["tagValue"]: r["costMicrodollars"] for r in row}["tag-0"] == 1020

@@ -117,11 +117,15 @@ def test_a_projection_in_hundredths_is_projection_of(thresholds):
 @pytest.mark.parametrize("count", [1, 3, 6])
 def test_a_tag_value_with_one_stripe_customer_reads_as_a_group_of_one(read, count):
     rng = random.Random(f"{read}{count}")
-    # A row: tag, Stripe id, name, revenue per month, cost per month, revenue of the days read.
-    amounts = [tuple(_amount(rng) for _ in range(2 * count + 1)) for _ in range(500)]
+    # A row: tag, Stripe id, name, revenue per month, revenue of the days read; the costs by tag
+    # value (some have none: zeros).
+    amounts = [tuple(_amount(rng) for _ in range(count + 1)) for _ in range(500)]
     rows = [(f"t{i:04d}", f"cus_{i}", rng.choice((None, "", "Acme")), *row) for i, row in enumerate(amounts)]
+    costs = {f"t{i:04d}": tuple(_amount(rng) for _ in range(count)) for i in range(0, 500, 2)}
 
-    assert _lone_customers(rows, count, read) == _grouped_customers(rows, count, read)
+    lone = _lone_customers(rows, costs, count, read)
+    assert lone == _grouped_customers(rows, costs, count, read)
+    assert [cost for *_, cost in lone[0][:2]] == [costs["t0000"], (0,) * count]
 
 
 def _figures(projected_revenue: int | None, projected_cost: int | None) -> RowFigures:
