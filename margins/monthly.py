@@ -99,6 +99,8 @@ _DAY_NUMBERS = {
     ("postgresql", "week"): "extract(isodow FROM {day})",
     ("sqlite", "week"): "((CAST(strftime('%w', {day}) AS INTEGER) + 6) % 7 + 1)",
 }
+# The column of `_numbered` rows holding that number (PostgreSQL).
+_DAY_NUMBER = "day_number"
 # The running sums' columns of each grain: through each day but the last the period can have.
 _RUNNING_SUMS = {
     "month": RUNNING_SUMS,
@@ -124,15 +126,29 @@ def _columns(r: Rollup) -> tuple[str, ...]:
 
 def _values(r: Rollup, vendor: str, row: str = "") -> list[str]:
     """What one daily row adds to each of `_columns`: its amounts, and to each running sum from
-    its own day of the period on, its running column's amount. `row`: a prefix such as "new." for SQLite."""
+    its own day of the period on, its running column's amount. `row`: a prefix such as "new." for
+    SQLite; PostgreSQL reads the day's number from the rows of `_numbered`."""
     values = [f"{row}{c}" for c in r.sums]
     if r.running:
-        number = _DAY_NUMBERS[vendor, r.grain].format(day=f"{row}day")
+        number = (
+            _DAY_NUMBER if vendor == "postgresql" else _DAY_NUMBERS[vendor, r.grain].format(day=f"{row}day")
+        )
         values += [
             f"CASE WHEN {number} <= {through} THEN {row}{r.running} ELSE 0 END"
             for through in range(1, len(_running_sums(r)) + 1)
         ]
     return values
+
+
+def _numbered(r: Rollup, rows: str, where: str = "") -> str:
+    """PostgreSQL's daily `rows` (`where`: a condition on them), each with its day's number in its
+    period as an integer (`_DAY_NUMBER`) when the rollup keeps running sums. OFFSET 0 keeps the
+    subquery a subquery: flattened, it would have PostgreSQL compute the number, a numeric
+    extract, once per running sum, 30 times a row (2.4 s instead of 0.7 s for a sync's 301,339 rows)."""
+    if not r.running:
+        return f"{rows} {where}".strip()
+    number = _DAY_NUMBERS["postgresql", r.grain].format(day="day")
+    return f"(SELECT *, ({number})::int AS {_DAY_NUMBER} FROM {rows} {where} OFFSET 0) AS numbered"
 
 
 def _pg_function(r: Rollup) -> str:
@@ -153,21 +169,21 @@ BEGIN
   IF TG_OP = 'DELETE' THEN
     UPDATE {r.monthly} AS m SET {subtract}
       FROM (SELECT org_id, {r.key}, {g}, {summed}
-              FROM (SELECT org_id, {r.key}, {month} AS {g}, {picked} FROM old_rows) AS gone
+              FROM (SELECT org_id, {r.key}, {month} AS {g}, {picked} FROM {_numbered(r, "old_rows")}) AS gone
              GROUP BY 1, 2, 3) AS o
      WHERE m.org_id = o.org_id AND m.{r.key} = o.{r.key} AND m.{g} = o.{g};
   ELSIF TG_OP = 'INSERT' THEN
     INSERT INTO {r.monthly} ({keys}, {cols})
     SELECT org_id, {r.key}, {g}, {summed}
-      FROM (SELECT org_id, {r.key}, {month} AS {g}, {picked} FROM new_rows) AS came
+      FROM (SELECT org_id, {r.key}, {month} AS {g}, {picked} FROM {_numbered(r, "new_rows")}) AS came
      GROUP BY 1, 2, 3 ORDER BY 1, 3, 2
     ON CONFLICT (org_id, {r.key}, {g}) DO UPDATE SET {add};
   ELSE
     INSERT INTO {r.monthly} ({keys}, {cols})
     SELECT org_id, {r.key}, {g}, {summed}
-      FROM (SELECT org_id, {r.key}, {month} AS {g}, {picked} FROM new_rows
+      FROM (SELECT org_id, {r.key}, {month} AS {g}, {picked} FROM {_numbered(r, "new_rows")}
             UNION ALL
-            SELECT org_id, {r.key}, {month}, {negated} FROM old_rows) AS delta
+            SELECT org_id, {r.key}, {month}, {negated} FROM {_numbered(r, "old_rows")}) AS delta
      GROUP BY 1, 2, 3 HAVING {nonzero} ORDER BY 1, 3, 2
     ON CONFLICT (org_id, {r.key}, {g}) DO UPDATE SET {add};
   END IF;
@@ -239,13 +255,14 @@ def _rebuild_statements(r: Rollup, vendor: str, org_id: object | None) -> tuple[
     month = _period(r, vendor, "day")
     summed = ", ".join(f"sum({v})" for v in _values(r, vendor))
     where, params = ("WHERE org_id = %s", [org_id]) if org_id is not None else ("", [])
+    source = _numbered(r, r.daily, where) if vendor == "postgresql" else f"{r.daily} {where}"
     # Writers wait while a table is rebuilt, so no daily change lands between delete and insert.
     lock = [f"LOCK TABLE {r.daily} IN SHARE ROW EXCLUSIVE MODE"] if vendor == "postgresql" else []
     return [
         *lock,
         f"DELETE FROM {r.monthly} {where}",
         f"INSERT INTO {r.monthly} (org_id, {r.key}, {r.grain}, {', '.join(_columns(r))}) "
-        f"SELECT org_id, {r.key}, {month}, {summed} FROM {r.daily} {where} GROUP BY 1, 2, 3 ORDER BY 1, 3, 2",
+        f"SELECT org_id, {r.key}, {month}, {summed} FROM {source} GROUP BY 1, 2, 3 ORDER BY 1, 3, 2",
     ], params
 
 
