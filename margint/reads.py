@@ -2,11 +2,12 @@
 
 A request waits while PostgreSQL runs a statement, and one statement runs on one core. The v1
 customer list's two longest reads (cost and revenue of every customer) are independent of each
-other and of the smaller reads around them: started aside, each on a thread with its own
-connection, they run on the machine's cores while the caller reads the rest and turns it into
-Python. The sessions aside run without PostgreSQL's parallel workers: the reads beside each other
-are the parallelism, and workers of their own would only compete with them for the same cores
-(on two cores, the list's reads took ~100 ms instead of ~145 with workers, ~165 one after another).
+other and of the smaller reads around them, as the margin table's cost and org totals are of its
+revenue: started aside, each on a thread with its own connection, they run on the machine's cores
+while the caller reads the rest and turns it into Python. The sessions aside run without
+PostgreSQL's parallel workers: the reads beside each other are the parallelism, and workers of
+their own would only compete with them for the same cores (on two cores, the list's reads took
+~100 ms instead of ~145 with workers, ~165 one after another).
 
 Only outside a transaction: inside one, another connection would not see what the transaction
 wrote nor share its snapshot, so the read runs here, at once, as it would without this module.
