@@ -181,26 +181,18 @@ def cost_by_customer_buckets(
     return {names[pk]: tuple(map(int, amounts)) for pk, *amounts in rows}
 
 
-@dataclass(frozen=True)
-class ScopeSpend:
-    """Cost of each budget scope over a day range, in micro-units."""
-
-    org: int  # the org's, every feature
-    org_feature: int  # the org's, of the one feature named
-    customer: int  # the one customer's, every feature
-    customer_feature: int  # the customer's, of the feature
-
-
 # The org's side from its per-day feature totals (a few rows a day whatever the number of
 # customers), the customer's from its daily rollups (which the writer keeps with the daily totals
 # in one transaction): at most a month of rows each, in one statement of one row. Raw SQL, because
 # this is the budget check's hot path (which joins it to the budgets, publicapi.budgets.selectors)
 # and the ORM's two aggregates cost it more than the reading itself.
 def scope_spend_sql(customer: str, feature: str) -> str:
-    """A statement of one row, `ScopeSpend`'s four sums (org_total, org_feature, customer_total,
-    customer_feature), over the days [%(start)s, %(end)s) of the org %(org)s (the parameters of
-    `scope_spend_params`). `customer` and `feature` are SQL expressions: placeholders, or the
-    columns of a row of an outer statement that it is a subquery of."""
+    """A statement of one row, the cost of each budget scope in micro-units: `org_total` (the org's,
+    every feature), `org_feature` (the org's, of `feature`), `customer_total` (`customer`'s, every
+    feature) and `customer_feature` (`customer`'s, of `feature`), over the days [%(start)s,
+    %(end)s) of the org %(org)s (the parameters of `scope_spend_params`). `customer` and `feature`
+    are SQL expressions: placeholders, or the columns of a row of an outer statement that it is a
+    subquery of."""
     return f"""
 SELECT o.total AS org_total, o.feature AS org_feature,
        c.total AS customer_total, c.feature AS customer_feature

@@ -39,18 +39,19 @@ def budget_get(*, org: Organization, budget_id: str) -> Budget | None:
 _RULE_COLUMNS = (
     "b.id, b.scope, b.customer_external_id, b.feature, b.monthly_limit_micro, b.action, b.thresholds"
 )
-_RULES_WITH_SPEND_SQL = f"""
-SELECT {_RULE_COLUMNS}, s.org_total, s.org_feature, s.customer_total, s.customer_feature
-FROM {Budget._meta.db_table} AS b
-CROSS JOIN ({cost_selectors.scope_spend_sql("%(customer)s", "%(feature)s")}) AS s
-WHERE b.org_id = %(org)s ORDER BY b.created_at, b.id
-"""  # noqa: S608 (the models' tables)
-# The spend of a budget's own scope, of the columns of scope_spend_sql.
+# The spend of a budget's scope, of the sums of scope_spend_sql (as `s`).
 _SPENT_OF_SCOPE = (
     f"CASE b.scope WHEN '{calculations.WORKSPACE}' THEN s.org_total "
     f"WHEN '{calculations.FEATURE}' THEN s.org_feature "
     f"WHEN '{calculations.CUSTOMER}' THEN s.customer_total ELSE s.customer_feature END"
 )
+# The check's: the sums of its customer and feature, read once for every budget.
+_RULES_WITH_SPEND_SQL = f"""
+SELECT {_RULE_COLUMNS}, {_SPENT_OF_SCOPE}
+FROM {Budget._meta.db_table} AS b
+CROSS JOIN ({cost_selectors.scope_spend_sql("%(customer)s", "%(feature)s")}) AS s
+WHERE b.org_id = %(org)s ORDER BY b.created_at, b.id
+"""  # noqa: S608 (the models' tables, the scopes' names)
 
 
 def _rules_with_own_spend_sql(which: str) -> str:
@@ -77,16 +78,11 @@ def budget_statuses(*, org: Organization, customer: str, feature: str, today: da
     rules and the month-to-date spend of every scope in one statement."""
     start, end = calculations.month_to_date(today)
     params = cost_selectors.scope_spend_params(org, customer, feature, start, end)
-    with connection.cursor() as cursor:
-        cursor.execute(_RULES_WITH_SPEND_SQL, params)
-        rows = cursor.fetchall()
-    statuses = []
-    for row in rows:
-        rule = _rule(row[:7])
-        if calculations.applies(rule, customer, feature):
-            spent = _by_scope(cost_selectors.ScopeSpend(*map(int, row[7:])))
-            statuses.append(calculations.evaluate(rule, spent[rule.scope], today))
-    return statuses
+    return [
+        calculations.evaluate(rule, spent, today)
+        for rule, spent in _rules_and_spend(_RULES_WITH_SPEND_SQL, params)
+        if calculations.applies(rule, customer, feature)
+    ]
 
 
 def org_budget_statuses(*, org: Organization, today: date) -> list[BudgetStatus]:
@@ -103,19 +99,14 @@ def customer_budget_statuses(*, org: Organization, customer: str, today: date) -
 def _own_statuses(sql: str, org: Organization, customer: str, today: date) -> list[BudgetStatus]:
     start, end = calculations.month_to_date(today)
     params = cost_selectors.scope_spend_params(org, customer, "", start, end)
+    return [calculations.evaluate(rule, spent, today) for rule, spent in _rules_and_spend(sql, params)]
+
+
+def _rules_and_spend(sql: str, params: dict) -> list[tuple[BudgetRule, int]]:
+    """The rows of one of the statements above: each budget's rule and the spend of its scope."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return [calculations.evaluate(_rule(row[:7]), int(row[7]), today) for row in rows]
-
-
-def _by_scope(spend: cost_selectors.ScopeSpend) -> dict[str, int]:
-    return {
-        calculations.WORKSPACE: spend.org,
-        calculations.FEATURE: spend.org_feature,
-        calculations.CUSTOMER: spend.customer,
-        calculations.CUSTOMER_FEATURE: spend.customer_feature,
-    }
+        return [(_rule(row[:7]), int(row[7])) for row in cursor.fetchall()]
 
 
 def _rule(row: tuple) -> BudgetRule:
