@@ -243,7 +243,8 @@ class RowFigures(NamedTuple):
 
 # What completes a row but its month-end projection: its sparkline's values in hundredths, one
 # per month of `spark_months` (None: no point), and the projected next month's value (None
-# without one), whether that projection is a worse tier, and the budget suggestion.
+# without one), whether that projection is a worse tier, and the budget suggestion (a critical
+# row's monthly cost at the healthy threshold, from the month's revenue).
 RowDetails = tuple[list[int | None], int | None, bool, int | None]
 
 # Severities read from a dict: `Tier.severity` is a property, a Python call per row.
@@ -273,7 +274,8 @@ class RankedRows:
         )
         suggestion = None
         if tier is _CRITICAL:
-            suggestion = budget_suggestion(revenue=figure.revenue, tier=tier, thresholds=self.thresholds)
+            month_revenue = _month_revenue(figure)
+            suggestion = budget_suggestion(revenue=month_revenue, tier=tier, thresholds=self.thresholds)
         return values, projected, worsens, suggestion
 
     def projection(self, figure: RowFigures) -> Projection | None:
@@ -292,6 +294,14 @@ class RankedRows:
             sparkline = _spark_points(months, values, projected, next_month)
             rows.append(MarginRow(*figure[:9], sparkline, worsens, suggestion, self.projection(figure)))
         return rows
+
+
+def _month_revenue(figure: RowFigures) -> int:
+    # A budget caps a whole month's spend, so its suggestion divides the month's revenue: in the
+    # month in progress, what is recognized for the whole month, not the counted days' share of it
+    # (a cap from six days' revenue would block the customer in its first week).
+    ahead = figure.projected_revenue
+    return figure.revenue if ahead is None else ahead
 
 
 def rank_rows(

@@ -87,7 +87,8 @@ def tier_for_percent(percent: Decimal, thresholds: TierThresholds) -> Tier:
 def budget_suggestion(*, revenue: int, tier: Tier, thresholds: TierThresholds) -> int | None:
     """Monthly cost that puts a critical customer back at the healthy threshold.
 
-    revenue x (1 - healthy / 100), rounded half-even to the micro-unit. None unless the
+    revenue (the whole month's, in the month in progress too: a budget caps a month's spend)
+    x (1 - healthy / 100), rounded half-even to the micro-unit. None unless the
     customer is critical and has revenue (no cost level fixes a margin with no income).
     In integers: most rows of a table are critical in a bad month, each with a suggestion.
     """

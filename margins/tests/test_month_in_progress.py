@@ -60,6 +60,25 @@ def test_the_customer_endpoint_says_which_days_it_counted(viewer, case):
     assert (last["period"], last["revenue"], last["cost"]) == (str(case.period), *case.rows["late"][:2])
 
 
+# Half the month's revenue (the default healthy threshold is 50 %) for a critical row with any:
+# "late" has earned nothing yet but is owed its month's 17 (15 in February); newco earns nothing.
+SUGGESTED = {
+    "first_day": {"late": 8_500_000},
+    "sixth_day": {"late": 8_500_000},
+    "last_day": {},
+    "finished": {},
+    "leap_february": {"late": 7_500_000},
+}
+
+
+def test_the_budget_suggestion_caps_the_whole_month(viewer, case):
+    table = viewer.client().get(f"/api/margins?period={case.period}").json()["data"]["customers"]
+    suggested = {row["tagValue"]: row["budgetSuggestionMicrodollars"] for row in table}
+    assert suggested == {"acme": None, "late": None, "newco": None, **SUGGESTED[case.name]}
+    detail = viewer.client().get(f"/api/margins/late?period={case.period}").json()["data"]
+    assert detail["budgetSuggestionMicrodollars"] == suggested["late"]
+
+
 def _csv_figures(text: str) -> dict[str, tuple[str, str, str]]:
     rows = list(csv.reader(io.StringIO(text)))
     return {row[2]: (row[3], row[4], row[7]) for row in rows[1:]}

@@ -16,6 +16,7 @@ from margins.calculations import (
     alert_ready,
     compute_customer_row,
     compute_margin_table,
+    health_tier,
     month_progress,
     project_cost,
 )
@@ -68,12 +69,13 @@ def test_a_row_judges_the_days_to_date_and_projects_the_whole_month():
     row = compute_customer_row(
         period=DEC, customer=_customer("late", 0, 1_200_000, 17 * M), thresholds=THRESHOLDS, progress=progress
     )
-    # Cost and no revenue yet: critical to date, whatever the month will bring.
+    # Cost and no revenue yet: critical to date, whatever the month will bring; the budget that
+    # keeps the month healthy is half of the month's 17 dollars.
     assert (row.revenue, row.cost, row.health_tier, row.budget_suggestion) == (
         0,
         1_200_000,
         Tier.CRITICAL,
-        None,
+        8_500_000,
     )
     projection = row.projection
     assert (projection.revenue, projection.cost, projection.margin_percent, projection.health_tier) == (
@@ -96,13 +98,27 @@ def test_a_finished_month_has_no_projection():
     assert row.budget_suggestion == 15_500_000  # from the month's revenue
 
 
-def test_the_budget_suggestion_uses_the_revenue_to_date():
+def test_the_budget_suggestion_caps_the_whole_month_from_its_revenue():
+    # A budget caps a month's spend: six days' revenue (6 dollars) would suggest 3 dollars, a cap
+    # the customer passed on its third day; the month's 31 dollars suggest 15.50.
     progress = month_progress(DEC, date(2026, 12, 6))
     row = compute_customer_row(
         period=DEC, customer=_customer("burn", 6 * M, 9 * M, 31 * M), thresholds=THRESHOLDS, progress=progress
     )
-    assert (row.health_tier, row.budget_suggestion) == (Tier.CRITICAL, 3 * M)
+    assert (row.health_tier, row.budget_suggestion) == (Tier.CRITICAL, 15_500_000)
     assert row.projection.cost == 46_500_000
+    assert health_tier(MonthAmounts(31 * M, row.budget_suggestion), THRESHOLDS) is Tier.HEALTHY
+
+
+def test_a_month_in_progress_without_the_month_s_revenue_suggests_from_the_revenue_to_date():
+    progress = month_progress(DEC, date(2026, 12, 6))
+    table = compute_margin_table(
+        period=DEC,
+        customers=[CustomerMonthly("usage", "cus_usage", None, None, {DEC: MonthAmounts(6 * M, 9 * M)})],
+        thresholds=THRESHOLDS,
+        progress=progress,
+    )
+    assert table.rows[0].budget_suggestion == 3 * M
 
 
 def test_the_summary_projection_is_the_sum_of_the_rows_projections():
