@@ -1,4 +1,4 @@
-"""Demo cost events: five months of AI calls for the customers of margins.costs.demo_customers.
+"""Demo cost events: six months of AI calls for the customers of margins.costs.demo_customers.
 
 Everything goes through the ingestion service, as an integrator's events would. The data is
 deterministic (a seeded random): each customer's monthly cost lands near its target in the
@@ -20,7 +20,7 @@ from margins.costs.validation import MAX_EVENTS
 from margint.demo import DemoContext
 
 SEED = 3
-MONTHS = 5  # the current month and the four before it
+MONTHS = 6  # the current month and the five before it: every month the billing demo bills
 EVENTS_PER_DAY = {"starter": 2, "growth": 4, "business": 6, "scale": 8, "enterprise": 10, None: 3}
 MODELS = [  # (provider, model, weight)
     ("openai", "gpt-4o", 3),
