@@ -43,7 +43,8 @@ def test_demo_ingests_months_of_cost_spread_over_every_tier(db):
     events = CostEvent.objects.filter(org=org)
     stats = events.aggregate(n=Count("id"), first=Min("occurred_at"))
     assert 30_000 <= stats["n"] <= 50_000
-    assert stats["first"].date() == date(2026, 6, 1)  # June to November, as billed: five full months and this one
+    # June to November, as billed: five full months and this one.
+    assert stats["first"].date() == date(2026, 6, 1)
     assert set(events.values_list("provider", flat=True)) == {"openai", "anthropic", "google", "acme"}
     assert events.values("feature").distinct().count() == 5
     assert 0 < events.filter(priced=False).count() < 500
