@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from margins.apis import period_param
 from margins.calculations.plans import PlanCustomer, PlanMargin
+from margins.exports import progress_json
 from margins.plans import PlanReport, plan_report
 from margint.permissions import PRO_VIEWER, actor_of
 
@@ -30,6 +31,7 @@ def report_json(report: PlanReport) -> dict[str, Any]:
     table = report.current
     return {
         "period": str(table.period),
+        **progress_json(report.progress),
         "plans": [plan_json(plan, report.name(plan.product_id)) for plan in table.plans],
         "unattributed": {
             "customers": table.unattributed_customers,

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from billing.plans import PlanNames, PlanRevenue, plan_names, plan_revenue
 from billing.selectors import stripe_customer_names
 from mappings.selectors import counting_links
-from margins.calculations import Month, month_progress
+from margins.calculations import Month, MonthProgress, month_progress
 from margins.calculations.plans import CustomerPlans, PlanTable, compute_plan_table
 from margins.selectors import monthly_cost, org_thresholds, utc_day
 from margint.models import Organization
@@ -30,6 +30,7 @@ class PlanReport:
 
     tables: tuple[PlanTable, ...]
     names: Mapping[str, str]  # product id -> plan name
+    progress: MonthProgress  # the period's counted days: its figures are to date while partial
 
     @property
     def current(self) -> PlanTable:
@@ -41,21 +42,17 @@ class PlanReport:
         return self.names.get(product_id) or product_id
 
 
-def revenue_end(period: Month, as_of: datetime) -> date:
-    """Where a month's revenue stops: the month-in-progress rule of the margin table, kept here only.
-
-    The margin table counts a month's revenue on its days up to and including `as_of`'s UTC day,
-    the same days as its cost (docs/month-in-progress.md); a finished month counts all its days.
-    Plans follow the same rule, from the same function.
-    """
-    return month_progress(period, utc_day(as_of)).counted_end
-
-
 def plan_report(*, org: Organization, period: Month, as_of: datetime, months: int = 1) -> PlanReport:
-    """The plan tables of the `months` months up to `period`, in a fixed number of queries."""
+    """The plan tables of the `months` months up to `period`, in a fixed number of queries.
+
+    The month in progress counts its revenue on its days up to and including `as_of`'s UTC day,
+    the same days as its cost, as the margin table does (`month_progress`, one rule for both;
+    docs/month-in-progress.md); a finished month counts all its days.
+    """
     window = period.months_back(months)
+    progress = month_progress(period, utc_day(as_of))
     names = plan_names(org=org)
-    revenue = plan_revenue(org=org, start=window[0].first_day, end=revenue_end(period, as_of), names=names)
+    revenue = plan_revenue(org=org, start=window[0].first_day, end=progress.counted_end, names=names)
     cost = monthly_cost(org=org, months=window)
     links = counting_links(org=org)
     customer_names = stripe_customer_names(org=org)
@@ -69,7 +66,7 @@ def plan_report(*, org: Organization, period: Month, as_of: datetime, months: in
         )
         for index, month in enumerate(window)
     )
-    return PlanReport(tables=tables, names=_names(names))
+    return PlanReport(tables=tables, names=_names(names), progress=progress)
 
 
 def _by_stripe_customer(rows: Sequence[PlanRevenue]) -> dict[tuple[str, date], dict[tuple[str, str], int]]:

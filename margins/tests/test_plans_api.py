@@ -3,10 +3,11 @@ cost of the customers on each plan, and who may see them."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
+from billing.revenue import revenue_daily_recompute
 from margins.tests.factories import add_cost, map_tag
 from margins.tests.plan_helpers import epoch, monthly_line, paid_invoice
 
@@ -87,6 +88,37 @@ def test_an_earlier_month_has_its_own_plans(viewer, plans):
     assert [(p["productId"], p["revenueMicrodollars"], p["costMicrodollars"]) for p in body["plans"]] == [
         ("prod_pro", 100 * M, 30 * M)
     ]
+
+
+def test_the_month_in_progress_counts_the_days_to_date_as_the_margin_table_does(viewer, plans, clock_at):
+    clock_at(datetime(2026, 4, 10, 12, 0, tzinfo=UTC))
+    revenue_daily_recompute(org=plans, keys=None)  # the daily revenue a sync leaves, for the table
+    client = viewer.client()
+    body = client.get("/api/margins/plans?period=2026-04").json()["data"]
+    assert (body["period"], body["asOf"], body["isPartial"]) == ("2026-04", "2026-04-10", True)
+    pro = next(plan for plan in body["plans"] if plan["productId"] == "prod_pro")
+    acme = next(part for part in pro["worstCustomers"] if part["tagValue"] == "acme")
+    assert acme["revenueMicrodollars"] == 100 * M  # ten of the thirty days of its $300
+    # Every plan's revenue adds up to the table's: the same customers on the same days.
+    table = client.get("/api/margins?period=2026-04").json()["data"]["summary"]
+    assert sum(plan["revenueMicrodollars"] for plan in body["plans"]) == table["totalRevenueMicrodollars"]
+    assert (table["asOf"], table["isPartial"]) == ("2026-04-10", True)
+
+
+def test_a_finished_month_says_it_counted_every_day(viewer, plans, clock_at):
+    clock_at(datetime(2026, 5, 2, 8, 0, tzinfo=UTC))
+    body = viewer.client().get("/api/margins/plans?period=2026-04").json()["data"]
+    assert (body["asOf"], body["isPartial"]) == ("2026-04-30", False)
+    assert sum(plan["revenueMicrodollars"] for plan in body["plans"]) == 500 * M
+
+
+def test_the_plans_page_names_the_month_in_progress_and_marks_its_row(viewer, plans, clock_at):
+    clock_at(datetime(2026, 4, 10, 12, 0, tzinfo=UTC))
+    html = viewer.page_client().get("/margins/plans/?period=2026-04").content.decode()
+    assert "April to date, 1–10 Apr (figures to date)" in html
+    assert html.count('<tr><td>2026-04 <span class="muted">to date</span></td>') == 2  # both plans
+    finished = viewer.page_client().get("/margins/plans/?period=2026-03").content.decode()
+    assert "March 2026, complete" in finished and "to date" not in finished
 
 
 @pytest.mark.parametrize("period", ["2026-13", "abc", ""])

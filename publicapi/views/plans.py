@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from margins.calculations import InvalidPeriod, Month
 from margins.calculations.plans import PlanMargin, PlanTable
+from margins.labels import month_label
 from margins.plans import HISTORY_MONTHS, PlanReport, plan_report
 from margins.selectors import month_of
 from margint.decorators import member_required
@@ -76,6 +77,8 @@ def plans_page(request: HttpRequest) -> HttpResponse:
         "period": period,
         "months": list(reversed(month_of(now).months_back(HISTORY_MONTHS))),
         "table": table,
+        "month_label": month_label(report.progress),
+        "to_date": report.progress.is_partial,  # the period, each plan's newest month, is partial
         "pictures": plan_pictures(report),
     }
     return page_or_partial(request, "margins/plans.html", "margins/partials/_plans.html", context)
