@@ -2,7 +2,7 @@
 
 It sits above every app it calls: cost events first, then revenue billed to the same customers
 (billing does not import the cost side, so the loader hands it the cost side's customers), then
-auto-matching, which needs both.
+auto-matching, which needs both, and the budgets an operator would set on what they show.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from mappings import demo as mappings_demo
 from margins.costs import demo as cost_demo
 from margins.costs.demo_customers import DEMO_CUSTOMERS
 from margint.demo import DemoContext, demo_org_create
+from publicapi.budgets import demo as budgets_demo
 from stripe_double import StripeDataset
 
 
@@ -30,6 +31,8 @@ def load_demo(
     billing_demo.load(ctx, customers=DEMO_CUSTOMERS)
     log("demo: loading mappings")
     mappings_demo.load(ctx)
+    log("demo: loading budgets")
+    budgets_demo.load(ctx)
     return ctx
 
 
