@@ -2,69 +2,88 @@
 
 A workspace budget that warns well before a month costs more than the demo's customers usually
 do, a feature budget on the agent calls, and two block budgets on customers that lose money: one
-at the monthly cost that keeps it healthy (its budget suggestion), one on a single feature. Limits
+at the monthly cost that keeps it healthy (its budget suggestion), one on its costliest feature. Limits
 come from the demo customers' monthly prices and cost targets, so the budgets page shows spend
 against them from the first day of a month to its last, one of them near its limit.
 """
 
 from __future__ import annotations
 
-from margins.calculations import Tier, budget_suggestion
+from margins.calculations import Month, Tier, budget_suggestion
 from margins.costs.demo_customers import DEMO_CUSTOMERS
+from margins.costs.selectors import cost_breakdown
 from margins.selectors import org_thresholds
 from margint.demo import DemoContext
 from publicapi.budgets.models import Budget
 from publicapi.budgets.services import budget_create
 
+M = 1_000_000  # micro-units in a unit of the currency
 CENTS = 10_000  # micro-units in a cent
 # A critical demo customer (a $199 plan that costs about $400 a month), held at its suggestion.
 HELD_AT_SUGGESTION = "atlas-insurance"
-# A customer whose chat costs more than its plan brings in: chat alone gets a cap.
-CHAT_CAPPED = ("yonder-maps", "chat", 150 * 1_000_000)
-AGENT_LIMIT = 3_000 * 1_000_000
+# A customer whose AI cost runs past its plan's price: its costliest feature of last month may
+# cost no more than the plan brings in.
+FEATURE_CAPPED = "yonder-maps"
+AGENT_LIMIT = 3_000 * M
 
 
 def load(ctx: DemoContext) -> None:
-    org = ctx.org
-    monthly_cost = sum(customer[4] for customer in DEMO_CUSTOMERS)
-    workspace = budget_create(
-        org=org,
-        scope=Budget.Scope.WORKSPACE,
-        monthly_limit_micro=_round_up(monthly_cost * 11 // 10, 1_000 * 1_000_000),
-        action=Budget.Action.WARN,
-        thresholds=[50, 80],
+    workspace_limit = _round_up(sum(customer[4] for customer in DEMO_CUSTOMERS) * 11 // 10, 1_000 * M)
+    price = _monthly_price(HELD_AT_SUGGESTION)
+    suggestion = budget_suggestion(revenue=price, tier=Tier.CRITICAL, thresholds=org_thresholds(ctx.org))
+    warn, block = Budget.Action.WARN, Budget.Action.BLOCK
+    budgets = [
+        dict(
+            scope=Budget.Scope.WORKSPACE,
+            monthly_limit_micro=workspace_limit,
+            action=warn,
+            thresholds=[50, 80],
+        ),
+        dict(scope=Budget.Scope.FEATURE, feature="agent", monthly_limit_micro=AGENT_LIMIT, action=warn),
+        dict(
+            scope=Budget.Scope.CUSTOMER,
+            customer=HELD_AT_SUGGESTION,
+            monthly_limit_micro=suggestion,
+            action=block,
+        ),
+    ]
+    note = (
+        f"Budgets (menu: Budgets): a workspace warning at ${workspace_limit // M:,} a month, the agent"
+        f" feature's at ${AGENT_LIMIT // M:,}, and block budgets on {HELD_AT_SUGGESTION}"
+        f" (${suggestion / M:,.2f}, its suggested budget)"
     )
-    budget_create(
-        org=org,
-        scope=Budget.Scope.FEATURE,
-        feature="agent",
-        monthly_limit_micro=AGENT_LIMIT,
-        action=Budget.Action.WARN,
+    if (capped := _feature_cap(ctx)) is not None:
+        customer, feature, limit = capped
+        budgets.append(
+            dict(
+                scope=Budget.Scope.CUSTOMER_FEATURE,
+                customer=customer,
+                feature=feature,
+                monthly_limit_micro=limit,
+                action=block,
+            )
+        )
+        note += f" and on {customer}'s {feature} (${limit // M:,}, its plan's price)"
+    for budget in budgets:
+        budget_create(org=ctx.org, **budget)
+    ctx.notes.append(note + ".")
+
+
+def _monthly_price(external_id: str) -> int:
+    return next(customer[3] for customer in DEMO_CUSTOMERS if customer[0] == external_id) * CENTS
+
+
+def _feature_cap(ctx: DemoContext) -> tuple[str, str, int] | None:
+    """FEATURE_CAPPED's costliest feature of the last full month, capped at its monthly price
+    (None before it has any cost: which features a demo customer uses depends on the day)."""
+    this_month = Month.containing(ctx.today)
+    last = this_month.previous()
+    features = cost_breakdown(
+        org=ctx.org, external_id=FEATURE_CAPPED, start=last.first_day, end=this_month.first_day, by="feature"
     )
-    price = next(customer[3] for customer in DEMO_CUSTOMERS if customer[0] == HELD_AT_SUGGESTION)
-    suggestion = budget_suggestion(revenue=price * CENTS, tier=Tier.CRITICAL, thresholds=org_thresholds(org))
-    budget_create(
-        org=org,
-        scope=Budget.Scope.CUSTOMER,
-        customer=HELD_AT_SUGGESTION,
-        monthly_limit_micro=suggestion,
-        action=Budget.Action.BLOCK,
-    )
-    customer, feature, limit = CHAT_CAPPED
-    budget_create(
-        org=org,
-        scope=Budget.Scope.CUSTOMER_FEATURE,
-        customer=customer,
-        feature=feature,
-        monthly_limit_micro=limit,
-        action=Budget.Action.BLOCK,
-    )
-    ctx.notes.append(
-        f"Budgets (menu: Budgets): a workspace warning at ${workspace.monthly_limit_micro // 1_000_000:,}"
-        f" a month, the agent feature's at ${AGENT_LIMIT // 1_000_000:,}, and block budgets on"
-        f" {HELD_AT_SUGGESTION} (${suggestion / 1_000_000:,.2f}, its suggested budget) and on"
-        f" {customer}'s {feature} (${limit // 1_000_000:,})."
-    )
+    if not features:
+        return None
+    return FEATURE_CAPPED, features[0].key, _monthly_price(FEATURE_CAPPED)
 
 
 def _round_up(amount: int, step: int) -> int:

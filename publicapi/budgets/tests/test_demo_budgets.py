@@ -7,6 +7,7 @@ from datetime import date
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from margins.tests.factories import add_cost
 from margint.demo import DEMO_USERS, demo_org_create
 from margint.models import Role
 from publicapi.budgets import demo
@@ -17,6 +18,10 @@ M = 1_000_000
 
 def test_the_demo_sets_four_budgets_one_at_a_customer_s_suggested_budget(db):
     ctx = demo_org_create(today=date(2026, 12, 7), log=lambda _: None)
+    # Yonder Maps' November: its search cost more than its chat.
+    add_cost(ctx.org, "yonder-maps", date(2026, 11, 5), 600 * M, feature="search")
+    add_cost(ctx.org, "yonder-maps", date(2026, 11, 6), 300 * M, feature="chat")
+    add_cost(ctx.org, "yonder-maps", date(2026, 12, 1), 900 * M, feature="chat")  # this month: not read
     demo.load(ctx)
 
     budgets = Budget.objects.filter(org=ctx.org).order_by("created_at", "id")
@@ -29,7 +34,8 @@ def test_the_demo_sets_four_budgets_one_at_a_customer_s_suggested_budget(db):
         ("feature", "", "agent", 3_000 * M, "warn", [80]),
         # Half of Atlas Insurance's $199 plan: the cost that keeps it at the 50 % healthy margin.
         ("customer", "atlas-insurance", "", 99_500_000, "block", [80]),
-        ("customer_feature", "yonder-maps", "chat", 150 * M, "block", [80]),
+        # Its costliest feature of last month may cost no more than its $499 plan.
+        ("customer_feature", "yonder-maps", "search", 499 * M, "block", [80]),
     ]
     assert "atlas-insurance ($99.50, its suggested budget)" in ctx.notes[-1]
 
@@ -37,3 +43,14 @@ def test_the_demo_sets_four_budgets_one_at_a_customer_s_suggested_budget(db):
     admin.force_login(get_user_model().objects.get(email=DEMO_USERS[Role.ADMIN]))
     page = admin.get("/budgets/").content.decode()
     assert all(tag in page for tag in ("atlas-insurance", "yonder-maps", "agent"))
+
+
+def test_before_any_cost_the_demo_caps_no_feature(db):
+    ctx = demo_org_create(today=date(2026, 12, 7), log=lambda _: None)
+    demo.load(ctx)
+    assert list(Budget.objects.filter(org=ctx.org).values_list("scope", flat=True)) == [
+        "workspace",
+        "feature",
+        "customer",
+    ]
+    assert ctx.notes[-1].endswith("($99.50, its suggested budget).")
