@@ -69,8 +69,8 @@ class BudgetForm(forms.Form):
     feature = forms.CharField(max_length=128, required=False, widget=_typeahead("feature"))
 
     def shown_fields(self) -> tuple[str, ...]:
-        """The target fields of the scope chosen (the posted one, else the first)."""
-        scope = self.data.get("scope") if self.is_bound else None
+        """The target fields of the scope chosen (the posted or prefilled one, else the first)."""
+        scope = self.data.get("scope") if self.is_bound else self.initial.get("scope")
         return SCOPE_FIELDS.get(scope or SCOPES[0], ("customer", "feature"))
 
     monthly_limit = forms.DecimalField(
@@ -106,6 +106,21 @@ class BudgetForm(forms.Form):
         return data
 
 
+# What a link may fill the form with (the customer page's "Set as a budget"): a suggestion, which
+# the admin still reviews and submits; anything not a choice or too long is left out.
+_PREFILL_CHOICES = {"scope": SCOPES, "action": ACTIONS}
+_PREFILL_TEXT = {"customer": 255, "feature": 128, "monthly_limit": 20, "thresholds": 40}
+
+
+def prefilled(query) -> dict[str, str]:
+    """The form's initial values from a link's query string."""
+    initial = {name: query[name] for name, choices in _PREFILL_CHOICES.items() if query.get(name) in choices}
+    initial.update(
+        {name: query[name] for name, size in _PREFILL_TEXT.items() if 0 < len(query.get(name, "")) <= size}
+    )
+    return initial
+
+
 def _context(request: HttpRequest, **extra) -> dict:
     statuses = org_budget_statuses(org=request.org, today=timezone.now().date())
     return {
@@ -121,7 +136,8 @@ def _context(request: HttpRequest, **extra) -> dict:
 def budgets_page(request: HttpRequest) -> HttpResponse:
     """GET: the page (the table alone for HTMX). POST (admins): add a budget."""
     if request.method == "GET":
-        return page_or_partial(request, PAGE, TABLE, _context(request, form=BudgetForm()))
+        form = BudgetForm(initial=prefilled(request.GET))
+        return page_or_partial(request, PAGE, TABLE, _context(request, form=form))
     if not request.membership.has_role(Role.ADMIN):
         raise Http404  # the form is not offered below admin; nothing to say about it either
     form = BudgetForm(request.POST)

@@ -134,3 +134,51 @@ def test_customer_page_without_budgets_says_so(viewer, org):
 def _bar(html: str, month: str, kind: str) -> float:
     group = html[html.index(f'data-month="{month}"') :]
     return float(re.search(rf'class="bar-{kind}" [^>]*height="([0-9.]+)"', group)[1])
+
+
+def _losing(org):
+    """A customer losing money in April 2026: $120 of cost against its $100."""
+    map_tag(org, "cus_loss", "team/loss", name="Loss Ltd")
+    add_revenue(org, "cus_loss", date(2026, 4, 1), 100 * M)
+    add_cost(org, "team/loss", date(2026, 4, 2), 120 * M)
+
+
+def test_an_admin_sets_the_suggested_budget_from_the_customer_page(admin, viewer, org):
+    _losing(org)
+    html = admin.page_client().get("/margins/team/loss/?period=2026-04").content.decode()
+    link = re.search(r'<a href="([^"]+)" data-set-budget>set as a budget</a>', html).group(1)
+    assert link == (
+        "/budgets/?scope=customer&amp;customer=team%2Floss&amp;monthly_limit=50.00&amp;action=block#budget-form"
+    )
+    # The link fills the form, which the admin still submits: the scope's customer field shows.
+    form = admin.page_client().get(link.replace("&amp;", "&")).content.decode()
+    assert '<option value="customer" selected>' in form
+    assert (
+        'value="team/loss"' in form and 'value="50.00"' in form and '<option value="block" selected>' in form
+    )
+    assert "scope-off" not in form.split('data-scope-field="customer"')[1].split(">")[0]
+    # A viewer, who cannot add budgets, sees the suggestion without the link.
+    seen = viewer.page_client().get("/margins/team/loss/?period=2026-04").content.decode()
+    assert "Suggested budget" in seen and "data-set-budget" not in seen
+
+
+def test_a_customer_with_its_own_budget_shows_it_beside_the_suggestion(admin, org):
+    _losing(org)
+    budget_create(org=org, scope="customer", customer="team/loss", monthly_limit_micro=40 * M, action="block")
+    html = admin.page_client().get("/margins/team/loss/?period=2026-04").content.decode()
+    assert "keeps it healthy · its budget: $40.00" in html and "data-set-budget" not in html
+
+
+def test_the_budgets_page_takes_only_what_its_form_offers_from_a_link(admin, org):
+    strange = (
+        "/budgets/?scope=everything&action=%00&customer=" + "x" * 300 + "&monthly_limit=1e999&thresholds="
+    )
+    response = admin.page_client().get(strange)
+    assert response.status_code == 200
+    form = response.content.decode()
+    assert "selected>everything" not in form and "x" * 300 not in form
+    assert 'value="1e999"' in form  # a text the admin sees, and the form refuses when submitted
+    form = {"scope": "customer", "customer": "a", "monthly_limit": "1e999", "action": "block"}
+    refused = admin.page_client().post("/budgets/", form)
+    assert refused.status_code == 400 and 'id="id_monthly_limit_error"' in refused.content.decode()
+    assert not org.budgets.exists()

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
@@ -20,13 +21,14 @@ from django.views.decorators.http import require_GET
 from billing.selectors import ConvertedDocument, converted_documents
 from mappings.selectors import counting_mappings, customer_names, mapped_customers, mappings_for_tag
 from margins import exports
-from margins.calculations import InvalidPeriod, Month, RowFigures, Tier
+from margins.calculations import InvalidPeriod, MarginRow, Month, RowFigures, Tier, micros_to_dollars
 from margins.labels import month_label
 from margins.selectors import margin_customer_detail, month_of, ranked_margin_table
 from margins.selectors.trend import MarginPicture, margin_trend
 from margint import charts
 from margint.decorators import member_required
 from margint.htmx import page_or_partial
+from margint.models import Role
 from publicapi.anomalies.selectors import anomaly_days
 from publicapi.budgets.selectors import customer_budget_statuses
 from publicapi.views.charts import customer_chart, picture_context, trend_chart
@@ -283,6 +285,7 @@ def customer_page(request: HttpRequest, customer: str) -> HttpResponse:
         raise Http404("No customer mapping with this tag value.")
     requests = sum(r.request_count for r in detail.model_breakdown)
     current = month_of(now)
+    budgets = customer_budget_statuses(org=request.org, customer=customer, today=now.date())
     return render(
         request,
         "margins/customer.html",
@@ -302,7 +305,10 @@ def customer_page(request: HttpRequest, customer: str) -> HttpResponse:
             "stripe_url": STRIPE_DASHBOARD_CUSTOMER + detail.customer.stripe_customer_id,
             "back_qs": query.querystring(page=1),
             "mappings": _customer_mappings(request.org, customer),
-            "budgets": customer_budget_statuses(org=request.org, customer=customer, today=now.date()),
+            "budgets": budgets,
+            "own_budget": next((s for s in budgets if s.rule.scope == "customer"), None),
+            "can_set_budget": request.membership.has_role(Role.ADMIN),
+            "budget_link": _budget_link(customer, detail.row),
             "documents": _converted_documents(request.org, customer, query.period),
             "anomaly_days": anomaly_days(
                 org=request.org,
@@ -312,6 +318,15 @@ def customer_page(request: HttpRequest, customer: str) -> HttpResponse:
             ).get(customer, []),
         },
     )
+
+
+def _budget_link(tag_value: str, row: MarginRow | None) -> str | None:
+    """The budgets page's query string that fills its form with this customer's suggested budget
+    (a block budget: the cost past it is what the margin cannot carry); None without a suggestion."""
+    if row is None or row.budget_suggestion is None:
+        return None
+    limit = micros_to_dollars(row.budget_suggestion)
+    return urlencode({"scope": "customer", "customer": tag_value, "monthly_limit": limit, "action": "block"})
 
 
 def _converted_documents(org, tag_value: str, period: Month) -> list[ConvertedDocument]:
