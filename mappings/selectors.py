@@ -159,6 +159,11 @@ class UnmatchedQueue:
     pending_auto_matches: tuple[AwaitingReview, ...]
     customer_names: dict[str, str]
 
+    @property
+    def unmatched_count(self) -> int:
+        """What waits for a mapping on either side: the Unmatched tab's count."""
+        return len(self.unmatched_stripe_customers) + len(self.unmapped_tag_values)
+
 
 def _unmatched_stripe(
     counted: set[str], stripe, revenue: dict[str, int]

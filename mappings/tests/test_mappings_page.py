@@ -51,6 +51,8 @@ def test_viewer_sees_the_queue_largest_first_and_no_change_actions(viewer, org, 
     assert response.status_code == 200
     assert _rows(html, "unmatched-stripe", "data-stripe") == ["cus_big", "cus_small", "cus_maybe"]
     assert _rows(html, "unmapped-tags", "data-tag") == ["big-tag", "small-tag"]
+    # The tab counts both lists: three Stripe customers and two tags.
+    assert re.search(r'>Unmatched <span class="count">5</span>', html)
     assert "$500.00" in html and "$300.00" in html
     assert _pending_ids(html) == [str(queue["pending"].pk), str(queue["suggested"].pk)]
     for action in ("/confirm/", "/reject/", "/delete/", "Map a Stripe customer", "Run auto-match", "Map…"):
