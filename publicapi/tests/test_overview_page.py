@@ -13,7 +13,8 @@ def test_overview_shows_month_to_date_cost_in_the_reporting_currency(admin, org,
     org.reporting_currency = "eur"
     org.save()
     html = admin.page_client().get("/").content.decode()
-    assert "€1,234.57" in html
+    # The org's whole cost, unmapped tags included (the margins block beside it counts mapped ones).
+    assert "AI cost, March so far, every tag</div>" in html and "€1,234.57" in html
     assert "<$0.01" not in html and "&lt;€0.01" in html  # last month's fraction of a cent
     assert "Send AI cost events" in html and 'class="done"' in html
     assert "Not connected" in html and 'href="/stripe/"' in html
