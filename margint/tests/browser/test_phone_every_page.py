@@ -84,6 +84,14 @@ def test_margin_rows_take_two_lines_and_sort_with_a_select_on_a_phone(open_page,
     row = page.locator("#margins-table tbody tr").first
     line = page.evaluate("parseFloat(getComputedStyle(document.body).lineHeight) || 24")
     assert row.bounding_box()["height"] < 3 * line + 20
+    # Every amount shows whole (acme-corp's are $100,000.00 and up): none is cut to fit.
+    cut = page.evaluate(
+        """[...document.querySelectorAll('#margins-table td[data-label="Revenue"],'
+            + '#margins-table td[data-label="Cost"], #margins-table td[data-label="Margin"]')]
+           .filter(td => td.scrollWidth > td.clientWidth || td.getClientRects().length === 0)
+           .map(td => td.textContent.trim())"""
+    )
+    assert cut == []
     page.get_by_label("Sort", exact=True).select_option("revenue:desc")
     page.wait_for_url(lambda url: "order=revenue" in url)
     expect(page.locator("#margins-table tbody tr").first).to_have_attribute("data-tag", "acme-corp")
