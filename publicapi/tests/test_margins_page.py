@@ -63,6 +63,21 @@ def test_viewer_sees_summary_and_rows_with_formatted_numbers(viewer, acme):
     assert 'href="/margins/export.csv?period=2026-04"' in html
 
 
+def _blended(html: str) -> str:
+    return re.search(
+        r'data-card="blended"><div class="label">Blended margin</div><div class="value">([^<]*)<', html
+    )[1]
+
+
+def test_a_month_without_revenue_or_cost_has_no_blended_margin(viewer, acme, clock_at):
+    # January 2026 had nothing: no margin, not 0.0 %. May, not begun on 20 April, projects none.
+    clock_at(datetime(2026, 4, 20, 12, 0, tzinfo=UTC))
+    assert _blended(viewer.page_client().get("/margins/?period=2026-01").content.decode()) == "—"
+    may = viewer.page_client().get("/margins/?period=2026-05").content.decode()
+    assert _blended(may) == "—" and '<span data-projected="margin">projected —</span>' in may
+    assert _blended(viewer.page_client().get("/margins/?period=2026-04").content.decode()) == "32.6%"
+
+
 def test_the_templates_hold_no_table(viewer, acme):
     # A template's Context is a reference cycle: a table it held (10,000 rows) would wait for the
     # garbage collector instead of going with the request.
