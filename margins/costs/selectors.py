@@ -232,6 +232,7 @@ class BreakdownRow:
     key: str
     cost_micro: int
     request_count: int
+    unpriced_count: int = 0  # requests of a model without a price: in request_count, not in cost_micro
 
 
 def cost_breakdown(
@@ -243,10 +244,12 @@ def cost_breakdown(
     rows = (
         DailyRollup.objects.filter(org=org, customer__external_id=external_id, day__gte=start, day__lt=end)
         .values_list(by)
-        .annotate(cost=Sum("cost_micro"), requests=Sum("request_count"))
+        .annotate(cost=Sum("cost_micro"), requests=Sum("request_count"), unpriced=Sum("unpriced_count"))
         .order_by("-cost", by)
     )
-    return [BreakdownRow(key, int(cost), int(requests)) for key, cost, requests in rows]
+    return [
+        BreakdownRow(key, int(cost), int(requests), int(unpriced)) for key, cost, requests, unpriced in rows
+    ]
 
 
 def _as_date(value: date | datetime) -> date:

@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime
 
 from django.test import Client
 
+from margins.costs.services import events_ingest
+from margins.costs.tests.ingestion_helpers import event
 from margins.tests.factories import add_cost, add_revenue, map_tag
 from publicapi.budgets.selectors import budget_statuses
 from publicapi.budgets.services import budget_create
@@ -182,3 +184,22 @@ def test_the_budgets_page_takes_only_what_its_form_offers_from_a_link(admin, org
     refused = admin.page_client().post("/budgets/", form)
     assert refused.status_code == 400 and 'id="id_monthly_limit_error"' in refused.content.decode()
     assert not org.budgets.exists()
+
+
+def test_a_model_without_a_price_is_marked_beside_its_zero_cost(viewer, org, clock_at):
+    now = clock_at(datetime(2026, 4, 20, 12, 0, tzinfo=UTC))
+    map_tag(org, "cus_house", "house", name="House Co")
+    add_revenue(org, "cus_house", date(2026, 4, 1), 100 * M)
+    priced = event(now=now, customer="house", costMicrodollars=5 * M)
+    house = [
+        event(now=now, customer="house", provider="acme", model="house-v2", costMicrodollars=None)
+        for _ in range(3)
+    ]
+    events_ingest(org=org, events=[priced, *house], now=now)
+    html = viewer.page_client().get("/margins/house/?period=2026-04").content.decode()
+    models = html.split('id="models-h"')[1].split("</section>")[0]
+    assert re.search(
+        r'data-label="Model">house-v2</td><td data-label="Cost" class="num">\$0\.00 <span[^>]*>3 unpriced</span>',
+        models,
+    )
+    assert re.search(r'data-label="Model">gpt-4o</td><td data-label="Cost" class="num">\$5\.00</td>', models)
