@@ -89,7 +89,7 @@ def budget_suggestion(*, revenue: int, tier: Tier, thresholds: TierThresholds) -
 
     revenue (the whole month's, in the month in progress too: a budget caps a month's spend)
     x (1 - healthy / 100), rounded half-even to the micro-unit. None unless the
-    customer is critical and has revenue (no cost level fixes a margin with no income).
+    customer is critical and has that revenue (no cost level fixes a margin with no income).
     In integers: most rows of a table are critical in a bad month, each with a suggestion.
     """
     if tier is not Tier.CRITICAL or revenue <= 0:

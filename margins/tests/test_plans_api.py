@@ -115,10 +115,12 @@ def test_a_finished_month_says_it_counted_every_day(viewer, plans, clock_at):
 def test_the_plans_page_names_the_month_in_progress_and_marks_its_row(viewer, plans, clock_at):
     clock_at(datetime(2026, 4, 10, 12, 0, tzinfo=UTC))
     html = viewer.page_client().get("/margins/plans/?period=2026-04").content.decode()
-    assert "April to date, 1–10 Apr (figures to date)" in html
+    assert "April to date, 1–10 Apr" in html
     assert html.count('<tr><td>2026-04 <span class="muted">to date</span></td>') == 2  # both plans
     finished = viewer.page_client().get("/margins/plans/?period=2026-03").content.decode()
     assert "March 2026, complete" in finished and "to date" not in finished
+    not_begun = viewer.page_client().get("/margins/plans/?period=2026-05").content.decode()
+    assert "May 2026, not begun" in not_begun and "to date" not in not_begun
 
 
 @pytest.mark.parametrize("period", ["2026-13", "abc", ""])

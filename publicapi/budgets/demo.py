@@ -1,8 +1,9 @@
 """Demo budgets: the limits an operator sets after a first look at the margin table.
 
 A workspace budget that warns well before a month costs more than the demo's customers usually
-do, a feature budget on the agent calls, and two block budgets on customers that lose money: one
-at the monthly cost that keeps it healthy (its budget suggestion), one on its costliest feature. Limits
+do, a feature budget on the agent calls, and block budgets on customers that lose money: one at
+the monthly cost that keeps it healthy (its budget suggestion), one on another's costliest feature
+of last month (once it has cost). Limits
 come from the demo customers' monthly prices and cost targets, so the budgets page shows spend
 against them from the first day of a month to its last, one of them near its limit.
 """
@@ -49,7 +50,7 @@ def load(ctx: DemoContext) -> None:
     ]
     note = (
         f"Budgets (menu: Budgets): a workspace warning at ${workspace_limit // M:,} a month, the agent"
-        f" feature's at ${AGENT_LIMIT // M:,}, and block budgets on {HELD_AT_SUGGESTION}"
+        f" feature's at ${AGENT_LIMIT // M:,}, and a block budget on {HELD_AT_SUGGESTION}"
         f" (${suggestion / M:,.2f}, its suggested budget)"
     )
     if (capped := _feature_cap(ctx)) is not None:
@@ -63,7 +64,7 @@ def load(ctx: DemoContext) -> None:
                 action=block,
             )
         )
-        note += f" and on {customer}'s {feature} (${limit // M:,}, its plan's price)"
+        note += f", another on {customer}'s {feature} (${limit // M:,}, its plan's price)"
     for budget in budgets:
         budget_create(org=ctx.org, **budget)
     ctx.notes.append(note + ".")

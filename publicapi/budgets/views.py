@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -112,7 +112,7 @@ _PREFILL_CHOICES = {"scope": SCOPES, "action": ACTIONS}
 _PREFILL_TEXT = {"customer": 255, "feature": 128, "monthly_limit": 20, "thresholds": 40}
 
 
-def prefilled(query) -> dict[str, str]:
+def prefilled(query: QueryDict) -> dict[str, str]:
     """The form's initial values from a link's query string."""
     initial = {name: query[name] for name, choices in _PREFILL_CHOICES.items() if query.get(name) in choices}
     initial.update(

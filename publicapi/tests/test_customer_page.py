@@ -203,3 +203,12 @@ def test_a_model_without_a_price_is_marked_beside_its_zero_cost(viewer, org, clo
         models,
     )
     assert re.search(r'data-label="Model">gpt-4o</td><td data-label="Cost" class="num">\$5\.00</td>', models)
+
+
+def test_the_set_budget_link_rounds_the_suggestion_down_to_the_cent(admin, org):
+    # $123.456789 of revenue: half is $61.7283945, whose cents round down to 61.72, not up to 61.73.
+    map_tag(org, "cus_odd", "odd", name="Odd Cents")
+    add_revenue(org, "cus_odd", date(2026, 4, 1), 123_456_789)
+    add_cost(org, "odd", date(2026, 4, 2), 200 * M)
+    html = admin.page_client().get("/margins/odd/?period=2026-04").content.decode()
+    assert "monthly_limit=61.72&amp;" in html

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 from billing.selectors import ConvertedDocument, converted_documents
 from mappings.selectors import counting_mappings, customer_names, mapped_customers, mappings_for_tag
 from margins import exports
-from margins.calculations import InvalidPeriod, MarginRow, Month, RowFigures, Tier, micros_to_dollars
+from margins.calculations import InvalidPeriod, MarginRow, Month, RowFigures, Tier
 from margins.labels import month_label
 from margins.selectors import margin_customer_detail, month_of, ranked_margin_table
 from margins.selectors.trend import MarginPicture, margin_trend
@@ -323,9 +323,11 @@ def customer_page(request: HttpRequest, customer: str) -> HttpResponse:
 def _budget_link(tag_value: str, row: MarginRow | None) -> str | None:
     """The budgets page's query string that fills its form with this customer's suggested budget
     (a block budget: the cost past it is what the margin cannot carry); None without a suggestion."""
-    if row is None or row.budget_suggestion is None:
+    # Down to the cent the form takes: a limit rounded up would let the margin fall below healthy.
+    cents = row.budget_suggestion // 10_000 if row is not None and row.budget_suggestion else 0
+    if cents < 1:
         return None
-    limit = micros_to_dollars(row.budget_suggestion)
+    limit = f"{cents // 100}.{cents % 100:02d}"
     return urlencode({"scope": "customer", "customer": tag_value, "monthly_limit": limit, "action": "block"})
 
 

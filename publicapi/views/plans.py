@@ -78,7 +78,8 @@ def plans_page(request: HttpRequest) -> HttpResponse:
         "months": list(reversed(month_of(now).months_back(HISTORY_MONTHS))),
         "table": table,
         "month_label": month_label(report.progress),
-        "to_date": report.progress.is_partial,  # the period, each plan's newest month, is partial
+        # The period, each plan's newest month, has counted some of its days (not all, not none).
+        "to_date": report.progress.is_partial and report.progress.as_of is not None,
         "pictures": plan_pictures(report),
     }
     return page_or_partial(request, "margins/plans.html", "margins/partials/_plans.html", context)

@@ -24,18 +24,18 @@ def test_the_demo_sets_four_budgets_one_at_a_customer_s_suggested_budget(db):
     add_cost(ctx.org, "yonder-maps", date(2026, 12, 1), 900 * M, feature="chat")  # this month: not read
     demo.load(ctx)
 
-    budgets = Budget.objects.filter(org=ctx.org).order_by("created_at", "id")
+    budgets = Budget.objects.filter(org=ctx.org).order_by("scope")
     assert [
         (b.scope, b.customer_external_id, b.feature, b.monthly_limit_micro, b.action, b.thresholds)
         for b in budgets
     ] == [
-        # The demo customers' cost targets add up to $23,533.71 a month: 10 % more, rounded up.
-        ("workspace", "", "", 26_000 * M, "warn", [50, 80]),
-        ("feature", "", "agent", 3_000 * M, "warn", [80]),
         # Half of Atlas Insurance's $199 plan: the cost that keeps it at the 50 % healthy margin.
         ("customer", "atlas-insurance", "", 99_500_000, "block", [80]),
         # Its costliest feature of last month may cost no more than its $499 plan.
         ("customer_feature", "yonder-maps", "search", 499 * M, "block", [80]),
+        ("feature", "", "agent", 3_000 * M, "warn", [80]),
+        # The demo customers' cost targets add up to $23,533.71 a month: 10 % more, rounded up.
+        ("workspace", "", "", 26_000 * M, "warn", [50, 80]),
     ]
     assert "atlas-insurance ($99.50, its suggested budget)" in ctx.notes[-1]
 
@@ -48,9 +48,9 @@ def test_the_demo_sets_four_budgets_one_at_a_customer_s_suggested_budget(db):
 def test_before_any_cost_the_demo_caps_no_feature(db):
     ctx = demo_org_create(today=date(2026, 12, 7), log=lambda _: None)
     demo.load(ctx)
-    assert list(Budget.objects.filter(org=ctx.org).values_list("scope", flat=True)) == [
-        "workspace",
-        "feature",
+    assert sorted(Budget.objects.filter(org=ctx.org).values_list("scope", flat=True)) == [
         "customer",
+        "feature",
+        "workspace",
     ]
     assert ctx.notes[-1].endswith("($99.50, its suggested budget).")
