@@ -10,8 +10,8 @@
 
     each "cold" (every cache cleared before each request, so everything is read and computed)
     and "warm" (the same request again, unchanged data). It prints p50 and p99 in milliseconds
-    and the load average before and after; run it under `flock /tmp/bench.lock` so that two
-    benchmarks never share the cores.
+    and the machine line (load average, CPU reference) before and after; run it under
+    `flock /tmp/bench.lock` so that two benchmarks never share the cores.
 
     python scripts/bench_dashboard.py [--db margint_bench_dashboard] [--runs 30] [--reload]
 
@@ -34,6 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_margins  # noqa: E402 - the loader and helpers of the margins API benchmark
+from bench_machine import machine_line  # noqa: E402
 
 CUSTOMERS = 1_000
 EVENTS = 1_000_000
@@ -127,7 +128,7 @@ def run(args: argparse.Namespace) -> None:
     client.force_login(membership.user)
     backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
     print(f"\n{args.runs} runs each, Django test client, cache: {backend}, {os.cpu_count()} cores")
-    print(f"load average at start: {bench_margins.load_average()}")
+    print(machine_line())
     print(f"{'request':52} {'mode':5} {'p50 ms':>8} {'p99 ms':>8} {'min ms':>8} {'queries':>8} {'bytes':>9}")
     for label, url, htmx in CASES:
         for cold in (True, False):
@@ -137,7 +138,7 @@ def run(args: argparse.Namespace) -> None:
                 f"{label:52} {'cold' if cold else 'warm':5} {statistics.median(samples):8.1f} "
                 f"{bench_margins.percentile(samples, 99):8.1f} {min(samples):8.1f} {queries:8d} {size:9,}"
             )
-    print(f"load average at the end: {bench_margins.load_average()}")
+    print(f"at the end: {machine_line()}")
 
 
 def main() -> None:
