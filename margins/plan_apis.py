@@ -32,7 +32,10 @@ def report_json(report: PlanReport) -> dict[str, Any]:
     return {
         "period": str(table.period),
         **progress_json(report.progress),
-        "plans": [plan_json(plan, report.name(plan.product_id)) for plan in table.plans],
+        "plans": [
+            plan_json(plan, report.name(plan.product_id), report.projection_of(plan.product_id))
+            for plan in table.plans
+        ],
         "unattributed": {
             "customers": table.unattributed_customers,
             "costMicrodollars": table.unattributed_cost,
@@ -40,7 +43,9 @@ def report_json(report: PlanReport) -> dict[str, Any]:
     }
 
 
-def plan_json(plan: PlanMargin, name: str) -> dict[str, Any]:
+def plan_json(plan: PlanMargin, name: str, ahead: PlanMargin | None = None) -> dict[str, Any]:
+    """A plan of the month; `ahead`, the same plan at the end of the month in progress, fills the
+    projected fields (null for a finished month), as a margin table row's."""
     return {
         "productId": plan.product_id or None,
         "productName": name,
@@ -55,6 +60,10 @@ def plan_json(plan: PlanMargin, name: str) -> dict[str, Any]:
         "healthTier": plan.tier.value,
         "costPerCustomerMicrodollars": plan.cost_per_customer,
         "worstCustomers": [customer_json(part) for part in plan.worst_customers],
+        "projectedRevenueMicrodollars": ahead.revenue if ahead else None,
+        "projectedCostMicrodollars": ahead.cost if ahead else None,
+        "projectedMarginPercent": float(ahead.margin_percent) if ahead else None,
+        "projectedHealthTier": ahead.tier.value if ahead else None,
     }
 
 

@@ -16,8 +16,8 @@ from datetime import date, datetime
 from billing.plans import PlanNames, PlanRevenue, plan_names, plan_revenue
 from billing.selectors import stripe_customer_names
 from mappings.selectors import counting_links
-from margins.calculations import Month, MonthProgress, month_progress
-from margins.calculations.plans import CustomerPlans, PlanTable, compute_plan_table
+from margins.calculations import Month, MonthProgress, month_progress, project_cost
+from margins.calculations.plans import CustomerPlans, PlanMargin, PlanTable, compute_plan_table
 from margins.selectors import monthly_cost, org_thresholds, utc_day
 from margint.models import Organization
 
@@ -31,10 +31,20 @@ class PlanReport:
     tables: tuple[PlanTable, ...]
     names: Mapping[str, str]  # product id -> plan name
     progress: MonthProgress  # the period's counted days: its figures are to date while partial
+    # The month in progress at its end: each customer's revenue recognized for the whole month and
+    # its cost to date carried at its daily rate (`project_cost`), split over plans the same way.
+    projected: PlanTable | None = None
 
     @property
     def current(self) -> PlanTable:
         return self.tables[-1]
+
+    def projection_of(self, product_id: str) -> PlanMargin | None:
+        """A plan of the period at the end of the month in progress (None otherwise, or if the
+        plan has no revenue nor cost by then)."""
+        if self.projected is None:
+            return None
+        return next((plan for plan in self.projected.plans if plan.product_id == product_id), None)
 
     def name(self, product_id: str) -> str:
         if not product_id:
@@ -66,7 +76,13 @@ def plan_report(*, org: Organization, period: Month, as_of: datetime, months: in
         )
         for index, month in enumerate(window)
     )
-    return PlanReport(tables=tables, names=_names(names), progress=progress)
+    projected = None
+    if progress.is_partial and progress.as_of is not None:
+        whole = plan_revenue(org=org, start=period.first_day, end=period.next().first_day, names=names)
+        ahead = {tag: (project_cost(amounts[-1], progress),) for tag, amounts in cost.items()}
+        customers = _customers(links, _by_stripe_customer(whole), ahead, customer_names, period, 0)
+        projected = compute_plan_table(period=period, customers=customers, thresholds=thresholds)
+    return PlanReport(tables=tables, names=_names(names), progress=progress, projected=projected)
 
 
 def _by_stripe_customer(rows: Sequence[PlanRevenue]) -> dict[tuple[str, date], dict[tuple[str, str], int]]:

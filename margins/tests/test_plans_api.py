@@ -105,10 +105,39 @@ def test_the_month_in_progress_counts_the_days_to_date_as_the_margin_table_does(
     assert (table["asOf"], table["isPartial"]) == ("2026-04-10", True)
 
 
+def test_the_month_in_progress_projects_each_plan_to_month_end_as_the_table_does(viewer, plans, clock_at):
+    # Ten of April's thirty days counted: cost runs at three times its amount to date (acme 240,
+    # solo 30, idle 15), revenue is the whole month's; acme's cost splits 3:1 between its plans.
+    clock_at(datetime(2026, 4, 10, 12, 0, tzinfo=UTC))
+    revenue_daily_recompute(org=plans, keys=None)
+    client = viewer.client()
+    body = client.get("/api/margins/plans?period=2026-04").json()["data"]
+    ahead = {
+        plan["productId"]: (
+            plan["projectedRevenueMicrodollars"],
+            plan["projectedCostMicrodollars"],
+            plan["projectedMarginPercent"],
+            plan["projectedHealthTier"],
+        )
+        for plan in body["plans"]
+    }
+    assert ahead == {
+        "prod_pro": (400 * M, 210 * M, 47.5, "moderate"),
+        "prod_addon": (100 * M, 60 * M, 40.0, "moderate"),
+    }
+    # The plans' month-end sums, with the cost of customers on no plan, are the table's.
+    table = client.get("/api/margins?period=2026-04").json()["data"]["summary"]
+    assert sum(v[0] for v in ahead.values()) == table["projectedRevenueMicrodollars"] == 500 * M
+    assert sum(v[1] for v in ahead.values()) + 15 * M == table["projectedCostMicrodollars"] == 285 * M
+    page = viewer.page_client().get("/margins/plans/?period=2026-04").content.decode()
+    assert '<span data-projected="margin">projected 47.5%</span>' in page and "$400.00 for the month" in page
+
+
 def test_a_finished_month_says_it_counted_every_day(viewer, plans, clock_at):
     clock_at(datetime(2026, 5, 2, 8, 0, tzinfo=UTC))
     body = viewer.client().get("/api/margins/plans?period=2026-04").json()["data"]
     assert (body["asOf"], body["isPartial"]) == ("2026-04-30", False)
+    assert {plan["projectedMarginPercent"] for plan in body["plans"]} == {None}
     assert sum(plan["revenueMicrodollars"] for plan in body["plans"]) == 500 * M
 
 

@@ -33,6 +33,7 @@ class PlanPicture:
     name: str
     plan: PlanMargin
     months: tuple[PlanMonth, ...]  # newest first
+    ahead: PlanMargin | None = None  # the plan at the end of the month in progress
 
     @property
     def sparkline(self) -> tuple[Point, ...]:
@@ -53,6 +54,7 @@ def plan_pictures(report: PlanReport) -> list[PlanPicture]:
                 PlanMonth(table.period, plans.get(plan.product_id))
                 for table, plans in reversed(list(zip(report.tables, by_month, strict=True)))
             ),
+            ahead=report.projection_of(plan.product_id),
         )
         for plan in report.current.plans
     ]
