@@ -10,7 +10,7 @@ against them from the first day of a month to its last, one of them near its lim
 
 from __future__ import annotations
 
-from margins.calculations import Month, Tier, budget_suggestion
+from margins.calculations import MICROS_PER_CENT, MICROS_PER_UNIT, Month, Tier, budget_suggestion
 from margins.costs.demo_customers import DEMO_CUSTOMERS
 from margins.costs.selectors import cost_breakdown
 from margins.selectors import org_thresholds
@@ -18,8 +18,7 @@ from margint.demo import DemoContext
 from publicapi.budgets.models import Budget
 from publicapi.budgets.services import budget_create
 
-M = 1_000_000  # micro-units in a unit of the currency
-CENTS = 10_000  # micro-units in a cent
+M, CENTS = MICROS_PER_UNIT, MICROS_PER_CENT
 # A critical demo customer (a $199 plan that costs about $400 a month), held at its suggestion.
 HELD_AT_SUGGESTION = "atlas-insurance"
 # A customer whose AI cost runs past its plan's price: its costliest feature of last month may

@@ -21,7 +21,15 @@ from django.views.decorators.http import require_GET
 from billing.selectors import ConvertedDocument, converted_documents
 from mappings.selectors import counting_mappings, customer_names, mapped_customers, mappings_for_tag
 from margins import exports
-from margins.calculations import InvalidPeriod, MarginRow, Month, RowFigures, Tier
+from margins.calculations import (
+    MICROS_PER_CENT,
+    InvalidPeriod,
+    MarginRow,
+    Month,
+    RowFigures,
+    Tier,
+    micros_to_dollars,
+)
 from margins.labels import month_label
 from margins.selectors import margin_customer_detail, month_of, ranked_margin_table
 from margins.selectors.trend import MarginPicture, margin_trend
@@ -324,10 +332,10 @@ def _budget_link(tag_value: str, row: MarginRow | None) -> str | None:
     """The budgets page's query string that fills its form with this customer's suggested budget
     (a block budget: the cost past it is what the margin cannot carry); None without a suggestion."""
     # Down to the cent the form takes: a limit rounded up would let the margin fall below healthy.
-    cents = row.budget_suggestion // 10_000 if row is not None and row.budget_suggestion else 0
+    cents = row.budget_suggestion // MICROS_PER_CENT if row is not None and row.budget_suggestion else 0
     if cents < 1:
         return None
-    limit = f"{cents // 100}.{cents % 100:02d}"
+    limit = micros_to_dollars(cents * MICROS_PER_CENT)  # whole cents: written, not rounded
     return urlencode({"scope": "customer", "customer": tag_value, "monthly_limit": limit, "action": "block"})
 
 
